@@ -1,0 +1,133 @@
+//! Frames between the agents' console and the server, on `/ws/agent`, and the console's
+//! sign-in requests.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ProtocolError;
+use crate::chat::{ChatMessage, ConversationState};
+use crate::ids::{AgentId, ConversationId};
+
+/// Body of `POST /api/login`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// The signed-in agent, from `POST /api/login` and `GET /api/me`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentProfile {
+    pub id: AgentId,
+    pub name: String,
+    pub email: String,
+    pub site: String,
+    pub shop_name: String,
+}
+
+/// What the console sends. The agent is known from the session cookie.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentToServer {
+    Hello {
+        version: u32,
+    },
+    /// Take a waiting conversation out of the queue.
+    Take {
+        conversation: ConversationId,
+    },
+    Send {
+        conversation: ConversationId,
+        text: String,
+    },
+    /// End a conversation the agent holds.
+    Close {
+        conversation: ConversationId,
+    },
+}
+
+/// A visitor waiting in the queue, as the agents see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueEntry {
+    pub conversation: ConversationId,
+    /// How agents refer to the visitor until they know a name.
+    pub visitor: String,
+    /// When the visitor joined the queue, by the server's clock (ms since the Unix epoch).
+    pub waiting_since_ms: i64,
+    pub first_message: String,
+}
+
+/// A conversation an agent holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentConversation {
+    pub id: ConversationId,
+    pub visitor: String,
+    pub state: ConversationState,
+    pub messages: Vec<ChatMessage>,
+}
+
+/// What the server sends to the console.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerToAgent {
+    /// Answer to `hello`: the queue and the agent's open conversations.
+    Welcome {
+        agent: AgentProfile,
+        now_ms: i64,
+        queue: Vec<QueueEntry>,
+        conversations: Vec<AgentConversation>,
+    },
+    /// The whole waiting queue of the agent's site, in order, whenever it changes.
+    Queue {
+        now_ms: i64,
+        entries: Vec<QueueEntry>,
+    },
+    /// A conversation this agent now holds (after `take`).
+    Conversation {
+        conversation: AgentConversation,
+    },
+    /// A message stored in one of this agent's conversations.
+    Message {
+        conversation: ConversationId,
+        message: ChatMessage,
+    },
+    /// One of this agent's conversations was closed.
+    Closed {
+        conversation: ConversationId,
+    },
+    Error(ProtocolError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ErrorCode, decode, encode};
+
+    #[test]
+    fn agent_frames_round_trip() {
+        let frames = vec![
+            ServerToAgent::Queue {
+                now_ms: 5,
+                entries: vec![QueueEntry {
+                    conversation: ConversationId(3),
+                    visitor: "Visitor 3".into(),
+                    waiting_since_ms: 1,
+                    first_message: "Hola".into(),
+                }],
+            },
+            ServerToAgent::Closed {
+                conversation: ConversationId(3),
+            },
+            ServerToAgent::Error(ProtocolError::new(ErrorCode::AlreadyTaken, "taken")),
+        ];
+        for frame in frames {
+            assert_eq!(decode::<ServerToAgent>(&encode(&frame)).unwrap(), frame);
+        }
+        let take: AgentToServer = decode(r#"{"type":"take","conversation":3}"#).unwrap();
+        assert_eq!(
+            take,
+            AgentToServer::Take {
+                conversation: ConversationId(3)
+            }
+        );
+    }
+}

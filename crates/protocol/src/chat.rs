@@ -1,0 +1,94 @@
+//! What a conversation is made of, as both the visitor and the agent see it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::ConversationId;
+use crate::limits::MAX_MESSAGE_CHARS;
+use crate::{ErrorCode, ProtocolError};
+
+/// Who wrote a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Author {
+    Visitor,
+    Agent { name: String },
+}
+
+/// One stored chat message. `seq` counts from 1 within its conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub seq: u32,
+    pub author: Author,
+    pub text: String,
+    /// Milliseconds since the Unix epoch, by the server's clock.
+    pub sent_at_ms: i64,
+}
+
+/// Where a conversation stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConversationState {
+    /// In the shop's queue, not yet taken by an agent.
+    Waiting,
+    /// An agent took it.
+    Active { agent_name: String },
+    /// Ended by the agent; the visitor may start a new one.
+    Closed,
+}
+
+/// A whole conversation, sent when a client (re)connects.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub state: ConversationState,
+    pub messages: Vec<ChatMessage>,
+}
+
+/// The expected wait until an agent takes the conversation, as a range in seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitEstimate {
+    pub low_secs: u32,
+    pub high_secs: u32,
+}
+
+/// Checks a chat message's text and returns it without surrounding white space.
+pub fn validate_text(text: &str) -> Result<&str, ProtocolError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(ProtocolError::new(
+            ErrorCode::MessageEmpty,
+            "a message needs some text",
+        ));
+    }
+    if trimmed.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(ProtocolError::new(
+            ErrorCode::MessageTooLong,
+            format!("messages are at most {MAX_MESSAGE_CHARS} characters"),
+        ));
+    }
+    Ok(trimmed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        assert_eq!(validate_text("  hola \n").unwrap(), "hola");
+        assert_eq!(
+            validate_text(" \n\t").unwrap_err().code,
+            ErrorCode::MessageEmpty
+        );
+        let accented = "é".repeat(MAX_MESSAGE_CHARS);
+        assert!(
+            validate_text(&accented).is_ok(),
+            "limit counts characters, not bytes"
+        );
+        let over = "a".repeat(MAX_MESSAGE_CHARS + 1);
+        assert_eq!(
+            validate_text(&over).unwrap_err().code,
+            ErrorCode::MessageTooLong
+        );
+    }
+}

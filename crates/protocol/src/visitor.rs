@@ -1,0 +1,150 @@
+//! Frames between the visitor's widget and the server, on `/ws/visitor`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ProtocolError;
+use crate::chat::{ChatMessage, Conversation, WaitEstimate};
+use crate::ids::SiteId;
+
+/// What the widget sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum VisitorToServer {
+    /// First frame on every socket. `token` is the one the server issued before, if any.
+    Hello {
+        version: u32,
+        site: SiteId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+    },
+    /// A chat message. With no open conversation, this starts one in the shop's queue.
+    Send { text: String },
+}
+
+/// The shop as the visitor sees it in the widget's header.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shop {
+    pub name: String,
+    pub greeting: String,
+}
+
+/// What the server sends to the widget.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerToVisitor {
+    /// Answer to `hello`: the visitor's token (keep it to come back) and their latest
+    /// conversation, if any.
+    Welcome {
+        token: String,
+        shop: Shop,
+        conversation: Option<Conversation>,
+    },
+    /// The visitor's place in the queue, sent whenever it changes.
+    Queue {
+        position: u32,
+        estimate: Option<WaitEstimate>,
+    },
+    /// An agent took the conversation.
+    Assigned {
+        agent_name: String,
+    },
+    /// A message was stored in the visitor's conversation (their own ones included).
+    Message {
+        message: ChatMessage,
+    },
+    /// The agent closed the conversation.
+    Closed,
+    Error(ProtocolError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::{Author, ConversationState};
+    use crate::ids::ConversationId;
+    use crate::{ErrorCode, decode, encode};
+
+    fn round_trip<T>(frame: T)
+    where
+        T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let text = encode(&frame);
+        assert_eq!(decode::<T>(&text).unwrap(), frame, "{text}");
+    }
+
+    #[test]
+    fn visitor_frames_round_trip() {
+        round_trip(VisitorToServer::Hello {
+            version: crate::PROTOCOL_VERSION,
+            site: SiteId::parse("demo").unwrap(),
+            token: Some("abc".into()),
+        });
+        round_trip(VisitorToServer::Send {
+            text: "¿Hacen envíos a Valparaíso?".into(),
+        });
+        round_trip(ServerToVisitor::Welcome {
+            token: "t".into(),
+            shop: Shop {
+                name: "Tienda".into(),
+                greeting: "¡Hola!".into(),
+            },
+            conversation: Some(Conversation {
+                id: ConversationId(7),
+                state: ConversationState::Active {
+                    agent_name: "Ana".into(),
+                },
+                messages: vec![ChatMessage {
+                    seq: 1,
+                    author: Author::Agent { name: "Ana".into() },
+                    text: "Hola".into(),
+                    sent_at_ms: 1,
+                }],
+            }),
+        });
+        round_trip(ServerToVisitor::Queue {
+            position: 2,
+            estimate: Some(WaitEstimate {
+                low_secs: 60,
+                high_secs: 180,
+            }),
+        });
+        round_trip(ServerToVisitor::Closed);
+        round_trip(ServerToVisitor::Error(ProtocolError::new(
+            ErrorCode::MessageTooLong,
+            "too long",
+        )));
+    }
+
+    #[test]
+    fn error_frame_is_flat_and_tagged() {
+        let text = encode(&ServerToVisitor::Error(ProtocolError::new(
+            ErrorCode::FrameTooLarge,
+            "big",
+        )));
+        assert_eq!(
+            text,
+            r#"{"type":"error","code":"frame_too_large","message":"big"}"#
+        );
+    }
+
+    #[test]
+    fn bad_frames_get_typed_errors() {
+        let code = |text: &str| decode::<VisitorToServer>(text).unwrap_err().code;
+        assert_eq!(code("{not json"), ErrorCode::MalformedJson);
+        assert_eq!(code(""), ErrorCode::MalformedJson);
+        assert_eq!(code(r#"{"type":"dance"}"#), ErrorCode::InvalidFrame);
+        assert_eq!(
+            code(r#"{"type":"send","text":42}"#),
+            ErrorCode::InvalidFrame
+        );
+        assert_eq!(
+            code(r#"{"type":"hello","version":1,"site":"Not Valid!"}"#),
+            ErrorCode::InvalidFrame
+        );
+        let huge = format!(
+            r#"{{"type":"send","text":"{}"}}"#,
+            "a".repeat(crate::limits::MAX_FRAME_BYTES)
+        );
+        assert_eq!(code(&huge), ErrorCode::FrameTooLarge);
+    }
+}

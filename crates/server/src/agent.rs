@@ -1,0 +1,205 @@
+//! The agent's console socket: see the queue, take conversations, answer, close.
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::response::Response;
+use axum::routing::get;
+use pronto_protocol::agent::{AgentToServer, ServerToAgent};
+use pronto_protocol::chat::validate_text;
+use pronto_protocol::ids::ConversationId;
+use pronto_protocol::visitor::ServerToVisitor;
+use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
+
+use crate::app::AppState;
+use crate::auth::SignedIn;
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::hub::{ConnectionId, Outbox};
+use crate::queue;
+use crate::socket::{self, Session};
+use crate::storage::{Agent, TakeRefusal, Writer, ensure_held_by};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ws/agent", get(upgrade))
+}
+
+/// Only a signed-in agent gets a socket; everyone else gets 401 before the upgrade.
+async fn upgrade(
+    ws: WebSocketUpgrade,
+    SignedIn(agent): SignedIn,
+    State(app): State<AppState>,
+) -> Response {
+    ws.max_message_size(socket::TRANSPORT_MAX_BYTES)
+        .on_upgrade(move |ws| {
+            let (outbox, outgoing) = socket::outbox();
+            let shutdown = app.shutdown.clone();
+            let session = AgentSession {
+                app,
+                agent,
+                outbox,
+                connection: None,
+            };
+            socket::run(ws, session, outgoing, shutdown)
+        })
+}
+
+struct AgentSession {
+    app: AppState,
+    agent: Agent,
+    outbox: Outbox<ServerToAgent>,
+    /// Set by `hello`; until then the socket receives nothing from the hub.
+    connection: Option<ConnectionId>,
+}
+
+impl Session for AgentSession {
+    type Incoming = AgentToServer;
+    type Outgoing = ServerToAgent;
+
+    fn error_frame(error: ProtocolError) -> ServerToAgent {
+        ServerToAgent::Error(error)
+    }
+
+    fn outbox(&self) -> &Outbox<ServerToAgent> {
+        &self.outbox
+    }
+
+    async fn on_frame(&mut self, frame: AgentToServer) -> AppResult<()> {
+        if let AgentToServer::Hello { version } = frame {
+            return self.hello(version).await;
+        }
+        if self.connection.is_none() {
+            return Err(AppError::refused(
+                ErrorCode::HelloRequired,
+                "send hello first",
+            ));
+        }
+        match frame {
+            AgentToServer::Hello { .. } => unreachable!("handled above"),
+            AgentToServer::Take { conversation } => self.take(conversation).await,
+            AgentToServer::Send { conversation, text } => self.send(conversation, &text).await,
+            AgentToServer::Close { conversation } => self.close(conversation).await,
+        }
+    }
+
+    fn on_leave(&mut self) {
+        if let Some(connection) = self.connection {
+            self.app.hub.leave_agent(&self.agent.site, connection);
+        }
+    }
+}
+
+impl AgentSession {
+    async fn hello(&mut self, version: u32) -> AppResult<()> {
+        if self.connection.is_some() {
+            return Err(AppError::refused(
+                ErrorCode::AlreadyGreeted,
+                "hello was already sent",
+            ));
+        }
+        if version != PROTOCOL_VERSION {
+            return Err(AppError::refused(
+                ErrorCode::UnsupportedVersion,
+                format!("this server speaks protocol version {PROTOCOL_VERSION}"),
+            ));
+        }
+        let site = &self.agent.site;
+        // Join first: a queue change between the snapshot and joining would otherwise be lost.
+        self.connection = Some(
+            self.app
+                .hub
+                .join_agent(site, self.agent.id, self.outbox.clone()),
+        );
+        let queue = self.app.store.waiting(site).await?;
+        let conversations = self.app.store.agent_conversations(self.agent.id).await?;
+        self.outbox.deliver(ServerToAgent::Welcome {
+            agent: self.agent.profile(),
+            now_ms: now_ms(),
+            queue: queue.into_iter().map(|w| w.entry).collect(),
+            conversations,
+        });
+        Ok(())
+    }
+
+    async fn take(&mut self, conversation: ConversationId) -> AppResult<()> {
+        let site = &self.agent.site;
+        let row = match self
+            .app
+            .store
+            .take(site, conversation, self.agent.id)
+            .await?
+        {
+            Ok(row) => row,
+            Err(TakeRefusal::NotFound) => {
+                return Err(AppError::refused(
+                    ErrorCode::ConversationNotFound,
+                    "no such conversation",
+                ));
+            }
+            Err(TakeRefusal::AlreadyTaken) => {
+                return Err(AppError::refused(
+                    ErrorCode::AlreadyTaken,
+                    "another agent took this conversation",
+                ));
+            }
+        };
+        tracing::info!(conversation_id = %conversation, agent_id = %self.agent.id, "conversation taken");
+        let taken = self.app.store.agent_conversation(&row).await?;
+        self.app.hub.to_agent(
+            site,
+            self.agent.id,
+            ServerToAgent::Conversation {
+                conversation: taken,
+            },
+        );
+        self.app.hub.to_visitor(
+            row.visitor,
+            ServerToVisitor::Assigned {
+                agent_name: self.agent.name.clone(),
+            },
+        );
+        queue::announce(&self.app, site).await
+    }
+
+    async fn send(&mut self, conversation: ConversationId, text: &str) -> AppResult<()> {
+        let text = validate_text(text)?;
+        let site = &self.agent.site;
+        let row = self.app.store.conversation(conversation).await?;
+        let row = ensure_held_by(row, site, self.agent.id)?;
+        let message = self
+            .app
+            .store
+            .append_message(row.id, Writer::Agent(self.agent.id), text)
+            .await?;
+        self.app.hub.to_visitor(
+            row.visitor,
+            ServerToVisitor::Message {
+                message: message.clone(),
+            },
+        );
+        self.app.hub.to_agent(
+            site,
+            self.agent.id,
+            ServerToAgent::Message {
+                conversation,
+                message,
+            },
+        );
+        Ok(())
+    }
+
+    async fn close(&mut self, conversation: ConversationId) -> AppResult<()> {
+        let site = &self.agent.site;
+        let row = self.app.store.conversation(conversation).await?;
+        let row = ensure_held_by(row, site, self.agent.id)?;
+        self.app.store.close_conversation(row.id).await?;
+        tracing::info!(conversation_id = %conversation, "conversation closed");
+        self.app
+            .hub
+            .to_visitor(row.visitor, ServerToVisitor::Closed);
+        self.app
+            .hub
+            .to_agent(site, self.agent.id, ServerToAgent::Closed { conversation });
+        Ok(())
+    }
+}

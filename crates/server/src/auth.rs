@@ -1,0 +1,131 @@
+//! Agents signing in and out of the console: argon2 password checks and session cookies.
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pronto_protocol::ErrorCode;
+use pronto_protocol::agent::{AgentProfile, LoginRequest};
+use pronto_protocol::limits::{MAX_NAME_CHARS, MAX_PASSWORD_CHARS};
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::storage::Agent;
+
+const SESSION_COOKIE: &str = "pronto_session";
+/// Thirty days: agents sign in on their own devices and stay signed in.
+const SESSION_MAX_AGE_SECS: u32 = 30 * 24 * 3600;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/login", post(login))
+        .route("/api/logout", post(logout))
+        .route("/api/me", get(me))
+}
+
+/// Hashes a password for storage, as an argon2id PHC string.
+pub async fn hash_password(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| AppError::Hashing(e.to_string()))
+    })
+    .await
+    .map_err(|e| AppError::Hashing(e.to_string()))?
+}
+
+async fn password_matches(password: String, stored: String) -> AppResult<bool> {
+    // Hashing takes tens of milliseconds of CPU by design; keep it off the async workers.
+    tokio::task::spawn_blocking(move || {
+        let stored = PasswordHash::new(&stored).map_err(|e| AppError::Hashing(e.to_string()))?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &stored)
+            .is_ok())
+    })
+    .await
+    .map_err(|e| AppError::Hashing(e.to_string()))?
+}
+
+fn unauthorized(message: &str) -> AppError {
+    AppError::refused(ErrorCode::Unauthorized, message)
+}
+
+async fn login(
+    State(app): State<AppState>,
+    Json(request): Json<LoginRequest>,
+) -> AppResult<Response> {
+    let wrong = || unauthorized("wrong e-mail or password");
+    if request.email.chars().count() > MAX_NAME_CHARS
+        || request.password.chars().count() > MAX_PASSWORD_CHARS
+    {
+        return Err(wrong());
+    }
+    let email = request.email.trim().to_lowercase();
+    let agent = app.store.agent_by_email(&email).await?.ok_or_else(wrong)?;
+    if !password_matches(request.password, agent.password_hash.clone()).await? {
+        return Err(wrong());
+    }
+    let token = app.store.create_session(agent.id).await?;
+    tracing::info!(agent_id = %agent.id, "agent signed in");
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_MAX_AGE_SECS}"
+    );
+    let mut response = Json(agent.profile()).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).expect("token is hex"),
+    );
+    Ok(response)
+}
+
+async fn logout(State(app): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    if let Some(token) = session_token(&headers) {
+        app.store.delete_session(token).await?;
+    }
+    let expired = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&expired).expect("static cookie"),
+    );
+    Ok(response)
+}
+
+async fn me(agent: SignedIn) -> Json<AgentProfile> {
+    Json(agent.0.profile())
+}
+
+fn session_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, token)| token)
+}
+
+/// The agent behind the request's session cookie; rejects with 401 when there is none.
+pub struct SignedIn(pub Agent);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> AppResult<Self> {
+        let token = session_token(&parts.headers).ok_or_else(|| unauthorized("please sign in"))?;
+        let agent = app
+            .store
+            .agent_by_session(token)
+            .await?
+            .ok_or_else(|| unauthorized("your session has ended; please sign in again"))?;
+        Ok(Self(agent))
+    }
+}

@@ -1,0 +1,31 @@
+//! The demo shop that `cargo xtask run` starts with, so a newcomer can chat at once.
+
+use pronto_protocol::ids::SiteId;
+
+use crate::auth::hash_password;
+use crate::error::AppResult;
+use crate::storage::Store;
+
+pub const SITE: &str = "demo";
+pub const AGENT_EMAIL: &str = "agent@demo.pronto";
+pub const AGENT_PASSWORD: &str = "pronto-demo";
+pub const AGENT_NAME: &str = "Ana";
+
+/// Creates the demo shop and agent unless they exist.
+pub async fn seed(store: &Store) -> AppResult<()> {
+    let site = SiteId::parse(SITE).expect("valid demo site id");
+    store
+        .create_site(
+            &site,
+            "Tienda Demo",
+            "¡Hola! Ask us anything about sizes, shipping or your order.",
+        )
+        .await?;
+    if store.agent_by_email(AGENT_EMAIL).await?.is_none() {
+        let hash = hash_password(AGENT_PASSWORD.to_owned()).await?;
+        store
+            .create_agent(&site, AGENT_EMAIL, AGENT_NAME, &hash)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! Pronto's server: visitors' and agents' WebSockets, the queue, storage and static assets.
+//!
+//! Start one with [`Server::build`] and [`Server::run_until`]; `main.rs` only parses flags.
+
+mod agent;
+mod app;
+mod assets;
+mod auth;
+mod clock;
+pub mod config;
+pub mod demo;
+mod error;
+mod hub;
+mod queue;
+mod socket;
+mod storage;
+mod visitor;
+
+pub use app::Server;
+pub use config::Config;

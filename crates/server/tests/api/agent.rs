@@ -1,0 +1,245 @@
+//! The agent's side: sign in, see the queue, take, chat, close; and who may not.
+
+use pronto_protocol::agent::{AgentToServer, ServerToAgent};
+use pronto_protocol::chat::Author;
+use pronto_protocol::ids::ConversationId;
+use pronto_protocol::visitor::{ServerToVisitor, VisitorToServer};
+use pronto_protocol::{ErrorCode, ProtocolError};
+
+use crate::helpers::spawn_app;
+
+fn send(text: &str) -> VisitorToServer {
+    VisitorToServer::Send { text: text.into() }
+}
+
+async fn queue_of(
+    agent: &mut crate::helpers::Socket<AgentToServer, ServerToAgent>,
+    len: usize,
+) -> Vec<ConversationId> {
+    let frame = agent
+        .next_matching(
+            |f| matches!(f, ServerToAgent::Queue { entries, .. } if entries.len() == len),
+        )
+        .await;
+    let ServerToAgent::Queue { entries, .. } = frame else {
+        unreachable!()
+    };
+    entries.into_iter().map(|e| e.conversation).collect()
+}
+
+#[tokio::test]
+async fn the_whole_path_queue_take_chat_close() {
+    let app = spawn_app().await;
+    let (mut agent, welcome) = app.agent().await;
+    let ServerToAgent::Welcome {
+        agent: me,
+        queue,
+        conversations,
+        ..
+    } = welcome
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (me.name.as_str(), queue.len(), conversations.len()),
+        ("Ana", 0, 0)
+    );
+
+    let (mut a, _) = app.greeted_visitor(None).await;
+    let (mut b, _) = app.greeted_visitor(None).await;
+    a.send(&send("Soy A")).await;
+    queue_of(&mut agent, 1).await;
+    b.send(&send("Soy B")).await;
+    let queue = agent
+        .next_matching(|f| matches!(f, ServerToAgent::Queue { entries, .. } if entries.len() == 2))
+        .await;
+    let ServerToAgent::Queue { entries, .. } = queue else {
+        unreachable!()
+    };
+    assert_eq!(entries[0].first_message, "Soy A");
+    assert_eq!(entries[1].first_message, "Soy B");
+    b.next_matching(|f| matches!(f, ServerToVisitor::Queue { position: 2, .. }))
+        .await;
+
+    // Taking A moves B up at once and tells A who is answering.
+    agent
+        .send(&AgentToServer::Take {
+            conversation: entries[0].conversation,
+        })
+        .await;
+    let taken = agent
+        .next_matching(|f| matches!(f, ServerToAgent::Conversation { .. }))
+        .await;
+    let ServerToAgent::Conversation { conversation } = taken else {
+        unreachable!()
+    };
+    assert_eq!(conversation.messages[0].text, "Soy A");
+    a.next_matching(
+        |f| matches!(f, ServerToVisitor::Assigned { agent_name } if agent_name == "Ana"),
+    )
+    .await;
+    b.next_matching(|f| matches!(f, ServerToVisitor::Queue { position: 1, .. }))
+        .await;
+    assert_eq!(queue_of(&mut agent, 1).await, [entries[1].conversation]);
+
+    // Both ways, live.
+    agent
+        .send(&AgentToServer::Send {
+            conversation: conversation.id,
+            text: "¡Hola A!".into(),
+        })
+        .await;
+    let to_a = a
+        .next_matching(|f| matches!(f, ServerToVisitor::Message { .. }))
+        .await;
+    let ServerToVisitor::Message { message } = to_a else {
+        unreachable!()
+    };
+    assert_eq!(message.text, "¡Hola A!");
+    assert_eq!(message.author, Author::Agent { name: "Ana".into() });
+    a.send(&send("Gracias")).await;
+    // The agent sees its own message stored first, then A's answer.
+    let echo = agent
+        .next_matching(|f| matches!(f, ServerToAgent::Message { .. }))
+        .await;
+    let ServerToAgent::Message { message, .. } = echo else {
+        unreachable!()
+    };
+    assert_eq!((message.seq, message.text.as_str()), (2, "¡Hola A!"));
+    let to_agent = agent
+        .next_matching(|f| matches!(f, ServerToAgent::Message { .. }))
+        .await;
+    let ServerToAgent::Message { message, .. } = to_agent else {
+        unreachable!()
+    };
+    assert_eq!((message.seq, message.text.as_str()), (3, "Gracias"));
+
+    agent
+        .send(&AgentToServer::Close {
+            conversation: conversation.id,
+        })
+        .await;
+    a.next_matching(|f| matches!(f, ServerToVisitor::Closed))
+        .await;
+    agent
+        .next_matching(|f| matches!(f, ServerToAgent::Closed { .. }))
+        .await;
+
+    // A closed conversation takes no more messages from the agent; A's next message starts anew.
+    agent
+        .send(&AgentToServer::Send {
+            conversation: conversation.id,
+            text: "¿sigues?".into(),
+        })
+        .await;
+    let refused = agent
+        .next_matching(|f| matches!(f, ServerToAgent::Error(_)))
+        .await;
+    assert!(
+        matches!(
+            refused,
+            ServerToAgent::Error(ProtocolError {
+                code: ErrorCode::ConversationClosed,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    a.send(&send("Otra pregunta")).await;
+    let spot = a
+        .next_matching(|f| matches!(f, ServerToVisitor::Queue { .. }))
+        .await;
+    assert!(
+        matches!(spot, ServerToVisitor::Queue { position: 2, .. }),
+        "behind B: {spot:?}"
+    );
+}
+
+#[tokio::test]
+async fn two_consoles_taking_the_same_visitor_at_once_exactly_one_wins() {
+    let app = spawn_app().await;
+    let (mut first, _) = app.agent().await;
+    let (mut second, _) = app.agent().await;
+    let (mut visitor, _) = app.greeted_visitor(None).await;
+    visitor.send(&send("¿Alguien?")).await;
+    let conversation = queue_of(&mut first, 1).await[0];
+    queue_of(&mut second, 1).await;
+
+    first.send(&AgentToServer::Take { conversation }).await;
+    second.send(&AgentToServer::Take { conversation }).await;
+    let mut refused = 0;
+    for agent in [&mut first, &mut second] {
+        // A socket's frames are handled in order, so once the answer to this marker (a take of
+        // a conversation that does not exist) arrives, the answer to the real take has too.
+        agent
+            .send(&AgentToServer::Take {
+                conversation: ConversationId(i64::MAX),
+            })
+            .await;
+        loop {
+            match agent.next().await {
+                ServerToAgent::Error(e) if e.code == ErrorCode::ConversationNotFound => break,
+                ServerToAgent::Error(e) if e.code == ErrorCode::AlreadyTaken => refused += 1,
+                ServerToAgent::Error(e) => panic!("unexpected {e:?}"),
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(refused, 1, "exactly one of the two takes is refused");
+    visitor
+        .next_matching(|f| matches!(f, ServerToVisitor::Assigned { .. }))
+        .await;
+}
+
+#[tokio::test]
+async fn signing_in_needs_the_right_password_and_sockets_need_a_session() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let wrong = client
+        .post(app.url("/api/login"))
+        .json(&serde_json::json!({ "email": pronto_server::demo::AGENT_EMAIL, "password": "nope" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let body: ProtocolError = wrong.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::Unauthorized);
+    assert!(
+        client
+            .get(app.url("/api/me"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == 401
+    );
+
+    let upgrade = tokio_tungstenite::connect_async(format!("ws://{}/ws/agent", app.addr)).await;
+    let Err(tokio_tungstenite::tungstenite::Error::Http(response)) = upgrade else {
+        panic!("an agent socket without a session must be refused")
+    };
+    assert_eq!(response.status(), 401);
+
+    let cookie = app.sign_in().await;
+    let me = client
+        .get(app.url("/api/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let logout = client
+        .post(app.url("/api/logout"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    let after = client
+        .get(app.url("/api/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401, "signing out ends the session");
+}

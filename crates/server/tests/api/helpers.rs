@@ -1,0 +1,218 @@
+//! `spawn_app()` and clients that speak the protocol, for the integration tests.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use pronto_protocol::agent::{AgentToServer, LoginRequest, ServerToAgent};
+use pronto_protocol::ids::SiteId;
+use pronto_protocol::visitor::{ServerToVisitor, VisitorToServer};
+use pronto_protocol::{PROTOCOL_VERSION, decode, encode};
+use pronto_server::{Config, Server, demo};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_util::sync::CancellationToken;
+
+/// Long enough for a loaded CI machine; a test that waits this long has failed.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A running server with its own fresh database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+    config: Config,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("pronto.db").display());
+    let mut app = start(Config::for_tests(url, dir.path().join("assets")), None).await;
+    app._dir = Some(dir);
+    app
+}
+
+/// Starts a server serving `assets` (for the static-file tests).
+pub async fn spawn_app_with_assets(assets: &Path) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("pronto.db").display());
+    let mut app = start(Config::for_tests(url, assets), None).await;
+    app._dir = Some(dir);
+    app
+}
+
+async fn start(config: Config, addr: Option<SocketAddr>) -> TestApp {
+    let listener = tokio::net::TcpListener::bind(addr.unwrap_or(config.listen))
+        .await
+        .expect("bind");
+    let server = Server::build_with_listener(&config, listener)
+        .await
+        .expect("server starts");
+    let addr = server.local_addr();
+    let stop = CancellationToken::new();
+    let stopped = stop.clone();
+    let task = tokio::spawn(async move {
+        server
+            .run_until(async move { stopped.cancelled().await })
+            .await
+            .expect("server runs");
+    });
+    TestApp {
+        addr,
+        stop,
+        task,
+        config,
+        _dir: None,
+    }
+}
+
+impl TestApp {
+    /// Stops the server (closing every socket) and starts a new one on the same port and
+    /// database, as a restart would.
+    pub async fn restart(mut self) -> TestApp {
+        self.stop.cancel();
+        (&mut self.task).await.expect("server stopped cleanly");
+        let mut next = start(self.config.clone(), Some(self.addr)).await;
+        next._dir = self._dir.take();
+        next
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn visitor(&self) -> Socket<VisitorToServer, ServerToVisitor> {
+        Socket::connect(&format!("ws://{}/ws/visitor", self.addr), None).await
+    }
+
+    /// A visitor who said hello to the demo site, with the welcome already read.
+    pub async fn greeted_visitor(
+        &self,
+        token: Option<String>,
+    ) -> (Socket<VisitorToServer, ServerToVisitor>, ServerToVisitor) {
+        let mut visitor = self.visitor().await;
+        visitor.send(&hello(token)).await;
+        let welcome = visitor.next().await;
+        assert!(
+            matches!(welcome, ServerToVisitor::Welcome { .. }),
+            "{welcome:?}"
+        );
+        (visitor, welcome)
+    }
+
+    /// Signs the demo agent in and returns the session cookie.
+    pub async fn sign_in(&self) -> String {
+        let response = reqwest::Client::new()
+            .post(self.url("/api/login"))
+            .json(&LoginRequest {
+                email: demo::AGENT_EMAIL.into(),
+                password: demo::AGENT_PASSWORD.into(),
+            })
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(response.status(), 200);
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .expect("session cookie")
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        cookie.split(';').next().unwrap().to_owned()
+    }
+
+    /// A signed-in agent with the welcome already read.
+    pub async fn agent(&self) -> (Socket<AgentToServer, ServerToAgent>, ServerToAgent) {
+        let cookie = self.sign_in().await;
+        let mut agent =
+            Socket::connect(&format!("ws://{}/ws/agent", self.addr), Some(&cookie)).await;
+        agent
+            .send(&AgentToServer::Hello {
+                version: PROTOCOL_VERSION,
+            })
+            .await;
+        let welcome = agent.next().await;
+        assert!(
+            matches!(welcome, ServerToAgent::Welcome { .. }),
+            "{welcome:?}"
+        );
+        (agent, welcome)
+    }
+}
+
+pub fn hello(token: Option<String>) -> VisitorToServer {
+    VisitorToServer::Hello {
+        version: PROTOCOL_VERSION,
+        site: SiteId::parse(demo::SITE).unwrap(),
+        token,
+    }
+}
+
+/// A typed WebSocket client: sends `Out` frames, reads `In` frames.
+pub struct Socket<Out, In> {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    _types: std::marker::PhantomData<(Out, In)>,
+}
+
+impl<Out: Serialize, In: DeserializeOwned + std::fmt::Debug> Socket<Out, In> {
+    pub async fn connect(url: &str, cookie: Option<&str>) -> Self {
+        let mut request = url.into_client_request().unwrap();
+        if let Some(cookie) = cookie {
+            request
+                .headers_mut()
+                .insert("cookie", cookie.parse().unwrap());
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("socket connects");
+        Self {
+            ws,
+            _types: std::marker::PhantomData,
+        }
+    }
+
+    pub async fn send(&mut self, frame: &Out) {
+        self.send_raw(Message::text(encode(frame))).await;
+    }
+
+    pub async fn send_raw(&mut self, message: Message) {
+        self.ws.send(message).await.expect("socket send");
+    }
+
+    /// The next frame from the server; fails the test if none comes in time.
+    pub async fn next(&mut self) -> In {
+        loop {
+            let message = tokio::time::timeout(PATIENCE, self.ws.next())
+                .await
+                .expect("a frame in time")
+                .expect("socket still open")
+                .expect("socket read");
+            match message {
+                Message::Text(text) => return decode(text.as_str()).expect("a valid frame"),
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    /// Reads frames until one matches, skipping the rest (for frames whose timing is free).
+    pub async fn next_matching(&mut self, wanted: impl Fn(&In) -> bool) -> In {
+        loop {
+            let frame = self.next().await;
+            if wanted(&frame) {
+                return frame;
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Server integration tests: a real server on port 0, real WebSocket and HTTP clients.
+
+mod helpers;
+
+mod agent;
+mod assets;
+mod bad_input;
+mod visitor;
