@@ -85,4 +85,28 @@ impl Server {
         self.state.store.close().await;
         result
     }
+
+    /// Serves on a background task until [`Running::stop`]: for tests and benchmarks.
+    pub fn spawn(self) -> Running {
+        let addr = self.local_addr();
+        let stop = CancellationToken::new();
+        let stopped = stop.clone();
+        let task = tokio::spawn(self.run_until(async move { stopped.cancelled().await }));
+        Running { addr, stop, task }
+    }
+}
+
+/// A server serving on a background task.
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops the server as a SIGTERM would (every socket is told "going away") and waits.
+    pub async fn stop(self) -> std::io::Result<()> {
+        self.stop.cancel();
+        self.task.await.map_err(std::io::Error::other)?
+    }
 }

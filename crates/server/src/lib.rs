@@ -16,5 +16,5 @@ mod socket;
 mod storage;
 mod visitor;
 
-pub use app::Server;
+pub use app::{Running, Server};
 pub use config::Config;

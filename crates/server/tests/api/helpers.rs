@@ -9,14 +9,13 @@ use pronto_protocol::agent::{AgentToServer, LoginRequest, ServerToAgent};
 use pronto_protocol::ids::SiteId;
 use pronto_protocol::visitor::{ServerToVisitor, VisitorToServer};
 use pronto_protocol::{PROTOCOL_VERSION, decode, encode};
-use pronto_server::{Config, Server, demo};
+use pronto_server::{Config, Running, Server, demo};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use tokio_util::sync::CancellationToken;
 
 /// Long enough for a loaded CI machine; a test that waits this long has failed.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -24,8 +23,7 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 /// A running server with its own fresh database.
 pub struct TestApp {
     pub addr: SocketAddr,
-    stop: CancellationToken,
-    task: tokio::task::JoinHandle<()>,
+    running: Running,
     config: Config,
     _dir: Option<tempfile::TempDir>,
 }
@@ -51,22 +49,13 @@ async fn start(config: Config, addr: Option<SocketAddr>) -> TestApp {
     let listener = tokio::net::TcpListener::bind(addr.unwrap_or(config.listen))
         .await
         .expect("bind");
-    let server = Server::build_with_listener(&config, listener)
+    let running = Server::build_with_listener(&config, listener)
         .await
-        .expect("server starts");
-    let addr = server.local_addr();
-    let stop = CancellationToken::new();
-    let stopped = stop.clone();
-    let task = tokio::spawn(async move {
-        server
-            .run_until(async move { stopped.cancelled().await })
-            .await
-            .expect("server runs");
-    });
+        .expect("server starts")
+        .spawn();
     TestApp {
-        addr,
-        stop,
-        task,
+        addr: running.addr,
+        running,
         config,
         _dir: None,
     }
@@ -75,11 +64,16 @@ async fn start(config: Config, addr: Option<SocketAddr>) -> TestApp {
 impl TestApp {
     /// Stops the server (closing every socket) and starts a new one on the same port and
     /// database, as a restart would.
-    pub async fn restart(mut self) -> TestApp {
-        self.stop.cancel();
-        (&mut self.task).await.expect("server stopped cleanly");
-        let mut next = start(self.config.clone(), Some(self.addr)).await;
-        next._dir = self._dir.take();
+    pub async fn restart(self) -> TestApp {
+        let Self {
+            addr,
+            running,
+            config,
+            _dir,
+        } = self;
+        running.stop().await.expect("server stopped cleanly");
+        let mut next = start(config, Some(addr)).await;
+        next._dir = _dir;
         next
     }
 

@@ -1,0 +1,64 @@
+//! The console's HTTP calls: sign in, ask who is signed in, sign out. The session itself is
+//! an HttpOnly cookie the browser keeps and sends; this code never sees it.
+
+use gloo_net::http::{Request, Response};
+use pronto_protocol::ProtocolError;
+use pronto_protocol::agent::{AgentProfile, LoginRequest};
+
+/// Why a call did not give the answer we wanted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiError {
+    /// The server said no, with words meant for people (a wrong password, say).
+    Refused(ProtocolError),
+    /// The server answered with a status and body we do not know how to read.
+    Status(u16),
+    /// No usable answer at all: offline, server down, or a body that is not what it should be.
+    Network(String),
+}
+
+/// The signed-in agent, or `None` when there is no valid session.
+pub async fn me() -> Result<Option<AgentProfile>, ApiError> {
+    let response = Request::get("/api/me").send().await.map_err(network)?;
+    match response.status() {
+        200 => response.json().await.map(Some).map_err(network),
+        401 => Ok(None),
+        _ => Err(refusal(response).await),
+    }
+}
+
+/// Signs in; on success the browser now holds the session cookie.
+pub async fn login(email: String, password: String) -> Result<AgentProfile, ApiError> {
+    let response = Request::post("/api/login")
+        .json(&LoginRequest { email, password })
+        .map_err(network)?
+        .send()
+        .await
+        .map_err(network)?;
+    if response.ok() {
+        response.json().await.map_err(network)
+    } else {
+        Err(refusal(response).await)
+    }
+}
+
+/// Ends the session on the server, so the cookie is worthless even if it lingers.
+pub async fn logout() -> Result<(), ApiError> {
+    let response = Request::post("/api/logout").send().await.map_err(network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(refusal(response).await)
+    }
+}
+
+/// Reads the server's `ProtocolError` body, falling back to the bare status when there is none.
+async fn refusal(response: Response) -> ApiError {
+    match response.json::<ProtocolError>().await {
+        Ok(error) => ApiError::Refused(error),
+        Err(_) => ApiError::Status(response.status()),
+    }
+}
+
+fn network(error: gloo_net::Error) -> ApiError {
+    ApiError::Network(error.to_string())
+}

@@ -1,0 +1,28 @@
+//! Time as the console needs it: the browser's clock now, and a server timestamp as the
+//! agent's local wall-clock time.
+
+use wasm_bindgen::JsValue;
+
+/// Milliseconds since the Unix epoch by the browser's clock (which may be off; see
+/// `Console::clock_offset_ms`).
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// A moment in the agent's time zone: hours, minutes, and the ISO 8601 form for `datetime`.
+pub struct LocalTime {
+    pub hours: u32,
+    pub minutes: u32,
+    pub iso: String,
+}
+
+/// Converts a server timestamp to the agent's local time. The instant is absolute, so no
+/// clock offset applies here: only the time zone changes.
+pub fn local_time(ms: i64) -> LocalTime {
+    let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+    LocalTime {
+        hours: date.get_hours(),
+        minutes: date.get_minutes(),
+        iso: date.to_iso_string().into(),
+    }
+}

@@ -1,0 +1,32 @@
+//! The agent's conversations, one tab each, in the order they were taken.
+
+use leptos::prelude::*;
+
+use crate::components::conversation_tab::ConversationTab;
+use crate::state::Console;
+use crate::strings;
+
+#[component]
+pub fn ConversationList() -> impl IntoView {
+    let console = expect_context::<Console>();
+    let empty = move || console.conversations.with(Vec::is_empty);
+
+    view! {
+        <section class="panel conversations" aria-label=strings::YOUR_CONVERSATIONS>
+            <header class="panel-header">
+                <h2 class="panel-title">{strings::YOUR_CONVERSATIONS}</h2>
+            </header>
+            {move || {
+                empty()
+                    .then(|| {
+                        view! { <p class="panel-empty conversations-empty">{strings::NO_CONVERSATIONS}</p> }
+                    })
+            }}
+            <ul class="conversation-list">
+                <For each=move || console.conversation_ids() key=|id| *id let:id>
+                    <ConversationTab id />
+                </For>
+            </ul>
+        </section>
+    }
+}

@@ -1,0 +1,104 @@
+//! The signed-in console: header, error banner and the three columns (queue, conversation
+//! list, conversation). It owns the state and the socket for as long as the agent is signed in.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use pronto_protocol::agent::AgentProfile;
+
+use crate::api;
+use crate::clock;
+use crate::components::conversation::Conversation;
+use crate::components::conversation_list::ConversationList;
+use crate::components::error_banner::ErrorBanner;
+use crate::components::queue::Queue;
+use crate::state::Console;
+use crate::strings;
+use crate::transport::{LinkStatus, Transport};
+
+#[component]
+pub fn Desk(
+    /// The signed-in agent, from sign-in or `GET /api/me`.
+    agent: AgentProfile,
+    /// Called once the agent is signed out, by choice or because the session ended.
+    on_signed_out: Callback<()>,
+) -> impl IntoView {
+    let console = Console::new(agent, clock::now_ms());
+    provide_context(console);
+
+    let transport = Transport::connect(
+        move |frame| console.apply(frame),
+        move |status| {
+            console.link.set(status);
+            if let LinkStatus::Reconnecting { .. } = status {
+                // A socket refused at the upgrade looks like any network failure; only HTTP
+                // can tell that the session has ended.
+                spawn_local(async move {
+                    if let Ok(None) = api::me().await {
+                        on_signed_out.run(());
+                    }
+                });
+            }
+        },
+    );
+    provide_context(transport.outbox());
+    on_cleanup(move || transport.stop());
+
+    let sign_out = move |_| {
+        spawn_local(async move {
+            // Signed out here either way; a failed call only leaves a cookie the server
+            // will expire.
+            let _ = api::logout().await;
+            on_signed_out.run(());
+        });
+    };
+
+    let link_text = move || match console.link.get() {
+        LinkStatus::Connecting => strings::CONNECTING,
+        LinkStatus::Online => "",
+        LinkStatus::Reconnecting { .. } => strings::RECONNECTING,
+    };
+    let link_class = move || {
+        if console.is_online() {
+            "link-status"
+        } else {
+            "link-status link-status--offline"
+        }
+    };
+
+    // A memo, so re-selecting the same conversation does not redraw it (and lose focus).
+    let selected = Memo::new(move |_| console.selected.get());
+    let pane = move || match selected.get() {
+        Some(id) => view! { <Conversation id /> }.into_any(),
+        None => view! {
+            <div class="conversation-placeholder">
+                <p>{strings::NO_SELECTION}</p>
+            </div>
+        }
+        .into_any(),
+    };
+
+    view! {
+        <div class="console">
+            <header class="console-header">
+                <div class="console-brand">
+                    <span class="console-product">{strings::PRODUCT}</span>
+                    <h1 class="shop-name">{move || console.agent.with(|a| a.shop_name.clone())}</h1>
+                </div>
+                <p class=link_class role="status">{link_text}</p>
+                <div class="console-account">
+                    <span class="visually-hidden">{strings::SIGNED_IN_AS}" "</span>
+                    <span class="agent-name">{move || console.agent.with(|a| a.name.clone())}</span>
+                    <button type="button" class="button sign-out" on:click=sign_out>
+                        {strings::SIGN_OUT}
+                    </button>
+                </div>
+            </header>
+            <ErrorBanner />
+            <main class="console-desk">
+                <Queue />
+                <ConversationList />
+                <div class="console-pane">{pane}</div>
+            </main>
+        </div>
+    }
+}

@@ -1,0 +1,16 @@
+//! The console's view, one component per file. Components read `Console` and send through
+//! `Outbox`, both from context; neither I/O nor frame handling lives here.
+
+mod app;
+mod composer;
+mod conversation;
+mod conversation_list;
+mod conversation_tab;
+mod desk;
+mod error_banner;
+mod login;
+mod message;
+mod queue;
+mod queue_entry;
+
+pub use app::App;

@@ -1,0 +1,47 @@
+//! One waiting visitor in the queue panel.
+
+use leptos::prelude::*;
+use pronto_protocol::agent::{AgentToServer, QueueEntry};
+
+use crate::state::Console;
+use crate::strings;
+use crate::transport::Outbox;
+
+#[component]
+pub fn QueueItem(
+    /// The visitor as the server listed them; the position and wait time are read live.
+    entry: QueueEntry,
+) -> impl IntoView {
+    let console = expect_context::<Console>();
+    let outbox = expect_context::<Outbox>();
+    let id = entry.conversation;
+    let since = entry.waiting_since_ms;
+
+    let position = move || console.queue_position(id).map_or(0, |p| p + 1);
+    let wait = move || strings::wait_time(console.wait_secs(since));
+    let take = move |_| outbox.send(AgentToServer::Take { conversation: id });
+
+    let take_label = strings::take_visitor(&entry.visitor);
+    let full_message = entry.first_message.clone();
+    view! {
+        <li class="queue-entry">
+            <div class="queue-entry-head">
+                <span class="queue-position">{position}</span>
+                <span class="queue-visitor">{entry.visitor}</span>
+                <span class="queue-wait">{wait}</span>
+            </div>
+            <p class="queue-first-message" title=full_message>
+                {entry.first_message}
+            </p>
+            <button
+                type="button"
+                class="button take"
+                aria-label=take_label
+                disabled=move || !console.is_online()
+                on:click=take
+            >
+                {strings::TAKE}
+            </button>
+        </li>
+    }
+}

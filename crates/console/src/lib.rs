@@ -1,0 +1,19 @@
+//! The agents' web console: sign in, watch the shop's queue, take visitors and chat with them.
+//!
+//! `api` holds the HTTP calls, `transport` the WebSocket, `state` what the server told us,
+//! `components` the view, and `strings` every word a person reads.
+
+mod api;
+mod clock;
+mod components;
+mod state;
+mod strings;
+mod transport;
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Runs when the page loads the module: the console takes over the page's body.
+#[wasm_bindgen(start)]
+pub fn start() {
+    leptos::mount::mount_to_body(components::App);
+}

@@ -1,0 +1,106 @@
+//! Every word the console shows, in one place so a translation replaces one file.
+
+use pronto_protocol::limits::MAX_MESSAGE_CHARS;
+use pronto_protocol::{ErrorCode, ProtocolError};
+
+pub const PRODUCT: &str = "Pronto";
+pub const LOADING: &str = "Loading…";
+
+// Sign-in.
+pub const SIGN_IN_TITLE: &str = "Sign in to the console";
+pub const EMAIL: &str = "Email";
+pub const PASSWORD: &str = "Password";
+pub const SIGN_IN: &str = "Sign in";
+pub const SIGNING_IN: &str = "Signing in…";
+pub const SERVER_UNREACHABLE: &str =
+    "The server could not be reached. Check your connection and try again.";
+
+// Header.
+pub const SIGN_OUT: &str = "Sign out";
+pub const CONNECTING: &str = "Connecting…";
+pub const RECONNECTING: &str = "Reconnecting…";
+pub const SIGNED_IN_AS: &str = "Signed in as";
+pub const DISMISS: &str = "Dismiss";
+
+// Queue.
+pub const WAITING_VISITORS: &str = "Waiting visitors";
+pub const NOBODY_WAITING: &str = "Nobody is waiting";
+pub const TAKE: &str = "Take";
+pub const TAKE_NEXT: &str = "Take next";
+
+// Conversations.
+pub const YOUR_CONVERSATIONS: &str = "Your conversations";
+pub const NO_CONVERSATIONS: &str = "No open conversations. Take a visitor from the queue.";
+pub const CLOSED: &str = "Closed";
+pub const NO_SELECTION: &str = "Select a conversation, or take a visitor from the queue.";
+pub const NO_MESSAGES: &str = "No messages yet.";
+pub const MESSAGES: &str = "Messages";
+pub const CLOSE_CONVERSATION: &str = "Close conversation";
+pub const CONVERSATION_CLOSED: &str = "Conversation closed";
+pub const REMOVE_FROM_LIST: &str = "Remove from list";
+pub const REPLY: &str = "Reply";
+pub const REPLY_PLACEHOLDER: &str = "Type a reply. Enter sends, Shift+Enter starts a new line.";
+pub const SEND: &str = "Send";
+
+/// How long a visitor has waited: "45 s", "2 min 05 s", "1 h 02 min".
+pub fn wait_time(secs: i64) -> String {
+    let secs = secs.max(0);
+    let (hours, minutes, seconds) = (secs / 3600, secs / 60 % 60, secs % 60);
+    if hours > 0 {
+        format!("{hours} h {minutes:02} min")
+    } else if minutes > 0 {
+        format!("{minutes} min {seconds:02} s")
+    } else {
+        format!("{seconds} s")
+    }
+}
+
+/// A message's time of day, "HH:MM".
+pub fn clock_time(hours: u32, minutes: u32) -> String {
+    format!("{hours:02}:{minutes:02}")
+}
+
+/// The accessible name of a queue entry's Take button; it starts with the visible word.
+pub fn take_visitor(visitor: &str) -> String {
+    format!("{TAKE} {visitor}")
+}
+
+/// Read out beside an unread badge, whose bare number means nothing to a screen reader.
+pub fn unread(count: u32) -> String {
+    format!("{count} unread")
+}
+
+/// What an error frame means for the agent. Codes the console can explain get our words
+/// (and will get translations); anything else shows the server's message, which is written
+/// for people too.
+pub fn error_text(error: &ProtocolError) -> String {
+    match error.code {
+        ErrorCode::AlreadyTaken => "This visitor was already taken by another agent.".into(),
+        ErrorCode::NotYourConversation => "That conversation belongs to another agent.".into(),
+        ErrorCode::ConversationNotFound => "That conversation no longer exists.".into(),
+        ErrorCode::ConversationClosed => "That conversation is closed.".into(),
+        ErrorCode::MessageTooLong => {
+            format!("Messages are at most {MAX_MESSAGE_CHARS} characters.")
+        }
+        ErrorCode::Unauthorized => "Your session has ended. Please sign in again.".into(),
+        _ => error.message.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_times_read_naturally() {
+        assert_eq!(wait_time(-3), "0 s");
+        assert_eq!(wait_time(45), "45 s");
+        assert_eq!(wait_time(125), "2 min 05 s");
+        assert_eq!(wait_time(3600 + 2 * 60 + 9), "1 h 02 min");
+    }
+
+    #[test]
+    fn clock_times_are_zero_padded() {
+        assert_eq!(clock_time(9, 5), "09:05");
+    }
+}

@@ -1,0 +1,262 @@
+//! The agent's WebSocket: connect, greet, pass frames both ways, and reconnect with backoff
+//! when the link drops. No view code: the console hands it two callbacks and an outbox.
+
+use std::collections::VecDeque;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::channel::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use futures::future::{Either, poll_fn, select};
+use futures::{SinkExt, StreamExt};
+use gloo_net::websocket::futures::WebSocket;
+use gloo_net::websocket::{Message, State, WebSocketError};
+use gloo_timers::future::TimeoutFuture;
+use pronto_protocol::agent::{AgentToServer, ServerToAgent};
+use pronto_protocol::{PROTOCOL_VERSION, decode, encode};
+
+/// The first wait before reconnecting; it doubles with every failed attempt.
+pub const FIRST_RETRY_MS: u32 = 500;
+/// The longest wait between attempts, so a console left open through an outage comes back
+/// within seconds of the server.
+pub const MAX_RETRY_MS: u32 = 10_000;
+
+/// Where the link to the server stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkStatus {
+    /// The first connection is being made.
+    Connecting,
+    /// The server welcomed us; frames flow.
+    Online,
+    /// The link dropped (or never came up); `attempt` counts the failures since the last welcome.
+    Reconnecting { attempt: u32 },
+}
+
+/// How long to wait before reconnecting after `attempt` failures (0 for the first), given a
+/// random number in `[0, 1)`. Half the delay is fixed so a retry never fires at once, half is
+/// random so every console of a restarted server does not reconnect in the same instant.
+pub fn retry_delay_ms(attempt: u32, random: f64) -> u32 {
+    let base = FIRST_RETRY_MS
+        .saturating_mul(1 << attempt.min(8))
+        .min(MAX_RETRY_MS);
+    let half = base / 2;
+    half + (f64::from(half) * random.clamp(0.0, 1.0)) as u32
+}
+
+/// Sends frames to the server. Cheap to clone; a frame sent while the link is down waits
+/// for the next connection, right after its `hello`.
+#[derive(Clone)]
+pub struct Outbox(UnboundedSender<AgentToServer>);
+
+impl Outbox {
+    pub fn send(&self, frame: AgentToServer) {
+        // Fails only after `Transport::stop`, when nobody is left to read the frame.
+        let _ = self.0.unbounded_send(frame);
+    }
+}
+
+/// The running connection loop. Dropping this does not stop it; `stop` does.
+pub struct Transport {
+    outbox: UnboundedSender<AgentToServer>,
+    stopped: Arc<AtomicBool>,
+}
+
+impl Transport {
+    /// Starts connecting to `/ws/agent` on this page's host. `on_frame` gets every frame the
+    /// server sends, `on_status` every change of the link; neither is called after `stop`.
+    pub fn connect(
+        on_frame: impl Fn(ServerToAgent) + 'static,
+        on_status: impl Fn(LinkStatus) + 'static,
+    ) -> Self {
+        let (outbox, frames) = mpsc::unbounded();
+        let stopped = Arc::new(AtomicBool::new(false));
+        let link = Link {
+            url: agent_socket_url(),
+            frames,
+            pending: VecDeque::new(),
+            stopped: Arc::clone(&stopped),
+            on_frame: Box::new(on_frame),
+            on_status: Box::new(on_status),
+        };
+        wasm_bindgen_futures::spawn_local(link.run());
+        Self { outbox, stopped }
+    }
+
+    pub fn outbox(&self) -> Outbox {
+        Outbox(self.outbox.clone())
+    }
+
+    /// Closes the socket and ends the loop, also when it is waiting to reconnect.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::Relaxed);
+        self.outbox.close_channel();
+    }
+}
+
+/// How one connection ended.
+enum Ended {
+    /// `Transport::stop` was called.
+    Stopped,
+    /// The socket closed or never opened; `welcomed` says whether the server had greeted us.
+    Dropped { welcomed: bool },
+}
+
+/// What woke the connection loop.
+enum Event {
+    Incoming(Option<Result<Message, WebSocketError>>),
+    Outgoing(Option<AgentToServer>),
+}
+
+struct Link {
+    url: String,
+    frames: UnboundedReceiver<AgentToServer>,
+    /// Frames the agent sent while the link was down, in order.
+    pending: VecDeque<AgentToServer>,
+    stopped: Arc<AtomicBool>,
+    on_frame: Box<dyn Fn(ServerToAgent)>,
+    on_status: Box<dyn Fn(LinkStatus)>,
+}
+
+impl Link {
+    fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::Relaxed)
+    }
+
+    fn report(&self, status: LinkStatus) {
+        if !self.stopped() {
+            (self.on_status)(status);
+        }
+    }
+
+    async fn run(mut self) {
+        self.report(LinkStatus::Connecting);
+        let mut attempt = 0;
+        loop {
+            match self.connection().await {
+                Ended::Stopped => return,
+                // Only a connection the server accepted proves it is back; anything less
+                // keeps backing off.
+                Ended::Dropped { welcomed: true } => attempt = 0,
+                Ended::Dropped { welcomed: false } => {}
+            }
+            if self.stopped() {
+                return;
+            }
+            self.report(LinkStatus::Reconnecting { attempt });
+            let delay = retry_delay_ms(attempt, js_sys::Math::random());
+            attempt = attempt.saturating_add(1);
+            if !self.wait(delay).await {
+                return;
+            }
+        }
+    }
+
+    /// Waits `ms` before the next attempt, keeping whatever the agent sends meanwhile.
+    /// Returns `false` if the transport was stopped during the wait.
+    async fn wait(&mut self, ms: u32) -> bool {
+        let mut timeout = pin!(TimeoutFuture::new(ms));
+        loop {
+            match select(timeout.as_mut(), self.frames.next()).await {
+                Either::Left(_) => return true,
+                Either::Right((Some(frame), _)) => self.pending.push_back(frame),
+                Either::Right((None, _)) => return false,
+            }
+        }
+    }
+
+    /// One socket from open to close.
+    async fn connection(&mut self) -> Ended {
+        let Ok(mut socket) = WebSocket::open(&self.url) else {
+            return Ended::Dropped { welcomed: false };
+        };
+        // Ready means open or failed; sending on a failed socket only makes the browser complain.
+        let _ = poll_fn(|cx| socket.poll_ready_unpin(cx)).await;
+        if !matches!(socket.state(), State::Open) {
+            return Ended::Dropped { welcomed: false };
+        }
+        let hello = AgentToServer::Hello {
+            version: PROTOCOL_VERSION,
+        };
+        if socket.send(Message::Text(encode(&hello))).await.is_err() {
+            return Ended::Dropped { welcomed: false };
+        }
+        while let Some(frame) = self.pending.pop_front() {
+            if socket.send(Message::Text(encode(&frame))).await.is_err() {
+                self.pending.push_front(frame);
+                return Ended::Dropped { welcomed: false };
+            }
+        }
+
+        let mut welcomed = false;
+        loop {
+            // Both futures are dropped at the end of this statement, so `socket` is free to
+            // send below; neither loses anything when dropped unfinished.
+            let event = match select(socket.next(), self.frames.next()).await {
+                Either::Left((incoming, _)) => Event::Incoming(incoming),
+                Either::Right((outgoing, _)) => Event::Outgoing(outgoing),
+            };
+            match event {
+                Event::Incoming(Some(Ok(Message::Text(text)))) => {
+                    match decode::<ServerToAgent>(&text) {
+                        Ok(frame) => {
+                            if self.stopped() {
+                                return Ended::Stopped;
+                            }
+                            if !welcomed && matches!(frame, ServerToAgent::Welcome { .. }) {
+                                welcomed = true;
+                                self.report(LinkStatus::Online);
+                            }
+                            (self.on_frame)(frame);
+                        }
+                        // A frame from a newer server we cannot read is no reason to drop
+                        // a link that otherwise works.
+                        Err(error) => leptos::logging::warn!("ignored a server frame: {error}"),
+                    }
+                }
+                // The protocol is text only.
+                Event::Incoming(Some(Ok(Message::Bytes(_)))) => {}
+                // An error event is always followed by the close event; wait for that.
+                Event::Incoming(Some(Err(WebSocketError::ConnectionError))) => {}
+                Event::Incoming(Some(Err(_)) | None) => return Ended::Dropped { welcomed },
+                Event::Outgoing(Some(frame)) => {
+                    if socket.send(Message::Text(encode(&frame))).await.is_err() {
+                        // Most likely never reached the server: try again on the next socket.
+                        self.pending.push_back(frame);
+                        return Ended::Dropped { welcomed };
+                    }
+                }
+                // Dropping the socket closes it.
+                Event::Outgoing(None) => return Ended::Stopped,
+            }
+        }
+    }
+}
+
+/// `ws://` or `wss://` to match the page, on the page's own host: the console is served
+/// same-origin with the API, so the session cookie goes along.
+fn agent_socket_url() -> String {
+    let location = web_sys::window()
+        .expect("the console runs in a browser window")
+        .location();
+    let scheme = match location.protocol().as_deref() {
+        Ok("https:") => "wss",
+        _ => "ws",
+    };
+    let host = location.host().unwrap_or_default();
+    format!("{scheme}://{host}/ws/agent")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_with_jitter_up_to_the_cap() {
+        assert_eq!(retry_delay_ms(0, 0.0), 250);
+        assert_eq!(retry_delay_ms(0, 0.999_999), 499);
+        assert_eq!(retry_delay_ms(1, 0.0), 500);
+        assert_eq!(retry_delay_ms(3, 0.0), 2_000);
+        assert_eq!(retry_delay_ms(5, 0.0), 5_000);
+        assert_eq!(retry_delay_ms(40, 0.999_999), 9_999);
+    }
+}

@@ -1,0 +1,191 @@
+//! The conversation's messages, newest at the bottom, kept scrolled to the newest unless the
+//! visitor scrolled up to read.
+
+use leptos::either::Either;
+use leptos::html;
+use leptos::prelude::*;
+use pronto_protocol::chat::{Author, ChatMessage};
+use wasm_bindgen::JsValue;
+
+use crate::i18n::Lang;
+use crate::state::{Chat, message_key};
+
+/// Within this many pixels of the bottom counts as "at the bottom".
+const STICKY_PX: i32 = 48;
+
+#[component]
+pub fn MessageList() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let lang = chat.lang;
+    let list = NodeRef::<html::Div>::new();
+    // Whether the visitor is reading the newest messages; scrolling up to read history
+    // turns following off until they come back down.
+    let following = StoredValue::new(true);
+
+    Effect::new(move |_| {
+        let newest_is_own = chat
+            .messages
+            .with(|messages| messages.last().is_some_and(|m| m.author == Author::Visitor));
+        // Runs when the panel opens too, to start at the newest message.
+        if newest_is_own || following.get_value() {
+            request_animation_frame(move || {
+                if let Some(list) = list.get_untracked() {
+                    list.set_scroll_top(list.scroll_height());
+                }
+            });
+        }
+    });
+
+    let on_scroll = move |_| {
+        if let Some(list) = list.get_untracked() {
+            let from_bottom = list.scroll_height() - list.scroll_top() - list.client_height();
+            following.set_value(from_bottom <= STICKY_PX);
+        }
+    };
+
+    view! {
+        <div
+            class="pronto-messages"
+            role="log"
+            aria-live="polite"
+            aria-label=lang.text().messages
+            tabindex="0"
+            node_ref=list
+            on:scroll=on_scroll
+        >
+            <For
+                each=move || chat.messages.get()
+                key=message_key
+                children=move |message| message_view(message, lang)
+            />
+        </div>
+    }
+}
+
+fn message_view(message: ChatMessage, lang: Lang) -> impl IntoView {
+    let (class, author) = match message.author {
+        Author::Visitor => ("pronto-message pronto-message--visitor", None),
+        Author::Agent { name } => ("pronto-message pronto-message--agent", Some(name)),
+    };
+    let (clock, datetime) = local_time(message.sent_at_ms);
+    let author = match author {
+        Some(name) => Either::Left(view! {
+            <span class="pronto-message-author">{name}</span>
+            <span class="pronto-message-dot" aria-hidden="true">
+                " · "
+            </span>
+        }),
+        None => Either::Right(view! {
+            <span class="pronto-visually-hidden">{lang.text().you} " "</span>
+        }),
+    };
+    let text = split_links(&message.text)
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => Either::Left(text),
+            Piece::Link(url) => {
+                let href = url.clone();
+                Either::Right(view! {
+                    <a href=href target="_blank" rel="noopener noreferrer nofollow">
+                        {url}
+                    </a>
+                })
+            }
+        })
+        .collect_view();
+
+    view! {
+        <div class=class>
+            <div class="pronto-bubble">
+                <p class="pronto-message-text">{text}</p>
+            </div>
+            <div class="pronto-message-meta">
+                {author} <time class="pronto-message-time" datetime=datetime>
+                    {clock}
+                </time>
+            </div>
+        </div>
+    }
+}
+
+/// "HH:MM" in the visitor's time zone, and the ISO instant for `<time datetime>`.
+fn local_time(ms: i64) -> (String, String) {
+    // Milliseconds since 1970 fit an f64 exactly for the next quarter million years.
+    let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+    let clock = format!("{:02}:{:02}", date.get_hours(), date.get_minutes());
+    let iso = date.to_iso_string().as_string().unwrap_or_default();
+    (clock, iso)
+}
+
+/// A piece of a message's text: plain, or a web address to make clickable.
+#[derive(Debug, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    Link(String),
+}
+
+/// Finds `http(s)://` addresses in a message so they can be links. Everything stays text
+/// nodes and `href`s limited to http(s): a message can never become markup.
+fn split_links(text: &str) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut plain = String::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (word, after) = rest.split_at(word_end);
+        let lower = word.to_ascii_lowercase();
+        if lower.starts_with("https://") || lower.starts_with("http://") {
+            // Punctuation that ends a sentence is not part of the address.
+            let url = word.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '"', '\'']);
+            let has_host = url
+                .split_once("://")
+                .is_some_and(|(_, host)| !host.is_empty());
+            if has_host {
+                if !plain.is_empty() {
+                    pieces.push(Piece::Text(std::mem::take(&mut plain)));
+                }
+                pieces.push(Piece::Link(url.to_owned()));
+                plain.push_str(&word[url.len()..]);
+            } else {
+                plain.push_str(word);
+            }
+        } else {
+            plain.push_str(word);
+        }
+        let space_end = after
+            .find(|c: char| !c.is_whitespace())
+            .unwrap_or(after.len());
+        plain.push_str(&after[..space_end]);
+        rest = &after[space_end..];
+    }
+    if !plain.is_empty() {
+        pieces.push(Piece::Text(plain));
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_found_and_the_rest_stays_text() {
+        assert_eq!(
+            split_links("Mira https://tienda.cl/envios. ¿Sirve?"),
+            [
+                Piece::Text("Mira ".into()),
+                Piece::Link("https://tienda.cl/envios".into()),
+                Piece::Text(". ¿Sirve?".into()),
+            ]
+        );
+        assert_eq!(
+            split_links("<b>hola</b>\n  chau"),
+            [Piece::Text("<b>hola</b>\n  chau".into())]
+        );
+        assert_eq!(
+            split_links("javascript:alert(1) http://"),
+            [Piece::Text("javascript:alert(1) http://".into())]
+        );
+        assert_eq!(split_links(""), []);
+    }
+}

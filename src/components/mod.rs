@@ -1,0 +1,125 @@
+//! The widget's components, one per file, and `Controls`: the few things the visitor can do
+//! that reach beyond the screen (storage, the socket, moving focus).
+
+mod composer;
+mod launcher;
+mod message_list;
+mod panel;
+mod queue_status;
+mod widget;
+
+pub use widget::Widget;
+
+use leptos::html;
+use leptos::prelude::*;
+
+use crate::state::Chat;
+use crate::storage;
+use crate::transport::Transport;
+
+/// Ids inside the shadow root; only one widget lives in it, so they cannot clash.
+const PANEL_ID: &str = "pronto-panel";
+const TITLE_ID: &str = "pronto-title";
+const UNREAD_ID: &str = "pronto-unread";
+
+/// What the visitor's clicks and key presses do. Cheap to copy into every handler.
+#[derive(Clone, Copy)]
+pub struct Controls {
+    chat: Chat,
+    site: StoredValue<String>,
+    /// `None` when the site id is invalid: there is nothing to connect to.
+    transport: StoredValue<Option<Transport>, LocalStorage>,
+    /// Focus returns here when the panel closes.
+    pub launcher: NodeRef<html::Button>,
+    /// Focus goes here when the panel opens.
+    pub input: NodeRef<html::Textarea>,
+    /// …or here, when the conversation has ended and there is no input.
+    pub new_conversation: NodeRef<html::Button>,
+}
+
+impl Controls {
+    pub fn new(chat: Chat, site: String, transport: Option<Transport>) -> Self {
+        Self {
+            chat,
+            site: StoredValue::new(site),
+            transport: StoredValue::new_local(transport),
+            launcher: NodeRef::new(),
+            input: NodeRef::new(),
+            new_conversation: NodeRef::new(),
+        }
+    }
+
+    /// Opens the panel because the visitor asked to.
+    pub fn open(&self) {
+        self.show_panel();
+        self.site.with_value(|site| storage::save_open(site, true));
+        let (input, new_conversation) = (self.input, self.new_conversation);
+        // After the panel has rendered; the frame callback runs after Leptos's updates.
+        request_animation_frame(move || {
+            if let Some(input) = input.get_untracked() {
+                let _ = input.focus();
+            } else if let Some(button) = new_conversation.get_untracked() {
+                let _ = button.focus();
+            }
+        });
+    }
+
+    /// Reopens the panel after a reload, without taking focus from the page.
+    pub fn restore_open(&self) {
+        self.show_panel();
+    }
+
+    pub fn close(&self) {
+        self.chat.open.set(false);
+        self.site.with_value(|site| storage::save_open(site, false));
+        let launcher = self.launcher;
+        request_animation_frame(move || {
+            if let Some(launcher) = launcher.get_untracked() {
+                let _ = launcher.focus();
+            }
+        });
+    }
+
+    pub fn toggle(&self) {
+        if self.chat.open.get_untracked() {
+            self.close();
+        } else {
+            self.open();
+        }
+    }
+
+    /// Starts the connection (once; later calls do nothing).
+    pub fn connect(&self) {
+        self.transport.with_value(|transport| {
+            if let Some(transport) = transport {
+                transport.start();
+            }
+        });
+    }
+
+    /// Sends a message the visitor wrote, already validated.
+    pub fn send(&self, text: String) {
+        self.transport.with_value(|transport| {
+            if let Some(transport) = transport {
+                transport.send(text);
+            }
+        });
+    }
+
+    /// Puts an ended conversation away and lets the visitor type the first message of a new one.
+    pub fn start_new(&self) {
+        self.chat.start_new();
+        let input = self.input;
+        request_animation_frame(move || {
+            if let Some(input) = input.get_untracked() {
+                let _ = input.focus();
+            }
+        });
+    }
+
+    fn show_panel(&self) {
+        self.chat.open.set(true);
+        self.chat.unread.set(0);
+        self.connect();
+    }
+}

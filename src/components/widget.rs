@@ -1,0 +1,73 @@
+//! The whole widget: state, connection and the two things on screen (launcher and panel).
+
+use leptos::prelude::*;
+use pronto_protocol::ids::SiteId;
+use pronto_protocol::visitor::ServerToVisitor;
+
+use super::Controls;
+use super::launcher::Launcher;
+use super::panel::Panel;
+use crate::i18n::Lang;
+use crate::state::Chat;
+use crate::storage;
+use crate::transport::{Event, Link, Transport, visitor_url};
+
+#[component]
+pub fn Widget(
+    /// The Pronto server's origin, e.g. `https://chat.example.com`.
+    server: String,
+    /// The shop's site id, from `data-site`.
+    site: String,
+    lang: Lang,
+) -> impl IntoView {
+    let chat = Chat::new(lang);
+    let token = storage::token(&site);
+    let returning = token.is_some();
+
+    let transport = match SiteId::parse(&site) {
+        Ok(site_id) => {
+            let site = site.clone();
+            Some(Transport::new(
+                visitor_url(&server),
+                site_id,
+                token,
+                move |event| match event {
+                    Event::Link(link) => chat.link.set(link),
+                    Event::Pending(count) => chat.pending.set(count),
+                    Event::Frame(frame) => {
+                        // We only ever connect for a visitor who opened the chat (now or
+                        // earlier in this session) or who already has a saved token, so this
+                        // never stores anything for someone who merely viewed the page.
+                        if let ServerToVisitor::Welcome { token, .. } = &frame {
+                            storage::save_token(&site, token);
+                        }
+                        chat.apply(frame);
+                    }
+                },
+            ))
+        }
+        Err(error) => {
+            leptos::logging::warn!("pronto: data-site {site:?} is not valid: {}", error.message);
+            chat.link.set(Link::Refused);
+            None
+        }
+    };
+
+    let controls = Controls::new(chat, site.clone(), transport);
+    provide_context(chat);
+    provide_context(controls);
+
+    if storage::was_open(&site) {
+        controls.restore_open();
+    } else if returning {
+        // A returning visitor may have an answer waiting: connect now so the badge shows it.
+        controls.connect();
+    }
+
+    view! {
+        <Launcher />
+        <Show when=move || chat.open.get()>
+            <Panel />
+        </Show>
+    }
+}

@@ -1,0 +1,242 @@
+//! Every word the visitor sees or hears from a screen reader, in Spanish, English and Portuguese.
+
+use pronto_protocol::chat::WaitEstimate;
+
+/// A language the widget speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Es,
+    Pt,
+}
+
+impl Lang {
+    /// The language to use: `explicit` (the loader's `data-lang`) if it names one we speak,
+    /// else the first of the browser's `preferred` languages we speak, else English.
+    pub fn pick(explicit: Option<&str>, preferred: &[String]) -> Self {
+        explicit
+            .and_then(Self::from_tag)
+            .or_else(|| preferred.iter().find_map(|tag| Self::from_tag(tag)))
+            .unwrap_or(Self::En)
+    }
+
+    /// Matches on the primary subtag, so "es-CL" and "pt_BR" count as Spanish and Portuguese.
+    fn from_tag(tag: &str) -> Option<Self> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Self::En),
+            "es" => Some(Self::Es),
+            "pt" => Some(Self::Pt),
+            _ => None,
+        }
+    }
+
+    /// The BCP 47 code, for the `lang` attribute screen readers pronounce by.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Es => "es",
+            Self::Pt => "pt",
+        }
+    }
+
+    /// The fixed strings.
+    pub fn text(self) -> &'static Text {
+        match self {
+            Self::En => &EN,
+            Self::Es => &ES,
+            Self::Pt => &PT,
+        }
+    }
+
+    /// The waiting line, e.g. "You're #2 in line · usually 1–3 min". The literal "#N" is the
+    /// same in every language on purpose: it is what visitors (and the tests) look for.
+    pub fn queue_line(self, position: u32, estimate: Option<WaitEstimate>) -> String {
+        let wait = match estimate {
+            Some(estimate) => {
+                let low = minutes(estimate.low_secs);
+                let high = minutes(estimate.high_secs).max(low);
+                let range = if low == high {
+                    format!("{low} min")
+                } else {
+                    format!("{low}–{high} min")
+                };
+                match self {
+                    Self::En => format!("usually {range}"),
+                    Self::Es | Self::Pt => format!("normalmente {range}"),
+                }
+            }
+            None => match self {
+                Self::En => "we'll be with you soon".to_owned(),
+                Self::Es => "te atenderemos pronto".to_owned(),
+                Self::Pt => "logo vamos te atender".to_owned(),
+            },
+        };
+        match self {
+            Self::En => format!("You're #{position} in line · {wait}"),
+            Self::Es => format!("Eres el #{position} en la fila · {wait}"),
+            Self::Pt => format!("Você é o #{position} na fila · {wait}"),
+        }
+    }
+
+    /// Describes the launcher's badge to screen readers.
+    pub fn unread(self, count: u32) -> String {
+        match (self, count) {
+            (Self::En, 1) => "1 unread message".to_owned(),
+            (Self::En, n) => format!("{n} unread messages"),
+            (Self::Es, 1) => "1 mensaje sin leer".to_owned(),
+            (Self::Es, n) => format!("{n} mensajes sin leer"),
+            (Self::Pt, 1) => "1 mensagem não lida".to_owned(),
+            (Self::Pt, n) => format!("{n} mensagens não lidas"),
+        }
+    }
+}
+
+/// Seconds to whole minutes, rounded, never below one: "0 min" would promise too much.
+fn minutes(secs: u32) -> u32 {
+    (secs.saturating_add(30) / 60).max(1)
+}
+
+/// The fixed strings of one language.
+pub struct Text {
+    /// The launcher's label.
+    pub open_chat: &'static str,
+    /// The panel's close button.
+    pub close_chat: &'static str,
+    /// The panel's title until the shop's name arrives.
+    pub chat: &'static str,
+    /// Shown under the title until the shop's own greeting arrives (or if it has none).
+    pub greeting: &'static str,
+    /// After the agent's name in the header: "Ana is helping you".
+    pub agent_helping: &'static str,
+    /// Names the message list for screen readers.
+    pub messages: &'static str,
+    /// Said before the visitor's own messages, for screen readers.
+    pub you: &'static str,
+    pub input_label: &'static str,
+    pub placeholder: &'static str,
+    pub send: &'static str,
+    pub conversation_ended: &'static str,
+    pub new_conversation: &'static str,
+    pub reconnecting: &'static str,
+    /// Beside "Reconnecting…" while typed messages wait for the connection.
+    pub will_send: &'static str,
+    /// When the server refused the site or our protocol version: retrying will not help.
+    pub unavailable: &'static str,
+    pub too_long: &'static str,
+}
+
+const EN: Text = Text {
+    open_chat: "Open chat",
+    close_chat: "Close chat",
+    chat: "Chat",
+    greeting: "Hi! How can we help you today?",
+    agent_helping: "is helping you",
+    messages: "Messages",
+    you: "You",
+    input_label: "Message",
+    placeholder: "Write a message…",
+    send: "Send",
+    conversation_ended: "This conversation has ended",
+    new_conversation: "Start a new conversation",
+    reconnecting: "Reconnecting…",
+    will_send: "Your messages will be sent once you're back online.",
+    unavailable: "Chat is not available right now.",
+    too_long: "That message is too long.",
+};
+
+const ES: Text = Text {
+    open_chat: "Abrir chat",
+    close_chat: "Cerrar chat",
+    chat: "Chat",
+    greeting: "¡Hola! ¿En qué te podemos ayudar?",
+    agent_helping: "te está atendiendo",
+    messages: "Mensajes",
+    you: "Tú",
+    input_label: "Mensaje",
+    placeholder: "Escribe un mensaje…",
+    send: "Enviar",
+    conversation_ended: "Esta conversación ha terminado",
+    new_conversation: "Iniciar una nueva conversación",
+    reconnecting: "Reconectando…",
+    will_send: "Tus mensajes se enviarán cuando vuelva la conexión.",
+    unavailable: "El chat no está disponible en este momento.",
+    too_long: "Ese mensaje es demasiado largo.",
+};
+
+const PT: Text = Text {
+    open_chat: "Abrir chat",
+    close_chat: "Fechar chat",
+    chat: "Chat",
+    greeting: "Olá! Como podemos ajudar?",
+    agent_helping: "está te atendendo",
+    messages: "Mensagens",
+    you: "Você",
+    input_label: "Mensagem",
+    placeholder: "Escreva uma mensagem…",
+    send: "Enviar",
+    conversation_ended: "Esta conversa foi encerrada",
+    new_conversation: "Iniciar uma nova conversa",
+    reconnecting: "Reconectando…",
+    will_send: "Suas mensagens serão enviadas quando a conexão voltar.",
+    unavailable: "O chat não está disponível no momento.",
+    too_long: "Essa mensagem é longa demais.",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn langs(tags: &[&str]) -> Vec<String> {
+        tags.iter().map(|t| t.to_string()).collect()
+    }
+
+    #[test]
+    fn explicit_language_wins_then_browser_then_english() {
+        assert_eq!(Lang::pick(Some("pt"), &langs(&["es"])), Lang::Pt);
+        assert_eq!(Lang::pick(Some("fr"), &langs(&["de", "es-CL"])), Lang::Es);
+        assert_eq!(Lang::pick(None, &langs(&["pt_BR"])), Lang::Pt);
+        assert_eq!(Lang::pick(None, &langs(&["de", "fr"])), Lang::En);
+        assert_eq!(Lang::pick(None, &[]), Lang::En);
+    }
+
+    #[test]
+    fn queue_line_keeps_the_position_literal() {
+        let estimate = Some(WaitEstimate {
+            low_secs: 60,
+            high_secs: 180,
+        });
+        assert_eq!(
+            Lang::En.queue_line(2, estimate),
+            "You're #2 in line · usually 1–3 min"
+        );
+        assert_eq!(
+            Lang::Es.queue_line(2, estimate),
+            "Eres el #2 en la fila · normalmente 1–3 min"
+        );
+        assert_eq!(
+            Lang::Pt.queue_line(2, estimate),
+            "Você é o #2 na fila · normalmente 1–3 min"
+        );
+        assert_eq!(
+            Lang::En.queue_line(1, None),
+            "You're #1 in line · we'll be with you soon"
+        );
+    }
+
+    #[test]
+    fn minutes_round_and_never_reach_zero() {
+        assert_eq!(minutes(0), 1);
+        assert_eq!(minutes(29), 1);
+        assert_eq!(minutes(89), 1);
+        assert_eq!(minutes(90), 2);
+        let same = Some(WaitEstimate {
+            low_secs: 100,
+            high_secs: 130,
+        });
+        assert_eq!(
+            Lang::En.queue_line(1, same),
+            "You're #1 in line · usually 2 min"
+        );
+    }
+}

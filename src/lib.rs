@@ -1,0 +1,41 @@
+//! Pronto's chat widget, the part a shop's visitors see: `mount` renders it into the shadow
+//! root that the loader (`public/pronto.js`) creates on the storefront page.
+
+mod components;
+mod i18n;
+mod state;
+mod storage;
+mod transport;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+
+use crate::components::Widget;
+use crate::i18n::Lang;
+
+/// Renders the widget into `root` (a `div.pronto-root` inside the loader's shadow root) for
+/// the shop `site`, talking to the Pronto server at the origin `server`. `lang` ("es", "en",
+/// "pt") overrides the browser's preferred languages.
+#[wasm_bindgen]
+pub fn mount(root: web_sys::HtmlElement, server: String, site: String, lang: Option<String>) {
+    let lang = Lang::pick(lang.as_deref(), &browser_languages());
+    // So screen readers pronounce the widget in its language whatever the page's is.
+    let _ = root.set_attribute("lang", lang.code());
+    leptos::mount::mount_to(root, move || view! { <Widget server site lang /> }).forget();
+}
+
+/// `navigator.languages`, most preferred first.
+fn browser_languages() -> Vec<String> {
+    let Some(navigator) = web_sys::window().map(|window| window.navigator()) else {
+        return Vec::new();
+    };
+    let mut languages: Vec<String> = navigator
+        .languages()
+        .iter()
+        .filter_map(|tag| tag.as_string())
+        .collect();
+    if languages.is_empty() {
+        languages.extend(navigator.language());
+    }
+    languages
+}

@@ -1,0 +1,258 @@
+//! The walking skeleton, end to end, as people do it: two shoppers and an agent, each at their
+//! own headless Chromium, on a storefront that embeds the widget with one script tag.
+
+use pronto_e2e::{Browsers, Person, Pronto, Storefront};
+use serde_json::json;
+
+const SHOP_PAGE: &str = "<h1>Zapatillas</h1><p>A storefront on its own origin.</p>";
+
+async fn open_widget(visitor: &Person) {
+    visitor
+        .widget("button.pronto-launcher")
+        .await
+        .click()
+        .await
+        .unwrap();
+    visitor.widget(".pronto-panel").await;
+}
+
+async fn write(visitor: &Person, text: &str) {
+    let input = visitor.widget("textarea.pronto-input").await;
+    visitor.type_and_enter(&input, text).await;
+    visitor
+        .wait_for_widget_text(".pronto-message-text", text)
+        .await;
+}
+
+async fn sign_in(agent: &Person, pronto: &Pronto) {
+    agent.goto(&pronto.url("/console")).await;
+    let email = agent.page("input[name=email]").await;
+    email
+        .send_keys(pronto_server::demo::AGENT_EMAIL)
+        .await
+        .unwrap();
+    let password = agent.page("input[name=password]").await;
+    password
+        .send_keys(pronto_server::demo::AGENT_PASSWORD)
+        .await
+        .unwrap();
+    agent
+        .page("form.login button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    agent
+        .wait_for_texts("page", ".agent-name", "the agent's name", |t| {
+            t.iter()
+                .any(|t| t.contains(pronto_server::demo::AGENT_NAME))
+        })
+        .await;
+}
+
+/// The button `button` in the first `row` whose text contains `needle`.
+async fn button_in_row(person: &Person, row: &str, needle: &str, button: &str) {
+    let deadline = std::time::Instant::now() + pronto_e2e::PATIENCE;
+    loop {
+        let clicked = person
+            .eval(
+                "const [row, needle, button] = arguments;
+                 const r = Array.from(document.querySelectorAll(row)).find(r => r.innerText.includes(needle));
+                 const b = r && r.querySelector(button);
+                 if (!b) return false;
+                 b.click();
+                 return true;",
+                vec![json!(row), json!(needle), json!(button)],
+            )
+            .await;
+        if clicked == json!(true) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {row} with {needle:?} and {button}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shoppers_queue_an_agent_takes_them_and_nothing_is_lost() {
+    let mut pronto = Pronto::start().await;
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let mut browsers = Browsers::start().await;
+    let a = browsers.person().await;
+    let b = browsers.person().await;
+    let agent = browsers.person().await;
+
+    // A and B each open the widget and write; B is second in line.
+    a.goto(&shop.url("/")).await;
+    a.widget("button.pronto-launcher").await;
+    a.screenshot("widget-closed").await;
+    open_widget(&a).await;
+    write(&a, "Hola, soy A. ¿Tienen la talla 42?").await;
+    a.wait_for_widget_text(".pronto-queue", "#1").await;
+
+    b.goto(&shop.url("/")).await;
+    open_widget(&b).await;
+    write(&b, "Hola, soy B").await;
+    b.wait_for_widget_text(".pronto-queue", "#2").await;
+    b.screenshot("widget-queued").await;
+
+    // The agent signs in, sees both waiting with their first messages, and takes A.
+    sign_in(&agent, &pronto).await;
+    let queue = agent
+        .wait_for_texts("page", "li.queue-entry", "two waiting visitors", |t| {
+            t.len() == 2
+        })
+        .await;
+    assert!(
+        queue[0].contains("soy A") && queue[1].contains("soy B"),
+        "{queue:?}"
+    );
+    button_in_row(&agent, "li.queue-entry", "soy A", "button.take").await;
+
+    // B moves up without a reload; A sees who answers and the queue line goes away.
+    b.wait_for_widget_text(".pronto-queue", "#1").await;
+    a.wait_for_widget_text(".pronto-agent-name", pronto_server::demo::AGENT_NAME)
+        .await;
+    a.wait_until_gone(".pronto-queue").await;
+    agent
+        .wait_for_texts("page", "li.queue-entry", "only B waiting", |t| {
+            t.len() == 1 && t[0].contains("soy B")
+        })
+        .await;
+
+    // Messages both ways, live.
+    let composer = agent.page("textarea.composer").await;
+    agent
+        .type_and_enter(&composer, "¡Hola A! Sí, nos queda la 42.")
+        .await;
+    a.wait_for_widget_text(".pronto-message-text", "nos queda la 42")
+        .await;
+    write(&a, "¡Genial, gracias!").await;
+    agent
+        .wait_for_texts("page", ".message-text", "A's reply", |t| {
+            t.iter().any(|t| t.contains("Genial, gracias"))
+        })
+        .await;
+    a.screenshot("widget-chatting").await;
+    agent.screenshot("console-chatting").await;
+
+    // A reloads the page: the whole conversation is still there.
+    a.client.refresh().await.unwrap();
+    a.widget("button.pronto-launcher").await;
+    if !a.widget_has(".pronto-panel").await {
+        open_widget(&a).await;
+    }
+    let expected = ["soy A", "nos queda la 42", "Genial, gracias"];
+    a.wait_for_texts(
+        "widget",
+        ".pronto-message-text",
+        "the whole conversation",
+        |t| t.len() == 3 && expected.iter().zip(t).all(|(want, got)| got.contains(want)),
+    )
+    .await;
+
+    // The server restarts. A writes while the widget reconnects by itself; the agent's console
+    // reconnects too, receives it, and answers. Nothing is lost or doubled.
+    pronto.restart().await;
+    let input = a.widget("textarea.pronto-input").await;
+    a.type_and_enter(&input, "¿Me la reservan?").await;
+    agent
+        .wait_for_texts(
+            "page",
+            ".message-text",
+            "A's message after the restart",
+            |t| t.iter().any(|t| t.contains("Me la reservan")),
+        )
+        .await;
+    let composer = agent.page("textarea.composer").await;
+    agent
+        .type_and_enter(&composer, "Te la reservo ahora mismo.")
+        .await;
+    a.wait_for_widget_text(".pronto-message-text", "Te la reservo")
+        .await;
+    let all = a
+        .wait_for_texts("widget", ".pronto-message-text", "five messages", |t| {
+            t.len() >= 5
+        })
+        .await;
+    assert_eq!(all.len(), 5, "each message once: {all:?}");
+    let seen_by_agent = agent.texts("page", ".message-text").await;
+    assert_eq!(seen_by_agent, all, "both sides hold the same conversation");
+
+    // The agent closes the conversation; A sees it closed and can start a new one.
+    agent
+        .page("button.close-conversation")
+        .await
+        .click()
+        .await
+        .unwrap();
+    a.widget(".pronto-closed").await;
+    a.screenshot("widget-conversation-closed").await;
+    a.widget("button.pronto-new-conversation")
+        .await
+        .click()
+        .await
+        .unwrap();
+    a.widget("textarea.pronto-input").await;
+    assert!(!a.widget_has(".pronto-closed").await);
+
+    for person in [a, b, agent] {
+        person.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_page_cannot_break_the_widget_and_the_widget_does_not_restyle_the_page() {
+    let pronto = Pronto::start().await;
+    let hostile_css = "<style>
+        * { all: unset; }
+        div { display: none !important; }
+        button, textarea { display: none !important; }
+        .own, .pronto-launcher, .pronto-panel { display: block; color: rgb(12, 34, 56); font-size: 13px; }
+    </style>"
+        .to_owned();
+    let body = "<p class=\"own\" id=\"own\">The shop's own text</p>\
+                <p class=\"pronto-launcher\" id=\"namesake\">A shop element that shares the widget's class name</p>"
+        .to_owned();
+    let shop = Storefront::start(&pronto, vec![("/hostile", hostile_css, body)]).await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.goto(&shop.url("/hostile")).await;
+
+    // The widget renders and works despite the page's rules.
+    let launcher = visitor.widget("button.pronto-launcher").await;
+    let size = launcher.rectangle().await.unwrap();
+    assert!(size.2 >= 40.0 && size.3 >= 40.0, "launcher is {size:?}");
+    open_widget(&visitor).await;
+    write(&visitor, "¿Funciona en esta página?").await;
+    visitor.wait_for_widget_text(".pronto-queue", "#1").await;
+    visitor.screenshot("widget-on-hostile-page").await;
+
+    // The page keeps its own styles, even on an element named like the widget's parts.
+    let styles = visitor
+        .eval(
+            "return ['own', 'namesake'].map(id => {
+                 const s = getComputedStyle(document.getElementById(id));
+                 return [s.color, s.fontSize];
+             });",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        styles,
+        json!([["rgb(12, 34, 56)", "13px"], ["rgb(12, 34, 56)", "13px"]])
+    );
+    // And nothing was added to <html> or <body>.
+    let host_styles = visitor
+        .eval(
+            "return [document.documentElement.getAttribute('style'), document.body.getAttribute('style'),
+                     document.querySelectorAll('pronto-chat').length];",
+            vec![],
+        )
+        .await;
+    assert_eq!(host_styles, json!([null, null, 1]));
+    visitor.close().await;
+}

@@ -1,0 +1,337 @@
+//! What the browser tests stand on: a real Pronto server, a storefront on another origin that
+//! embeds the widget as a shop would, and headless Chromium driven over WebDriver.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::{Element, ElementRef};
+use fantoccini::{Client, ClientBuilder};
+use pronto_server::{Config, Running, Server};
+use serde_json::{Value, json};
+
+/// How long a person would wait for something to appear before calling it broken.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+fn env_path(name: &str, fallback: &str) -> PathBuf {
+    std::env::var_os(name)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(fallback))
+}
+
+/// The built widget and console (`cargo xtask test` builds them and sets `PRONTO_DIST`).
+fn dist() -> PathBuf {
+    let dist = std::env::var_os("PRONTO_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"));
+    assert!(
+        dist.join("pronto.js").is_file(),
+        "no built widget in {}: run the browser tests through `cargo xtask test`",
+        dist.display()
+    );
+    dist
+}
+
+/// A Pronto server on a free port with a fresh SQLite database and the demo shop.
+pub struct Pronto {
+    pub addr: SocketAddr,
+    running: Option<Running>,
+    config: Config,
+    _dir: tempfile::TempDir,
+}
+
+impl Pronto {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("pronto.db").display());
+        let config = Config::for_tests(url, dist());
+        let running = serve(&config, config.listen).await;
+        Self {
+            addr: running.addr,
+            running: Some(running),
+            config,
+            _dir: dir,
+        }
+    }
+
+    /// Stops the server (every socket gets "going away") and starts it again on the same
+    /// port and database.
+    pub async fn restart(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("server stopped cleanly");
+        }
+        self.running = Some(serve(&self.config, self.addr).await);
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+async fn serve(config: &Config, addr: SocketAddr) -> Running {
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+    Server::build_with_listener(config, listener)
+        .await
+        .expect("server starts")
+        .spawn()
+}
+
+/// A shop's storefront on its own origin, embedding the widget with one script tag.
+pub struct Storefront {
+    pub addr: SocketAddr,
+}
+
+impl Storefront {
+    /// Serves `pages` (path, extra `<head>` markup, body) with the Pronto script tag appended.
+    pub async fn start(pronto: &Pronto, pages: Vec<(&'static str, String, String)>) -> Self {
+        let script = format!(
+            r#"<script src="{}" data-site="demo" data-lang="en" async></script>"#,
+            pronto.url("/pronto.js")
+        );
+        let mut router = axum::Router::new();
+        for (path, head, body) in pages {
+            let html = format!(
+                "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+                 <title>Shop</title>{head}</head><body>{body}{script}</body></html>"
+            );
+            router = router.route(
+                path,
+                axum::routing::get(move || async move { axum::response::Html(html) }),
+            );
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Self { addr }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+/// One ChromeDriver; each `person()` is a separate headless Chromium with its own profile.
+pub struct Browsers {
+    driver: Child,
+    port: u16,
+    profiles: Vec<tempfile::TempDir>,
+}
+
+impl Browsers {
+    pub async fn start() -> Self {
+        let port = free_port();
+        let driver = Command::new(env_path("PRONTO_CHROMEDRIVER", "chromedriver"))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts (run through `cargo xtask test`, which installs it)");
+        let browsers = Self {
+            driver,
+            port,
+            profiles: Vec::new(),
+        };
+        // Wait until ChromeDriver answers, not for a guessed while.
+        let deadline = Instant::now() + PATIENCE;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        browsers
+    }
+
+    /// A new person at a new browser: nothing shared with anyone else (cookies, storage).
+    pub async fn person(&mut self) -> Person {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let chromium = env_path("PRONTO_CHROMIUM", "/usr/bin/chromium");
+        let args = vec![
+            "--headless=new".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--no-first-run".into(),
+            "--window-size=1280,860".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": chromium, "args": args }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a browser session");
+        self.profiles.push(profile);
+        Person { client }
+    }
+}
+
+impl Drop for Browsers {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Someone at a browser: looks at the page, clicks, types.
+pub struct Person {
+    pub client: Client,
+}
+
+/// Finds `selector` inside the widget's shadow root (or the page, for `scope` = "page").
+const FIND: &str = r#"
+    const [scope, selector] = arguments;
+    if (scope === "page") return document.querySelector(selector);
+    const host = document.querySelector("pronto-chat");
+    return host && host.shadowRoot ? host.shadowRoot.querySelector(selector) : null;
+"#;
+
+/// The visible text of every match, in order.
+const TEXTS: &str = r#"
+    const [scope, selector] = arguments;
+    const root = scope === "page"
+        ? document
+        : (document.querySelector("pronto-chat") || {}).shadowRoot;
+    if (!root) return [];
+    return Array.from(root.querySelectorAll(selector)).map(e => e.innerText.trim());
+"#;
+
+impl Person {
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigation");
+    }
+
+    async fn find_in(&self, scope: &str, selector: &str) -> Option<Element> {
+        let found = self
+            .client
+            .execute(FIND, vec![json!(scope), json!(selector)])
+            .await
+            .expect("script runs");
+        let id = found.as_object()?.values().next()?.as_str()?.to_owned();
+        Some(Element::from_element_id(
+            self.client.clone(),
+            ElementRef::from(id),
+        ))
+    }
+
+    /// Waits until `selector` is in the widget and shown, and returns it.
+    pub async fn widget(&self, selector: &str) -> Element {
+        self.wait_for_element("widget", selector).await
+    }
+
+    /// Waits until `selector` is on the page (outside the widget) and shown.
+    pub async fn page(&self, selector: &str) -> Element {
+        self.wait_for_element("page", selector).await
+    }
+
+    async fn wait_for_element(&self, scope: &str, selector: &str) -> Element {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(element) = self.find_in(scope, selector).await
+                && element.is_displayed().await.unwrap_or(false)
+            {
+                return element;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{selector} never appeared in the {scope}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Whether `selector` is in the widget right now.
+    pub async fn widget_has(&self, selector: &str) -> bool {
+        self.find_in("widget", selector).await.is_some()
+    }
+
+    /// The visible texts of everything matching `selector` in the widget (or page).
+    pub async fn texts(&self, scope: &str, selector: &str) -> Vec<String> {
+        let value = self
+            .client
+            .execute(TEXTS, vec![json!(scope), json!(selector)])
+            .await
+            .expect("script runs");
+        serde_json::from_value(value).unwrap_or_default()
+    }
+
+    /// Waits until the texts of `selector` satisfy `ok`; fails showing what was there.
+    pub async fn wait_for_texts(
+        &self,
+        scope: &str,
+        selector: &str,
+        what: &str,
+        ok: impl Fn(&[String]) -> bool,
+    ) -> Vec<String> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let texts = self.texts(scope, selector).await;
+            if ok(&texts) {
+                return texts;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {what} in {selector}; saw {texts:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until some `selector` in the widget shows text containing `needle`.
+    pub async fn wait_for_widget_text(&self, selector: &str, needle: &str) {
+        self.wait_for_texts("widget", selector, needle, |texts| {
+            texts.iter().any(|t| t.contains(needle))
+        })
+        .await;
+    }
+
+    /// Waits until nothing matches `selector` in the widget.
+    pub async fn wait_until_gone(&self, selector: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        while self.widget_has(selector).await {
+            assert!(Instant::now() < deadline, "{selector} never went away");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Runs a script in the page and returns its value (for reading computed styles).
+    pub async fn eval(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(script, args)
+            .await
+            .expect("script runs")
+    }
+
+    /// Saves a screenshot under `target/screenshots/` for a person to look at.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// Types `text` into `element` and presses Enter.
+    pub async fn type_and_enter(&self, element: &Element, text: &str) {
+        element.send_keys(text).await.expect("typing");
+        element.send_keys("\u{E007}").await.expect("Enter");
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}

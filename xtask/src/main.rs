@@ -1,0 +1,102 @@
+//! `cargo xtask`: the project's automation — build, run, test — with nothing to install by hand.
+
+mod browser;
+mod dist;
+mod wasm;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+const USAGE: &str = "\
+cargo xtask <command>
+
+  build   build the widget and console (WebAssembly, wasm-opt, .br/.gz) into dist/, and the server
+  run     build, then start the server at http://127.0.0.1:8080 with the demo shop
+  test    every test: unit, server integration, and browser end-to-end in headless Chromium
+";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    match args.first().map(String::as_str) {
+        Some("build") => build(&root),
+        Some("run") => run(&root, &args[1..]),
+        Some("test") => test(&root, &args[1..]),
+        Some("help") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn build(root: &Path) -> Result<()> {
+    let dist = dist::build(root)?;
+    cargo(root, &["build", "--release", "-p", "pronto-server"])?;
+    dist.print_sizes();
+    Ok(())
+}
+
+fn run(root: &Path, extra: &[String]) -> Result<()> {
+    build(root)?;
+    let mut args = vec![
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "pronto-server",
+        "--",
+        "--demo",
+    ];
+    args.extend(extra.iter().map(String::as_str));
+    cargo(root, &args)
+}
+
+fn test(root: &Path, extra: &[String]) -> Result<()> {
+    let chrome = browser::ensure_installed()?;
+    let dist = dist::build(root)?;
+    dist.print_sizes();
+    // The widget's and console's unit tests (their state logic) run natively here; the apps
+    // themselves are tested in the browser by the end-to-end tests. xtask has no tests, and
+    // testing it would rebuild its heavy dependencies with the workspace's features.
+    let mut args = vec!["test", "--workspace", "--exclude", "xtask"];
+    args.extend(extra.iter().map(String::as_str));
+    let status = Command::new(cargo_bin())
+        .args(&args)
+        .current_dir(root)
+        .env("PRONTO_DIST", &dist.dir)
+        .env("PRONTO_CHROMIUM", &chrome.chromium)
+        .env("PRONTO_CHROMEDRIVER", &chrome.chromedriver)
+        .status()
+        .context("running cargo test")?;
+    if !status.success() {
+        bail!("tests failed");
+    }
+    Ok(())
+}
+
+fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Runs cargo in the workspace and fails when it does.
+pub fn cargo(root: &Path, args: &[&str]) -> Result<()> {
+    let status = Command::new(cargo_bin())
+        .args(args)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("running cargo {}", args.join(" ")))?;
+    if !status.success() {
+        bail!("cargo {} failed", args.join(" "));
+    }
+    Ok(())
+}
