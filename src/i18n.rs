@@ -1,5 +1,6 @@
 //! Every word the visitor sees or hears from a screen reader, in Spanish, English and Portuguese.
 
+use pronto_protocol::ErrorCode;
 use pronto_protocol::chat::WaitEstimate;
 
 /// A language the widget speaks.
@@ -79,6 +80,27 @@ impl Lang {
         }
     }
 
+    /// Under a message the server refused: "Not sent: too long". Only reasons a visitor can do
+    /// something about get their own words; the rest say to try again.
+    pub fn not_sent(self, code: ErrorCode) -> String {
+        let reason = match (self, code) {
+            (Self::En, ErrorCode::MessageTooLong | ErrorCode::FrameTooLarge) => "too long",
+            (Self::En, ErrorCode::MessageEmpty) => "the message is empty",
+            (Self::En, _) => "please try again",
+            (Self::Es, ErrorCode::MessageTooLong | ErrorCode::FrameTooLarge) => "demasiado largo",
+            (Self::Es, ErrorCode::MessageEmpty) => "el mensaje está vacío",
+            (Self::Es, _) => "inténtalo de nuevo",
+            (Self::Pt, ErrorCode::MessageTooLong | ErrorCode::FrameTooLarge) => "longa demais",
+            (Self::Pt, ErrorCode::MessageEmpty) => "a mensagem está vazia",
+            (Self::Pt, _) => "tente de novo",
+        };
+        match self {
+            Self::En => format!("Not sent: {reason}"),
+            Self::Es => format!("No enviado: {reason}"),
+            Self::Pt => format!("Não enviada: {reason}"),
+        }
+    }
+
     /// Describes the launcher's badge to screen readers.
     pub fn unread(self, count: u32) -> String {
         match (self, count) {
@@ -124,6 +146,14 @@ pub struct Text {
     /// When the server refused the site or our protocol version: retrying will not help.
     pub unavailable: &'static str,
     pub too_long: &'static str,
+    /// Under a message on its way to the server.
+    pub sending: &'static str,
+    /// The check mark under a message the server stored, for screen readers.
+    pub sent: &'static str,
+    /// Sends a refused message again.
+    pub retry: &'static str,
+    /// Deletes a refused message.
+    pub discard: &'static str,
 }
 
 const EN: Text = Text {
@@ -143,6 +173,10 @@ const EN: Text = Text {
     will_send: "Your messages will be sent once you're back online.",
     unavailable: "Chat is not available right now.",
     too_long: "That message is too long.",
+    sending: "Sending…",
+    sent: "Sent",
+    retry: "Retry",
+    discard: "Delete",
 };
 
 const ES: Text = Text {
@@ -162,6 +196,10 @@ const ES: Text = Text {
     will_send: "Tus mensajes se enviarán cuando vuelva la conexión.",
     unavailable: "El chat no está disponible en este momento.",
     too_long: "Ese mensaje es demasiado largo.",
+    sending: "Enviando…",
+    sent: "Enviado",
+    retry: "Reintentar",
+    discard: "Eliminar",
 };
 
 const PT: Text = Text {
@@ -181,6 +219,10 @@ const PT: Text = Text {
     will_send: "Suas mensagens serão enviadas quando a conexão voltar.",
     unavailable: "O chat não está disponível no momento.",
     too_long: "Essa mensagem é longa demais.",
+    sending: "Enviando…",
+    sent: "Enviada",
+    retry: "Tentar de novo",
+    discard: "Excluir",
 };
 
 #[cfg(test)]
@@ -237,6 +279,22 @@ mod tests {
         assert_eq!(
             Lang::En.queue_line(1, same),
             "You're #1 in line · usually 2 min"
+        );
+    }
+
+    #[test]
+    fn refusals_are_explained_in_every_language() {
+        assert_eq!(
+            Lang::En.not_sent(ErrorCode::MessageTooLong),
+            "Not sent: too long"
+        );
+        assert_eq!(
+            Lang::Es.not_sent(ErrorCode::FrameTooLarge),
+            "No enviado: demasiado largo"
+        );
+        assert_eq!(
+            Lang::Pt.not_sent(ErrorCode::Internal),
+            "Não enviada: tente de novo"
         );
     }
 }

@@ -3,6 +3,7 @@
 
 mod components;
 mod i18n;
+mod outbox;
 mod state;
 mod storage;
 mod transport;

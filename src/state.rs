@@ -1,14 +1,18 @@
 //! The chat as the visitor sees it: a `Chat` of signals that the server's frames change
-//! through plain methods, and that the components only read.
+//! through plain methods, and that the components only read; and `rows`, which merges the
+//! stored conversation with the visitor's unsent messages into what the list shows.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use leptos::prelude::*;
+use pronto_protocol::ProtocolError;
 use pronto_protocol::chat::{Author, ChatMessage, ConversationState, WaitEstimate};
-use pronto_protocol::ids::ConversationId;
-use pronto_protocol::visitor::{ServerToVisitor, Shop};
+use pronto_protocol::ids::{ClientMessageId, ConversationId};
+use pronto_protocol::visitor::{Resume, ServerToVisitor, Shop};
 
 use crate::i18n::Lang;
+use crate::outbox::{Outgoing, OutgoingState};
 use crate::transport::Link;
 
 /// How long an error from the server stays on screen.
@@ -40,8 +44,10 @@ pub struct Chat {
     /// Agent messages that arrived while the panel was closed.
     pub unread: RwSignal<u32>,
     pub link: RwSignal<Link>,
-    /// Typed messages the server has not stored yet.
-    pub pending: RwSignal<usize>,
+    /// Typed messages the server has not stored yet, oldest first (the transport's outbox).
+    pub outbox: RwSignal<Vec<Outgoing>>,
+    /// Acknowledged messages whose stored copy has not arrived yet.
+    acked: RwSignal<Vec<Acked>>,
     /// A server error, shown for a moment.
     pub error: RwSignal<Option<String>>,
     /// What the visitor is typing; kept here so closing the panel does not lose it.
@@ -67,7 +73,8 @@ impl Chat {
             open: RwSignal::new(false),
             unread: RwSignal::new(0),
             link: RwSignal::new(Link::Idle),
-            pending: RwSignal::new(0),
+            outbox: RwSignal::new(Vec::new()),
+            acked: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
             draft: RwSignal::new(String::new()),
             dismissed: RwSignal::new(None),
@@ -80,9 +87,17 @@ impl Chat {
     pub fn apply(&self, frame: ServerToVisitor) {
         match frame {
             ServerToVisitor::Welcome {
-                shop, conversation, ..
+                shop,
+                conversation,
+                resumed,
+                ..
             } => {
                 self.shop.set(Some(shop));
+                // A welcome holds every message stored since what we had, acknowledged ones
+                // included: none needs standing in for any more.
+                if !self.acked.with_untracked(Vec::is_empty) {
+                    self.acked.set(Vec::new());
+                }
                 let dismissed = self.dismissed.get_untracked();
                 let conversation = conversation
                     .filter(|c| !(c.state == ConversationState::Closed && Some(c.id) == dismissed));
@@ -92,6 +107,8 @@ impl Chat {
                     self.clear();
                     return;
                 };
+                // Only the conversation on screen can be continued; anything else replaces it.
+                let resumed = resumed && self.conversation.get_untracked() == Some(c.id);
                 if reconnect && !self.open.get_untracked() {
                     let missed = self.messages.with_untracked(|known| {
                         c.messages
@@ -110,6 +127,11 @@ impl Chat {
                     self.queue.set(None);
                 }
                 let mut messages = c.messages;
+                if resumed {
+                    let known = self.messages.get_untracked();
+                    messages.retain(|m| !known.iter().any(|k| k.seq == m.seq));
+                    messages.extend(known);
+                }
                 messages.sort_by_key(|m| m.seq);
                 self.conversation.set(Some(c.id));
                 self.state.set(Some(c.state));
@@ -142,6 +164,7 @@ impl Chat {
                     Some(_) => {}
                 }
                 let unread = is_agent(&message) && !self.open.get_untracked();
+                let client_id = message.client_id.clone();
                 let mut added = false;
                 self.messages.update(|messages| {
                     if messages.iter().any(|m| m.seq == message.seq) {
@@ -154,7 +177,38 @@ impl Chat {
                 if added && unread {
                     self.unread.update(|n| *n = n.saturating_add(1));
                 }
+                if let Some(id) = &client_id
+                    && self
+                        .acked
+                        .with_untracked(|acked| acked.iter().any(|a| &a.id == id))
+                {
+                    self.acked.update(|acked| acked.retain(|a| &a.id != id));
+                }
             }
+            // Usually before the stored message itself: keep the bubble, now as sent, until
+            // that arrives (the outbox lets go of it right after this).
+            ServerToVisitor::Ack { id, seq } => {
+                let text = self.outbox.with_untracked(|outbox| {
+                    outbox
+                        .iter()
+                        .find(|item| item.id == id)
+                        .map(|item| item.text.clone())
+                });
+                let Some(text) = text else { return };
+                let stored = self.messages.with_untracked(|messages| {
+                    messages.iter().any(|m| m.client_id.as_ref() == Some(&id))
+                });
+                if !stored
+                    && !self
+                        .acked
+                        .with_untracked(|acked| acked.iter().any(|a| a.id == id))
+                {
+                    self.acked
+                        .update(|acked| acked.push(Acked { id, seq, text }));
+                }
+            }
+            // The outbox marks the message failed; its bubble says why.
+            ServerToVisitor::Rejected { .. } => {}
             ServerToVisitor::Closed => {
                 self.queue.set(None);
                 self.state.set(Some(ConversationState::Closed));
@@ -167,7 +221,38 @@ impl Chat {
     /// their next message.
     pub fn start_new(&self) {
         self.dismissed.set(self.conversation.get_untracked());
+        self.acked.set(Vec::new());
         self.clear();
+    }
+
+    /// What to tell the server on reconnecting: the conversation on screen and the last
+    /// message we have of it, so the welcome brings only what we missed.
+    pub fn resume(&self) -> Option<Resume> {
+        let conversation = self.conversation.get_untracked()?;
+        let last_seq = self
+            .messages
+            .with_untracked(|messages| messages.iter().map(|m| m.seq).max())?;
+        Some(Resume {
+            conversation,
+            last_seq,
+        })
+    }
+
+    /// What the message list shows (tracked).
+    pub fn rows(&self) -> Vec<Row> {
+        self.messages.with(|messages| {
+            self.acked
+                .with(|acked| self.outbox.with(|outbox| rows(messages, acked, outbox)))
+        })
+    }
+
+    /// Whether typed messages wait for the connection (tracked).
+    pub fn has_sending(&self) -> bool {
+        self.outbox.with(|outbox| {
+            outbox
+                .iter()
+                .any(|item| item.state == OutgoingState::Sending)
+        })
     }
 
     /// Shows an error for a moment.
@@ -216,9 +301,120 @@ fn same(a: &ChatMessage, b: &ChatMessage) -> bool {
     a.seq == b.seq && a.sent_at_ms == b.sent_at_ms
 }
 
-/// A key for `<For>` that tells messages of different conversations apart.
-pub fn message_key(message: &ChatMessage) -> (u32, i64) {
-    (message.seq, message.sent_at_ms)
+/// A message the server acknowledged as stored under `seq` before its stored copy arrived.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Acked {
+    pub id: ClientMessageId,
+    pub seq: u32,
+    pub text: String,
+}
+
+/// Tells rows apart across renders. A message the visitor sent keeps its id as it goes from
+/// sending to sent, so its bubble stays the same element in the same place.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RowKey {
+    Client(ClientMessageId),
+    /// Messages without a client id (older ones); `sent_at_ms` tells conversations apart,
+    /// whose `seq`s both start at 1.
+    Stored {
+        seq: u32,
+        sent_at_ms: i64,
+    },
+}
+
+/// How far a message got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Someone else's message.
+    Received,
+    /// The visitor's, stored by the server.
+    Sent,
+    /// The visitor's, on its way.
+    Sending,
+    /// The visitor's, refused by the server.
+    Failed(ProtocolError),
+}
+
+/// One line of the message list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub key: RowKey,
+    pub author: Author,
+    pub text: String,
+    /// By the server's clock; `None` until the stored message arrives.
+    pub sent_at_ms: Option<i64>,
+    pub delivery: Delivery,
+}
+
+impl Row {
+    pub fn is_own(&self) -> bool {
+        self.author == Author::Visitor
+    }
+}
+
+/// The stored messages and acknowledged ones in `seq` order, then the outbox in the order it
+/// was typed. Each message shows once: a stored copy hides the acknowledgement standing in
+/// for it, and both hide the outbox entry with the same id.
+pub fn rows(messages: &[ChatMessage], acked: &[Acked], outbox: &[Outgoing]) -> Vec<Row> {
+    let mut ordered: Vec<(u32, Row)> = messages
+        .iter()
+        .map(|m| {
+            let key = match &m.client_id {
+                Some(id) => RowKey::Client(id.clone()),
+                None => RowKey::Stored {
+                    seq: m.seq,
+                    sent_at_ms: m.sent_at_ms,
+                },
+            };
+            let delivery = if is_agent(m) {
+                Delivery::Received
+            } else {
+                Delivery::Sent
+            };
+            let row = Row {
+                key,
+                author: m.author.clone(),
+                text: m.text.clone(),
+                sent_at_ms: Some(m.sent_at_ms),
+                delivery,
+            };
+            (m.seq, row)
+        })
+        .collect();
+    for a in acked {
+        let arrived = messages
+            .iter()
+            .any(|m| m.seq == a.seq || m.client_id.as_ref() == Some(&a.id));
+        if !arrived {
+            let row = Row {
+                key: RowKey::Client(a.id.clone()),
+                author: Author::Visitor,
+                text: a.text.clone(),
+                sent_at_ms: None,
+                delivery: Delivery::Sent,
+            };
+            ordered.push((a.seq, row));
+        }
+    }
+    ordered.sort_by_key(|(seq, _)| *seq);
+    let pending = outbox.iter().map(|item| Row {
+        key: RowKey::Client(item.id.clone()),
+        author: Author::Visitor,
+        text: item.text.clone(),
+        sent_at_ms: None,
+        delivery: match &item.state {
+            OutgoingState::Sending => Delivery::Sending,
+            OutgoingState::Failed { error } => Delivery::Failed(error.clone()),
+        },
+    });
+    // Keys are unique or the list cannot tell rows apart; the first (most settled) wins.
+    let mut keys = HashSet::new();
+    ordered
+        .into_iter()
+        .map(|(_, row)| row)
+        .chain(pending)
+        .filter(|row| keys.insert(row.key.clone()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -229,6 +425,7 @@ mod tests {
     fn message(seq: u32, author: Author, text: &str) -> ChatMessage {
         ChatMessage {
             seq,
+            client_id: None,
             author,
             text: text.into(),
             sent_at_ms: i64::from(seq) * 1000,
@@ -247,7 +444,51 @@ mod tests {
                 greeting: "¡Hola!".into(),
             },
             conversation,
+            resumed: false,
         }
+    }
+
+    fn resumed(conversation: Conversation) -> ServerToVisitor {
+        let ServerToVisitor::Welcome { token, shop, .. } = welcome(None) else {
+            unreachable!()
+        };
+        ServerToVisitor::Welcome {
+            token,
+            shop,
+            conversation: Some(conversation),
+            resumed: true,
+        }
+    }
+
+    fn id(raw: &str) -> ClientMessageId {
+        ClientMessageId::parse(raw).unwrap()
+    }
+
+    fn mine(seq: u32, client_id: &str, text: &str) -> ChatMessage {
+        ChatMessage {
+            client_id: Some(id(client_id)),
+            ..message(seq, Author::Visitor, text)
+        }
+    }
+
+    fn sending(client_id: &str, text: &str) -> Outgoing {
+        Outgoing {
+            id: id(client_id),
+            text: text.into(),
+            state: OutgoingState::Sending,
+        }
+    }
+
+    /// What the list shows: each row's text and how far it got.
+    fn shown(chat: &Chat) -> Vec<(String, Delivery)> {
+        chat.rows()
+            .into_iter()
+            .map(|row| (row.text, row.delivery))
+            .collect()
+    }
+
+    fn row(text: &str, delivery: Delivery) -> (String, Delivery) {
+        (text.to_owned(), delivery)
     }
 
     fn texts(chat: &Chat) -> Vec<String> {
@@ -351,5 +592,206 @@ mod tests {
         });
         assert_eq!(texts(&chat), ["new question"]);
         assert_eq!(chat.state.get_untracked(), Some(ConversationState::Waiting));
+    }
+
+    #[test]
+    fn resume_names_the_conversation_and_its_last_message() {
+        let chat = Chat::new(Lang::En);
+        assert_eq!(chat.resume(), None);
+        chat.apply(ServerToVisitor::Message {
+            message: message(1, Author::Visitor, "hola"),
+        });
+        // A conversation only a message named: its id comes with the next welcome.
+        assert_eq!(chat.resume(), None);
+        chat.apply(welcome(Some(Conversation {
+            id: ConversationId(3),
+            state: ConversationState::Waiting,
+            messages: vec![message(1, Author::Visitor, "hola"), agent(2, "¡Hola!")],
+        })));
+        assert_eq!(
+            chat.resume(),
+            Some(Resume {
+                conversation: ConversationId(3),
+                last_seq: 2
+            })
+        );
+        chat.apply(ServerToVisitor::Closed);
+        chat.start_new();
+        assert_eq!(chat.resume(), None);
+    }
+
+    #[test]
+    fn a_resumed_welcome_appends_without_duplicates() {
+        let chat = Chat::new(Lang::En);
+        let first = Conversation {
+            id: ConversationId(3),
+            state: ConversationState::Waiting,
+            messages: vec![message(1, Author::Visitor, "hola"), agent(2, "¡Hola!")],
+        };
+        chat.apply(welcome(Some(first)));
+        chat.apply(resumed(Conversation {
+            id: ConversationId(3),
+            state: ConversationState::Active {
+                agent_name: "Ana".into(),
+            },
+            // One we already have (the server may overlap), then what we missed.
+            messages: vec![
+                agent(2, "¡Hola!"),
+                agent(3, "¿En qué te ayudo?"),
+                mine(4, "x", "talla 42"),
+            ],
+        }));
+        assert_eq!(
+            texts(&chat),
+            ["hola", "¡Hola!", "¿En qué te ayudo?", "talla 42"]
+        );
+        assert_eq!(chat.agent_name().as_deref(), Some("Ana"));
+        // Missed while closed: the two new agent messages, not the one we had.
+        assert_eq!(chat.unread.get_untracked(), 1);
+
+        // Nothing new at all.
+        chat.apply(resumed(Conversation {
+            id: ConversationId(3),
+            state: ConversationState::Active {
+                agent_name: "Ana".into(),
+            },
+            messages: Vec::new(),
+        }));
+        assert_eq!(texts(&chat).len(), 4);
+
+        // "Resumed" a conversation we do not show: it can only replace ours.
+        chat.apply(resumed(Conversation {
+            id: ConversationId(9),
+            state: ConversationState::Waiting,
+            messages: vec![message(1, Author::Visitor, "otra")],
+        }));
+        assert_eq!(texts(&chat), ["otra"]);
+    }
+
+    #[test]
+    fn a_pending_message_becomes_the_stored_one_in_place_and_shows_once() {
+        let chat = Chat::new(Lang::En);
+        chat.apply(welcome(Some(Conversation {
+            id: ConversationId(1),
+            state: ConversationState::Waiting,
+            messages: vec![message(1, Author::Visitor, "hola")],
+        })));
+        chat.outbox
+            .set(vec![sending("a", "¿talla 42?"), sending("b", "¿y 43?")]);
+        assert_eq!(
+            shown(&chat),
+            [
+                row("hola", Delivery::Sent),
+                row("¿talla 42?", Delivery::Sending),
+                row("¿y 43?", Delivery::Sending),
+            ]
+        );
+        let key_before = chat.rows()[1].key.clone();
+
+        // The acknowledgement first (the transport's outbox lets go right after).
+        chat.apply(ServerToVisitor::Ack {
+            id: id("a"),
+            seq: 2,
+        });
+        chat.outbox.set(vec![sending("b", "¿y 43?")]);
+        let rows_now = chat.rows();
+        assert_eq!(rows_now[1].key, key_before, "the same bubble");
+        assert_eq!(rows_now[1].delivery, Delivery::Sent);
+        assert_eq!(rows_now.len(), 3);
+
+        // Then the stored copy, possibly twice (the repeat of a lost acknowledgement).
+        for _ in 0..2 {
+            chat.apply(ServerToVisitor::Message {
+                message: mine(2, "a", "¿talla 42?"),
+            });
+        }
+        assert_eq!(chat.rows()[1].key, key_before);
+        assert_eq!(
+            shown(&chat),
+            [
+                row("hola", Delivery::Sent),
+                row("¿talla 42?", Delivery::Sent),
+                row("¿y 43?", Delivery::Sending),
+            ]
+        );
+        // A repeated acknowledgement changes nothing.
+        chat.apply(ServerToVisitor::Ack {
+            id: id("a"),
+            seq: 2,
+        });
+        assert_eq!(chat.rows().len(), 3);
+
+        // The other way round: the stored copy (say from another tab's send) before the
+        // acknowledgement; the outbox entry hides behind it until it goes.
+        chat.apply(ServerToVisitor::Message {
+            message: mine(3, "b", "¿y 43?"),
+        });
+        assert_eq!(shown(&chat).len(), 3);
+        chat.apply(ServerToVisitor::Ack {
+            id: id("b"),
+            seq: 3,
+        });
+        chat.outbox.set(Vec::new());
+        assert_eq!(
+            shown(&chat),
+            [
+                row("hola", Delivery::Sent),
+                row("¿talla 42?", Delivery::Sent),
+                row("¿y 43?", Delivery::Sent),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_acknowledged_message_takes_its_place_by_seq_and_a_welcome_settles_it() {
+        let chat = Chat::new(Lang::En);
+        chat.apply(welcome(Some(Conversation {
+            id: ConversationId(1),
+            state: ConversationState::Waiting,
+            messages: vec![message(1, Author::Visitor, "hola")],
+        })));
+        chat.outbox.set(vec![sending("a", "mine")]);
+        chat.apply(ServerToVisitor::Ack {
+            id: id("a"),
+            seq: 3,
+        });
+        chat.outbox.set(Vec::new());
+        // The agent's answer was stored between: it goes above ours.
+        chat.apply(ServerToVisitor::Message {
+            message: agent(2, "hi"),
+        });
+        assert_eq!(
+            shown(&chat),
+            [
+                row("hola", Delivery::Sent),
+                row("hi", Delivery::Received),
+                row("mine", Delivery::Sent),
+            ]
+        );
+        // The socket died before the stored copy came; the resumed welcome brings it.
+        assert_eq!(chat.resume().map(|r| r.last_seq), Some(2));
+        chat.apply(resumed(Conversation {
+            id: ConversationId(1),
+            state: ConversationState::Waiting,
+            messages: vec![mine(3, "a", "mine")],
+        }));
+        assert_eq!(shown(&chat).len(), 3);
+        assert_eq!(texts(&chat), ["hola", "hi", "mine"]);
+    }
+
+    #[test]
+    fn a_failed_message_shows_why() {
+        let error = ProtocolError::new(pronto_protocol::ErrorCode::MessageTooLong, "too long");
+        let outbox = [Outgoing {
+            id: id("a"),
+            text: "x".into(),
+            state: OutgoingState::Failed {
+                error: error.clone(),
+            },
+        }];
+        let rows = rows(&[], &[], &outbox);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].delivery, Delivery::Failed(error));
+        assert!(rows[0].is_own());
     }
 }

@@ -1,9 +1,9 @@
-//! The visitor's WebSocket to the server: connect, say hello, reconnect with backoff, and an
-//! outbox that keeps what the visitor typed until the server has stored it. No view code: the
-//! widget hears about everything through one `Event` callback.
+//! The visitor's WebSocket to the server: connect, say hello (with what the widget already
+//! has), reconnect with backoff or at once when the browser says the network or the visitor
+//! is back, and write the outbox until the server has stored every message. No view code:
+//! the widget hears about everything through one `Event` callback.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::pin::pin;
 use std::rc::Rc;
 
@@ -13,16 +13,25 @@ use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::Message;
 use gloo_net::websocket::futures::WebSocket;
 use gloo_timers::future::TimeoutFuture;
-use pronto_protocol::chat::{Author, Conversation, ConversationState};
-use pronto_protocol::ids::{ConversationId, SiteId};
-use pronto_protocol::visitor::{ServerToVisitor, VisitorToServer};
-use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, decode, encode};
+use pronto_protocol::ids::{ClientMessageId, SiteId};
+use pronto_protocol::limits::MAX_FRAME_BYTES;
+use pronto_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
+use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError, decode, encode};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+
+use crate::outbox::{Outbox, Outgoing, new_id};
+use crate::storage;
 
 /// First reconnect delay; it doubles on every failed attempt up to `MAX_BACKOFF_MS`.
 const FIRST_BACKOFF_MS: u32 = 500;
 const MAX_BACKOFF_MS: u32 = 10_000;
 /// A server that accepts the socket but never welcomes us is as good as down.
 const WELCOME_TIMEOUT_MS: u32 = 15_000;
+/// A socket that stays silent this long while a written message waits for its answer is
+/// taken for dead. Browsers can keep a socket "open" for minutes after the network under it
+/// went away (a train in a tunnel, a phone changing cells), and writes to it vanish.
+const ANSWER_TIMEOUT_MS: u32 = 10_000;
 
 /// The visitor socket's address on `server`, an origin such as `https://chat.example.com`:
 /// `wss://` for `https://`, `ws://` for `http://`.
@@ -55,9 +64,11 @@ pub enum Link {
 #[derive(Clone, Debug)]
 pub enum Event {
     Link(Link),
+    /// A frame from the server. Its effect on the outbox follows as an `Outbox` event, so the
+    /// widget still sees an acknowledged message in its outbox when the `Ack` arrives.
     Frame(ServerToVisitor),
-    /// How many typed messages the server has not confirmed yet.
-    Pending(usize),
+    /// The messages not stored yet, oldest first, after any change.
+    Outbox(Vec<Outgoing>),
 }
 
 /// A cheap handle to the one connection of this widget.
@@ -71,54 +82,98 @@ struct Shared {
     site: SiteId,
     /// Sent in every hello; replaced by whatever the server issues in its welcome.
     token: RefCell<Option<String>>,
+    /// What the widget already shows, asked for at every hello.
+    resume: Box<dyn Fn() -> Option<Resume>>,
     outbox: RefCell<Outbox>,
+    /// Whether the outbox is saved to localStorage; off when there is none, or once saving
+    /// failed (full), so that later changes do not start from a stale saved copy.
+    persist: Cell<bool>,
+    link: Cell<Link>,
     /// Nudges the connection task to write the outbox.
     wake: UnboundedSender<()>,
     /// Taken by the connection task when it starts; `None` afterwards.
     woken: Cell<Option<UnboundedReceiver<()>>>,
+    /// Cuts the wait before the next reconnect attempt short.
+    hurry: UnboundedSender<()>,
+    hurried: Cell<Option<UnboundedReceiver<()>>>,
     on_event: Box<dyn Fn(Event)>,
 }
 
 impl Transport {
-    /// A transport for `url` (`ws(s)://host/ws/visitor`) that does nothing until `start`.
+    /// A transport for `url` (`ws(s)://host/ws/visitor`) that does nothing until `start`,
+    /// with the outbox saved earlier (the page was reloaded, or another tab left messages).
+    /// `resume` tells what the widget shows, for the hello of every connection.
     pub fn new(
         url: String,
         site: SiteId,
         token: Option<String>,
+        resume: impl Fn() -> Option<Resume> + 'static,
         on_event: impl Fn(Event) + 'static,
     ) -> Self {
         let (wake, woken) = unbounded();
-        Self {
+        let (hurry, hurried) = unbounded();
+        let outbox = storage::outbox(site.as_str())
+            .map(|json| Outbox::from_json(&json))
+            .unwrap_or_default();
+        let transport = Self {
             shared: Rc::new(Shared {
                 url,
                 site,
                 token: RefCell::new(token),
-                outbox: RefCell::new(Outbox::default()),
+                resume: Box::new(resume),
+                outbox: RefCell::new(outbox),
+                persist: Cell::new(storage::can_persist()),
+                link: Cell::new(Link::Idle),
                 wake,
                 woken: Cell::new(Some(woken)),
+                hurry,
+                hurried: Cell::new(Some(hurried)),
                 on_event: Box::new(on_event),
             }),
-        }
+        };
+        transport.shared.publish();
+        transport
     }
 
     /// Connects, and keeps reconnecting for the life of the page. Calling it again is harmless.
     pub fn start(&self) {
-        if let Some(woken) = self.shared.woken.take() {
-            leptos::task::spawn_local(run(Rc::clone(&self.shared), woken));
-        }
+        let (Some(woken), Some(hurried)) = (self.shared.woken.take(), self.shared.hurried.take())
+        else {
+            return;
+        };
+        listen_for_comebacks(&self.shared);
+        leptos::task::spawn_local(run(Rc::clone(&self.shared), woken, hurried));
     }
 
-    /// Queues a chat message; it goes out as soon as the server has welcomed us, and is sent
-    /// again after a reconnect unless the server shows it already stored it.
+    /// Whether messages from an earlier page wait to be sent.
+    pub fn has_unsent(&self) -> bool {
+        self.shared.outbox.borrow().has_sending()
+    }
+
+    /// Queues a chat message under a new id; it goes out as soon as the server has welcomed
+    /// us, and again after every reconnect until the server acknowledges it.
     pub fn send(&self, text: String) {
-        let pending = {
-            let mut outbox = self.shared.outbox.borrow_mut();
-            outbox.push(text);
-            outbox.len()
-        };
-        self.shared.emit(Event::Pending(pending));
-        // Fails only once the task has ended for good (refused), when nothing can be sent.
-        let _ = self.shared.wake.unbounded_send(());
+        let id = new_id();
+        self.change(|outbox| outbox.push(id.clone(), text.clone()));
+    }
+
+    /// Sends a failed message again.
+    pub fn retry(&self, id: &ClientMessageId) {
+        let fresh = new_id();
+        self.change(|outbox| outbox.retry(id, &fresh));
+    }
+
+    /// Forgets a failed message.
+    pub fn discard(&self, id: &ClientMessageId) {
+        self.change(|outbox| outbox.discard(id));
+    }
+
+    fn change(&self, op: impl Fn(&mut Outbox) -> bool) {
+        if self.shared.update(op) {
+            self.shared.publish();
+            // Fails only once the task has ended for good (refused), when nothing can be sent.
+            let _ = self.shared.wake.unbounded_send(());
+        }
     }
 }
 
@@ -127,18 +182,92 @@ impl Shared {
         (self.on_event)(event);
     }
 
+    fn set_link(&self, link: Link) {
+        self.link.set(link);
+        self.emit(Event::Link(link));
+    }
+
+    /// Applies `op` to the outbox in memory and to the saved one; returns whether the one in
+    /// memory changed. The saved copy is read again rather than overwritten from memory: other
+    /// tabs of the same site keep their unsent messages there too, and must not lose them.
+    fn update(&self, op: impl Fn(&mut Outbox) -> bool) -> bool {
+        let changed = op(&mut self.outbox.borrow_mut());
+        if self.persist.get() {
+            let site = self.site.as_str();
+            let mut saved = storage::outbox(site)
+                .map(|json| Outbox::from_json(&json))
+                .unwrap_or_default();
+            if op(&mut saved) {
+                let json = (!saved.is_empty()).then(|| saved.to_json());
+                if !storage::save_outbox(site, json.as_deref()) {
+                    self.persist.set(false);
+                }
+            }
+        }
+        changed
+    }
+
+    fn publish(&self) {
+        let items = self.outbox.borrow().items().to_vec();
+        self.emit(Event::Outbox(items));
+    }
+
     /// Every frame from the server passes through here before the widget sees it.
     fn receive(&self, frame: ServerToVisitor) {
-        let pending = {
-            let mut outbox = self.outbox.borrow_mut();
-            outbox.observe(&frame);
-            outbox.len()
-        };
         if let ServerToVisitor::Welcome { token, .. } = &frame {
             *self.token.borrow_mut() = Some(token.clone());
         }
+        let concerns_outbox = matches!(
+            frame,
+            ServerToVisitor::Ack { .. }
+                | ServerToVisitor::Rejected { .. }
+                | ServerToVisitor::Message { .. }
+                | ServerToVisitor::Welcome { .. }
+        );
+        let changed = concerns_outbox && self.update(|outbox| outbox.observe(&frame));
         self.emit(Event::Frame(frame));
-        self.emit(Event::Pending(pending));
+        if changed {
+            self.publish();
+        }
+    }
+
+    /// The network or the visitor is back: if we are waiting to reconnect, stop waiting.
+    fn hurry(&self) {
+        if self.link.get() == Link::Reconnecting {
+            let _ = self.hurry.unbounded_send(());
+        }
+    }
+}
+
+/// Reconnects at once, rather than after the rest of the backoff, when the browser comes back
+/// online, the tab becomes visible again or the window gets focus: the moments a visitor is
+/// likely to look at the chat and expect it to work.
+fn listen_for_comebacks(shared: &Rc<Shared>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let hurry = {
+        let shared = Rc::clone(shared);
+        Closure::<dyn Fn()>::new(move || shared.hurry())
+    };
+    for event in ["online", "focus"] {
+        let _ = window.add_event_listener_with_callback(event, hurry.as_ref().unchecked_ref());
+    }
+    // The widget lives as long as the page.
+    hurry.forget();
+    if let Some(document) = window.document() {
+        let shared = Rc::clone(shared);
+        let seen = document.clone();
+        let on_visibility = Closure::<dyn Fn()>::new(move || {
+            if seen.visibility_state() == web_sys::VisibilityState::Visible {
+                shared.hurry();
+            }
+        });
+        let _ = document.add_event_listener_with_callback(
+            "visibilitychange",
+            on_visibility.as_ref().unchecked_ref(),
+        );
+        on_visibility.forget();
     }
 }
 
@@ -152,22 +281,30 @@ enum Ended {
     Refused,
 }
 
-async fn run(shared: Rc<Shared>, mut woken: UnboundedReceiver<()>) {
+async fn run(
+    shared: Rc<Shared>,
+    mut woken: UnboundedReceiver<()>,
+    mut hurried: UnboundedReceiver<()>,
+) {
     let mut link = Link::Connecting;
     let mut failures: u32 = 0;
     loop {
-        shared.emit(Event::Link(link));
+        shared.set_link(link);
         match connect(&shared, &mut woken).await {
             Ended::Refused => {
-                shared.emit(Event::Link(Link::Refused));
+                shared.set_link(Link::Refused);
                 return;
             }
             Ended::LostAfterWelcome => failures = 0,
             Ended::Lost => {}
         }
         link = Link::Reconnecting;
-        shared.emit(Event::Link(link));
-        TimeoutFuture::new(backoff_ms(failures, js_sys::Math::random())).await;
+        shared.set_link(link);
+        let delay = TimeoutFuture::new(backoff_ms(failures, js_sys::Math::random()));
+        if let Either::Right(_) = select(delay, hurried.next()).await {
+            // Several events often come together (focus and visibility); one attempt is enough.
+            while let Ok(()) = hurried.try_recv() {}
+        }
         failures = failures.saturating_add(1);
     }
 }
@@ -184,6 +321,16 @@ fn backoff_ms(failures: u32, random: f64) -> u32 {
     half + (f64::from(half) * random.clamp(0.0, 1.0)) as u32
 }
 
+/// Milliseconds from `now` until `at` (both since the epoch), at least zero.
+fn ms_until(at: f64, now: f64) -> u32 {
+    // `as` saturates: a deadline already past is no wait, never a wrapped-around huge one.
+    (at - now) as u32
+}
+
+fn answer_deadline() -> f64 {
+    js_sys::Date::now() + f64::from(ANSWER_TIMEOUT_MS)
+}
+
 /// One connection, from opening the socket until it is lost.
 async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>) -> Ended {
     let Ok(socket) = WebSocket::open(&shared.url) else {
@@ -194,10 +341,12 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>) -> Ended {
         version: PROTOCOL_VERSION,
         site: shared.site.clone(),
         token: shared.token.borrow().clone(),
+        resume: (shared.resume)(),
     };
-    // Nothing else may go out before the welcome: it tells which of the outbox's messages
-    // the server already has. The timeout covers the opening too: a connect that hangs
-    // (a proxy swallowing the upgrade) must end in a retry like any other failure.
+    // Nothing else may go out before the welcome: it shows which of the outbox's messages
+    // the server stored while the acknowledgement was lost. The timeout covers the opening
+    // too: a connect that hangs (a proxy swallowing the upgrade) must end in a retry like
+    // any other failure.
     let greeting = async {
         // Waits for the socket to open; on a socket that failed to open it "succeeds" and
         // the stream below reports the failure.
@@ -238,175 +387,67 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>) -> Ended {
         Either::Left((Err(ended), _)) => return ended,
         Either::Right(_) => return Ended::Lost,
     }
-    shared.emit(Event::Link(Link::Open));
+    // Everything still sending goes out again on this socket, oldest first, before anything
+    // typed from now on (which the outbox keeps behind it).
+    shared.outbox.borrow_mut().rewind();
+    shared.set_link(Link::Open);
 
+    // When the server must have said something by, while a written message waits for its answer.
+    let mut answer_by: Option<f64> = None;
     loop {
         loop {
-            let next = shared.outbox.borrow_mut().take_unwritten();
-            let Some(text) = next else { break };
-            let frame = encode(&VisitorToServer::Send { text });
+            let next = shared.outbox.borrow_mut().next_to_write();
+            let Some((id, text)) = next else { break };
+            let frame = encode(&VisitorToServer::Send {
+                id: id.clone(),
+                text,
+            });
+            if frame.len() > MAX_FRAME_BYTES {
+                // Escaping can make a message of allowed length too big a frame; the server
+                // could not read its id to refuse it, so refuse it here (else it would be
+                // resent, and refused, forever).
+                let error = ProtocolError::new(
+                    ErrorCode::FrameTooLarge,
+                    format!("the message does not fit in {MAX_FRAME_BYTES} bytes"),
+                );
+                if shared.update(|outbox| outbox.fail(&id, error.clone())) {
+                    shared.publish();
+                }
+                continue;
+            }
             if sink.send(Message::Text(frame)).await.is_err() {
                 return Ended::LostAfterWelcome;
             }
+            answer_by.get_or_insert_with(answer_deadline);
         }
-        match select(stream.next(), woken.next()).await {
-            Either::Left((Some(Ok(Message::Text(text))), _)) => {
-                if let Ok(frame) = decode::<ServerToVisitor>(&text) {
-                    shared.receive(frame);
-                }
-            }
-            Either::Left((Some(Ok(Message::Bytes(_))), _)) => {}
-            Either::Left((Some(Err(_)) | None, _)) => return Ended::LostAfterWelcome,
-            // Something was queued: the top of the loop writes it.
-            Either::Right((Some(()), _)) => {}
-            Either::Right((None, _)) => return Ended::LostAfterWelcome,
+        if !shared.outbox.borrow().awaiting_answer() {
+            answer_by = None;
         }
-    }
-}
-
-/// Messages the visitor typed that the server has not confirmed storing yet, in order.
-///
-/// A message counts as stored when the server echoes it. A message written to a socket that
-/// then died may or may not have been stored; the next welcome carries the conversation, and
-/// only messages not found in it are sent again. The protocol has no client-side message id,
-/// so "found" means: a visitor message with the same text, newer than what we had seen when
-/// we wrote it, in the conversation it must have landed in.
-#[derive(Default)]
-struct Outbox {
-    items: VecDeque<Outgoing>,
-    place: Place,
-}
-
-struct Outgoing {
-    text: String,
-    /// Where the message was headed when it was written to a socket; `None` if not yet.
-    written: Option<Place>,
-}
-
-/// Where a visitor message would land now, as far as the frames so far tell.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Place {
-    /// The conversation the last welcome named.
-    conversation: Option<ConversationId>,
-    /// That conversation was closed (or there was none), so messages start a newer one,
-    /// whose id we only learn from the next welcome.
-    newer: bool,
-    /// The last message seq seen where messages now land.
-    seq: u32,
-}
-
-impl Outbox {
-    fn push(&mut self, text: String) {
-        self.items.push_back(Outgoing {
-            text,
-            written: None,
-        });
-    }
-
-    fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// The next message to write, marked as written now.
-    fn take_unwritten(&mut self) -> Option<String> {
-        let place = self.place;
-        let item = self.items.iter_mut().find(|item| item.written.is_none())?;
-        item.written = Some(place);
-        Some(item.text.clone())
-    }
-
-    fn observe(&mut self, frame: &ServerToVisitor) {
-        match frame {
-            ServerToVisitor::Welcome { conversation, .. } => {
-                self.settle(conversation.as_ref());
-                self.place = match conversation {
-                    Some(c) if c.state != ConversationState::Closed => Place {
-                        conversation: Some(c.id),
-                        newer: false,
-                        seq: c.messages.iter().map(|m| m.seq).max().unwrap_or(0),
-                    },
-                    Some(c) => Place {
-                        conversation: Some(c.id),
-                        newer: true,
-                        seq: 0,
-                    },
-                    None => Place {
-                        conversation: None,
-                        newer: true,
-                        seq: 0,
-                    },
-                };
+        let silence = async move {
+            match answer_by {
+                Some(at) => TimeoutFuture::new(ms_until(at, js_sys::Date::now())).await,
+                None => futures::future::pending::<()>().await,
             }
-            ServerToVisitor::Message { message } => {
-                self.place.seq = message.seq;
-                if message.author == Author::Visitor {
-                    let echoed = self
-                        .items
-                        .iter()
-                        .position(|item| item.written.is_some() && item.text == message.text);
-                    if let Some(index) = echoed {
-                        self.items.remove(index);
+        };
+        match select(select(stream.next(), woken.next()), pin!(silence)).await {
+            Either::Left((Either::Left((incoming, _)), _)) => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    // Any frame shows the socket still works: give the answer more time.
+                    if answer_by.is_some() {
+                        answer_by = Some(answer_deadline());
+                    }
+                    if let Ok(frame) = decode::<ServerToVisitor>(&text) {
+                        shared.receive(frame);
                     }
                 }
-            }
-            ServerToVisitor::Closed => {
-                self.place.newer = true;
-                self.place.seq = 0;
-            }
-            // The server refused the oldest message on the wire; sending it again would only
-            // be refused again.
-            ServerToVisitor::Error(error)
-                if matches!(
-                    error.code,
-                    ErrorCode::MessageEmpty
-                        | ErrorCode::MessageTooLong
-                        | ErrorCode::FrameTooLarge
-                        | ErrorCode::InvalidFrame
-                        | ErrorCode::MalformedJson
-                ) =>
-            {
-                if let Some(index) = self.items.iter().position(|item| item.written.is_some()) {
-                    self.items.remove(index);
-                }
-            }
-            ServerToVisitor::Queue { .. }
-            | ServerToVisitor::Assigned { .. }
-            | ServerToVisitor::Error(_) => {}
-        }
-    }
-
-    /// After a reconnect: drops written messages the conversation shows were stored and marks
-    /// the rest unwritten, so they go out again in their original order.
-    fn settle(&mut self, conversation: Option<&Conversation>) {
-        let mut claimed: Vec<u32> = Vec::new();
-        self.items.retain(|item| {
-            let (Some(place), Some(c)) = (item.written, conversation) else {
-                return true;
-            };
-            let landed_here = if place.newer {
-                place.conversation.is_none_or(|old| c.id > old)
-            } else {
-                place.conversation == Some(c.id)
-            };
-            if !landed_here {
-                return true;
-            }
-            let stored = c.messages.iter().find(|m| {
-                m.author == Author::Visitor
-                    && m.seq > place.seq
-                    && m.text == item.text
-                    && !claimed.contains(&m.seq)
-            });
-            match stored {
-                Some(m) => {
-                    claimed.push(m.seq);
-                    false
-                }
-                None => true,
-            }
-        });
-        for item in &mut self.items {
-            item.written = None;
+                Some(Ok(Message::Bytes(_))) => {}
+                Some(Err(_)) | None => return Ended::LostAfterWelcome,
+            },
+            // Something was queued: the top of the loop writes it.
+            Either::Left((Either::Right((Some(()), _)), _)) => {}
+            Either::Left((Either::Right((None, _)), _)) => return Ended::LostAfterWelcome,
+            // Dropping the socket closes it; the next one resends what is unanswered.
+            Either::Right(_) => return Ended::LostAfterWelcome,
         }
     }
 }
@@ -414,41 +455,6 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pronto_protocol::ProtocolError;
-    use pronto_protocol::chat::ChatMessage;
-    use pronto_protocol::visitor::Shop;
-
-    fn message(seq: u32, author: Author, text: &str) -> ChatMessage {
-        ChatMessage {
-            seq,
-            author,
-            text: text.into(),
-            sent_at_ms: 0,
-        }
-    }
-
-    fn welcome(conversation: Option<Conversation>) -> ServerToVisitor {
-        ServerToVisitor::Welcome {
-            token: "t".into(),
-            shop: Shop {
-                name: "Tienda".into(),
-                greeting: String::new(),
-            },
-            conversation,
-        }
-    }
-
-    fn conversation(id: i64, state: ConversationState, messages: Vec<ChatMessage>) -> Conversation {
-        Conversation {
-            id: ConversationId(id),
-            state,
-            messages,
-        }
-    }
-
-    fn texts(outbox: &Outbox) -> Vec<&str> {
-        outbox.items.iter().map(|i| i.text.as_str()).collect()
-    }
 
     #[test]
     fn socket_url_follows_the_server_scheme() {
@@ -473,88 +479,8 @@ mod tests {
     }
 
     #[test]
-    fn echo_confirms_a_written_message() {
-        let mut outbox = Outbox::default();
-        outbox.observe(&welcome(None));
-        outbox.push("hola".into());
-        // Not written yet: another tab's identical message must not confirm ours.
-        outbox.observe(&ServerToVisitor::Message {
-            message: message(1, Author::Visitor, "hola"),
-        });
-        assert_eq!(outbox.len(), 1);
-        assert_eq!(outbox.take_unwritten().as_deref(), Some("hola"));
-        assert_eq!(outbox.take_unwritten(), None);
-        outbox.observe(&ServerToVisitor::Message {
-            message: message(2, Author::Visitor, "hola"),
-        });
-        assert_eq!(outbox.len(), 0);
-    }
-
-    #[test]
-    fn welcome_drops_what_was_stored_and_resends_the_rest() {
-        let mut outbox = Outbox::default();
-        let before = vec![message(1, Author::Visitor, "ok")];
-        outbox.observe(&welcome(Some(conversation(
-            4,
-            ConversationState::Waiting,
-            before.clone(),
-        ))));
-        outbox.push("ok".into());
-        outbox.push("¿y el envío?".into());
-        outbox.take_unwritten();
-        outbox.take_unwritten();
-        outbox.push("typed offline".into());
-
-        // The first "ok" (seq 1) was there before we wrote; only seq 2 counts as ours.
-        let mut after = before;
-        after.push(message(2, Author::Visitor, "ok"));
-        outbox.observe(&welcome(Some(conversation(
-            4,
-            ConversationState::Waiting,
-            after,
-        ))));
-        assert_eq!(texts(&outbox), ["¿y el envío?", "typed offline"]);
-        assert_eq!(outbox.take_unwritten().as_deref(), Some("¿y el envío?"));
-    }
-
-    #[test]
-    fn a_message_that_should_start_a_conversation_is_found_in_the_new_one() {
-        let mut outbox = Outbox::default();
-        let closed = conversation(
-            4,
-            ConversationState::Closed,
-            vec![message(1, Author::Visitor, "hi")],
-        );
-        outbox.observe(&welcome(Some(closed.clone())));
-        outbox.push("hi".into());
-        outbox.take_unwritten();
-
-        // Not stored: the latest conversation is still the closed one.
-        outbox.observe(&welcome(Some(closed)));
-        assert_eq!(texts(&outbox), ["hi"]);
-        outbox.take_unwritten();
-
-        // Stored: a newer conversation holds it.
-        let newer = conversation(
-            9,
-            ConversationState::Waiting,
-            vec![message(1, Author::Visitor, "hi")],
-        );
-        outbox.observe(&welcome(Some(newer)));
-        assert_eq!(outbox.len(), 0);
-    }
-
-    #[test]
-    fn a_refused_message_is_not_sent_again() {
-        let mut outbox = Outbox::default();
-        outbox.observe(&welcome(None));
-        outbox.push("x".into());
-        outbox.push("y".into());
-        outbox.take_unwritten();
-        outbox.observe(&ServerToVisitor::Error(ProtocolError::new(
-            ErrorCode::MessageTooLong,
-            "too long",
-        )));
-        assert_eq!(texts(&outbox), ["y"]);
+    fn a_deadline_in_the_past_is_no_wait() {
+        assert_eq!(ms_until(1_500.0, 1_000.0), 500);
+        assert_eq!(ms_until(1_000.0, 9_000.0), 0);
     }
 }

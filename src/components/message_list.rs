@@ -1,14 +1,16 @@
 //! The conversation's messages, newest at the bottom, kept scrolled to the newest unless the
-//! visitor scrolled up to read.
+//! visitor scrolled up to read. The visitor's own messages show how far they got: sending,
+//! sent, or refused with a way to retry or delete them.
 
-use leptos::either::Either;
+use leptos::either::{Either, EitherOf3};
 use leptos::html;
 use leptos::prelude::*;
-use pronto_protocol::chat::{Author, ChatMessage};
+use pronto_protocol::chat::Author;
 use wasm_bindgen::JsValue;
 
+use super::Controls;
 use crate::i18n::Lang;
-use crate::state::{Chat, message_key};
+use crate::state::{Chat, Delivery, Row, RowKey};
 
 /// Within this many pixels of the bottom counts as "at the bottom".
 const STICKY_PX: i32 = 48;
@@ -16,16 +18,16 @@ const STICKY_PX: i32 = 48;
 #[component]
 pub fn MessageList() -> impl IntoView {
     let chat = expect_context::<Chat>();
+    let controls = expect_context::<Controls>();
     let lang = chat.lang;
     let list = NodeRef::<html::Div>::new();
     // Whether the visitor is reading the newest messages; scrolling up to read history
     // turns following off until they come back down.
     let following = StoredValue::new(true);
+    let rows = Memo::new(move |_| chat.rows());
 
     Effect::new(move |_| {
-        let newest_is_own = chat
-            .messages
-            .with(|messages| messages.last().is_some_and(|m| m.author == Author::Visitor));
+        let newest_is_own = rows.with(|rows| rows.last().is_some_and(Row::is_own));
         // Runs when the panel opens too, to start at the newest message.
         if newest_is_own || following.get_value() {
             request_animation_frame(move || {
@@ -54,32 +56,143 @@ pub fn MessageList() -> impl IntoView {
             on:scroll=on_scroll
         >
             <For
-                each=move || chat.messages.get()
-                key=message_key
-                children=move |message| message_view(message, lang)
+                each=move || rows.get()
+                key=|row| row.key.clone()
+                children=move |row| message_view(row, rows, lang, controls)
             />
         </div>
     }
 }
 
-fn message_view(message: ChatMessage, lang: Lang) -> impl IntoView {
-    let (class, author) = match message.author {
-        Author::Visitor => ("pronto-message pronto-message--visitor", None),
-        Author::Agent { name } => ("pronto-message pronto-message--agent", Some(name)),
-    };
-    let (clock, datetime) = local_time(message.sent_at_ms);
-    let author = match author {
-        Some(name) => Either::Left(view! {
-            <span class="pronto-message-author">{name}</span>
-            <span class="pronto-message-dot" aria-hidden="true">
-                " · "
-            </span>
-        }),
-        None => Either::Right(view! {
-            <span class="pronto-visually-hidden">{lang.text().you} " "</span>
-        }),
-    };
-    let text = split_links(&message.text)
+/// One message. A row keeps its key from sending to sent, so this element stays; what changes
+/// with the delivery (class, status line) follows `rows`.
+fn message_view(row: Row, rows: Memo<Vec<Row>>, lang: Lang, controls: Controls) -> impl IntoView {
+    let text = message_text(&row.text);
+    match row.author {
+        Author::Agent { name } => {
+            let (clock, datetime) = local_time(row.sent_at_ms.unwrap_or_default());
+            Either::Left(view! {
+                <div class="pronto-message pronto-message--agent">
+                    <div class="pronto-bubble">
+                        <p class="pronto-message-text">{text}</p>
+                    </div>
+                    <div class="pronto-message-meta">
+                        <span class="pronto-message-author">{name}</span>
+                        <span class="pronto-message-dot" aria-hidden="true">
+                            " · "
+                        </span>
+                        <time class="pronto-message-time" datetime=datetime>
+                            {clock}
+                        </time>
+                    </div>
+                </div>
+            })
+        }
+        Author::Visitor => {
+            let id = match &row.key {
+                RowKey::Client(id) => Some(id.clone()),
+                RowKey::Stored { .. } => None,
+            };
+            let key = row.key;
+            let current = Memo::new(move |_| {
+                rows.with(|rows| {
+                    rows.iter()
+                        .find(|r| r.key == key)
+                        .map(|r| (r.delivery.clone(), r.sent_at_ms))
+                })
+                // Only while the row is on its way out of the list.
+                .unwrap_or((Delivery::Sent, None))
+            });
+            let class = move || {
+                current.with(|(delivery, _)| match delivery {
+                    Delivery::Sending => {
+                        "pronto-message pronto-message--visitor pronto-message--sending"
+                    }
+                    Delivery::Failed(_) => {
+                        "pronto-message pronto-message--visitor pronto-message--failed"
+                    }
+                    Delivery::Sent | Delivery::Received => {
+                        "pronto-message pronto-message--visitor pronto-message--sent"
+                    }
+                })
+            };
+            let text_of = lang.text();
+            let status = move || {
+                let (delivery, sent_at_ms) = current.get();
+                match (delivery, id.clone()) {
+                    (Delivery::Sending, _) => EitherOf3::A(view! {
+                        <span class="pronto-message-status">{text_of.sending}</span>
+                    }),
+                    (Delivery::Failed(error), Some(id)) => {
+                        let again = id.clone();
+                        EitherOf3::B(view! {
+                            <span class="pronto-message-status pronto-message-status--failed">
+                                {lang.not_sent(error.code)}
+                            </span>
+                            <span class="pronto-message-actions">
+                                <button
+                                    type="button"
+                                    class="pronto-retry"
+                                    on:click=move |_| controls.retry(&again)
+                                >
+                                    {text_of.retry}
+                                </button>
+                                <button
+                                    type="button"
+                                    class="pronto-discard"
+                                    on:click=move |_| controls.discard(&id)
+                                >
+                                    {text_of.discard}
+                                </button>
+                            </span>
+                        })
+                    }
+                    // A failed row always has an id; a stored message is sent.
+                    (_, _) => {
+                        let time = sent_at_ms.map(|ms| {
+                            let (clock, datetime) = local_time(ms);
+                            view! {
+                                <time class="pronto-message-time" datetime=datetime>
+                                    {clock}
+                                </time>
+                            }
+                        });
+                        EitherOf3::C(view! {
+                            {time}
+                            <span class="pronto-message-check" role="img" aria-label=text_of.sent>
+                                <svg viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+                                    <path
+                                        fill="none"
+                                        stroke="currentColor"
+                                        stroke-width="2"
+                                        stroke-linecap="round"
+                                        stroke-linejoin="round"
+                                        d="m3.5 8.5 3 3 6-7"
+                                    ></path>
+                                </svg>
+                            </span>
+                        })
+                    }
+                }
+            };
+            Either::Right(view! {
+                <div class=class>
+                    <div class="pronto-bubble">
+                        <p class="pronto-message-text">{text}</p>
+                    </div>
+                    <div class="pronto-message-meta">
+                        <span class="pronto-visually-hidden">{text_of.you} " "</span>
+                        {status}
+                    </div>
+                </div>
+            })
+        }
+    }
+}
+
+/// A message's text with its web addresses as links.
+fn message_text(text: &str) -> impl IntoView + use<> {
+    split_links(text)
         .into_iter()
         .map(|piece| match piece {
             Piece::Text(text) => Either::Left(text),
@@ -92,20 +205,7 @@ fn message_view(message: ChatMessage, lang: Lang) -> impl IntoView {
                 })
             }
         })
-        .collect_view();
-
-    view! {
-        <div class=class>
-            <div class="pronto-bubble">
-                <p class="pronto-message-text">{text}</p>
-            </div>
-            <div class="pronto-message-meta">
-                {author} <time class="pronto-message-time" datetime=datetime>
-                    {clock}
-                </time>
-            </div>
-        </div>
-    }
+        .collect_view()
 }
 
 /// "HH:MM" in the visitor's time zone, and the ISO instant for `<time datetime>`.

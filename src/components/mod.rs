@@ -12,6 +12,7 @@ pub use widget::Widget;
 
 use leptos::html;
 use leptos::prelude::*;
+use pronto_protocol::ids::ClientMessageId;
 
 use crate::state::Chat;
 use crate::storage;
@@ -106,9 +107,35 @@ impl Controls {
         });
     }
 
+    /// Sends a message the server refused again, and gives focus back to the composer (the
+    /// button that had it goes away).
+    pub fn retry(&self, id: &ClientMessageId) {
+        self.transport.with_value(|transport| {
+            if let Some(transport) = transport {
+                transport.retry(id);
+            }
+        });
+        self.focus_input();
+    }
+
+    /// Deletes a message the server refused.
+    pub fn discard(&self, id: &ClientMessageId) {
+        self.transport.with_value(|transport| {
+            if let Some(transport) = transport {
+                transport.discard(id);
+            }
+        });
+        self.focus_input();
+    }
+
     /// Puts an ended conversation away and lets the visitor type the first message of a new one.
     pub fn start_new(&self) {
         self.chat.start_new();
+        self.focus_input();
+    }
+
+    /// Moves focus to the composer once it has rendered (if it is there).
+    fn focus_input(&self) {
         let input = self.input;
         request_animation_frame(move || {
             if let Some(input) = input.get_untracked() {

@@ -36,7 +36,7 @@ pub fn Panel() -> impl IntoView {
         Link::Idle | Link::Connecting | Link::Open => None,
     };
     // Only worth saying while the connection is down; otherwise they go out at once.
-    let waiting_to_send = move || chat.link.get() == Link::Reconnecting && chat.pending.get() > 0;
+    let waiting_to_send = move || chat.link.get() == Link::Reconnecting && chat.has_sending();
 
     let on_keydown = move |ev: KeyboardEvent| {
         if ev.key() == "Escape" && !ev.is_composing() {

@@ -31,13 +31,15 @@ pub fn Widget(
                 visitor_url(&server),
                 site_id,
                 token,
+                move || chat.resume(),
                 move |event| match event {
                     Event::Link(link) => chat.link.set(link),
-                    Event::Pending(count) => chat.pending.set(count),
+                    Event::Outbox(items) => chat.outbox.set(items),
                     Event::Frame(frame) => {
                         // We only ever connect for a visitor who opened the chat (now or
-                        // earlier in this session) or who already has a saved token, so this
-                        // never stores anything for someone who merely viewed the page.
+                        // earlier in this session), who already has a saved token, or who
+                        // left unsent messages, so this never stores anything for someone who
+                        // merely viewed the page.
                         if let ServerToVisitor::Welcome { token, .. } = &frame {
                             storage::save_token(&site, token);
                         }
@@ -53,14 +55,17 @@ pub fn Widget(
         }
     };
 
+    let unsent = transport.as_ref().is_some_and(Transport::has_unsent);
     let controls = Controls::new(chat, site.clone(), transport);
     provide_context(chat);
     provide_context(controls);
 
     if storage::was_open(&site) {
         controls.restore_open();
-    } else if returning {
+    } else if returning || unsent {
         // A returning visitor may have an answer waiting: connect now so the badge shows it.
+        // Messages left unsent by an earlier page (typed offline, then reloaded or closed)
+        // go out now, not only once the visitor opens the chat again.
         controls.connect();
     }
 

@@ -1,17 +1,23 @@
-//! What the console knows: the signed-in agent, the link, the queue and the agent's
-//! conversations, as signals the components read. Frames from the server change it in one
-//! place, `Console::apply`; clicks change it through the other plain methods here.
+//! What the console knows: the signed-in agent, the link, the queue, the agent's
+//! conversations and the replies not yet stored, as signals the components read. Frames from
+//! the server change it in one place, `Console::apply`; clicks change it through the other
+//! plain methods here.
 
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use pronto_protocol::agent::{AgentConversation, AgentProfile, QueueEntry, ServerToAgent};
+use pronto_protocol::agent::{
+    AgentConversation, AgentProfile, AgentToServer, QueueEntry, ServerToAgent,
+};
 use pronto_protocol::chat::{Author, ChatMessage, ConversationState};
-use pronto_protocol::ids::ConversationId;
+use pronto_protocol::ids::{ClientMessageId, ConversationId};
+use pronto_protocol::{ErrorCode, ProtocolError};
 
 use crate::clock;
+use crate::outbox::{self, Outbox, PendingReply, ReplyState};
+use crate::storage;
 use crate::strings;
-use crate::transport::LinkStatus;
+use crate::transport::{LinkStatus, Sender};
 
 /// A conversation in the agent's list: one the agent holds, or held until it was closed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,13 +32,39 @@ pub struct OpenConversation {
 
 impl OpenConversation {
     fn new(conversation: AgentConversation) -> Self {
+        let mut messages = conversation.messages;
+        // `add` relies on the order; the server keeps it, this only makes sure.
+        messages.sort_by_key(|m| m.seq);
+        messages.dedup_by_key(|m| m.seq);
         Self {
             id: conversation.id,
             visitor: conversation.visitor,
             state: conversation.state,
-            messages: conversation.messages,
+            messages,
             unread: 0,
         }
+    }
+
+    /// Puts a message in its place by `seq`. One already there with that `seq` is replaced,
+    /// as the server's copy of our own reply replaces the one shown at its acknowledgement.
+    /// Returns whether the message is new.
+    fn add(&mut self, message: ChatMessage) -> bool {
+        match self.messages.binary_search_by_key(&message.seq, |m| m.seq) {
+            Ok(at) => {
+                self.messages[at] = message;
+                false
+            }
+            Err(at) => {
+                self.messages.insert(at, message);
+                true
+            }
+        }
+    }
+
+    fn holds(&self, id: &ClientMessageId) -> bool {
+        self.messages
+            .iter()
+            .any(|m| m.client_id.as_ref() == Some(id))
     }
 
     pub fn is_closed(&self) -> bool {
@@ -71,14 +103,20 @@ pub struct Console {
     /// The server's clock minus the browser's: wait times are measured by the server's clock,
     /// and the agent's computer may be minutes off.
     pub clock_offset_ms: RwSignal<i64>,
-    /// Unsent replies, kept when the agent switches conversations. Not a signal: nothing
-    /// redraws when a draft changes.
+    /// Replies the server has not acknowledged, also kept in localStorage.
+    pub outbox: RwSignal<Outbox>,
+    /// What the agent is typing in each conversation, kept when they switch. Not a signal:
+    /// nothing redraws when a draft changes.
     drafts: StoredValue<HashMap<ConversationId, String>>,
     notices: StoredValue<u32>,
+    /// The socket, once the desk has opened it.
+    sender: StoredValue<Option<Sender>>,
 }
 
 impl Console {
+    /// The console for `agent`, with the replies they left unsent last time.
     pub fn new(agent: AgentProfile, now_ms: i64) -> Self {
+        let outbox = storage::load_outbox(agent.id);
         Self {
             agent: RwSignal::new(agent),
             link: RwSignal::new(LinkStatus::Connecting),
@@ -89,9 +127,16 @@ impl Console {
             focus_composer: RwSignal::new(None),
             now_ms: RwSignal::new(now_ms),
             clock_offset_ms: RwSignal::new(0),
+            outbox: RwSignal::new(outbox),
             drafts: StoredValue::new(HashMap::new()),
             notices: StoredValue::new(0),
+            sender: StoredValue::new(None),
         }
+    }
+
+    /// Where replies go. Until this is called they wait in the outbox.
+    pub fn attach(&self, sender: Sender) {
+        self.sender.set_value(Some(sender));
     }
 
     /// Takes in a frame from the server.
@@ -112,12 +157,19 @@ impl Console {
                 self.sync_clock(now_ms, local_now_ms);
                 self.queue.set(queue);
                 self.welcome(conversations);
+                self.resend();
             }
             ServerToAgent::Queue { now_ms, entries } => {
                 self.sync_clock(now_ms, local_now_ms);
                 self.queue.set(entries);
             }
             ServerToAgent::Conversation { conversation } => self.taken(conversation),
+            ServerToAgent::Ack {
+                conversation,
+                id,
+                seq,
+            } => self.acknowledged(conversation, &id, seq, local_now_ms),
+            ServerToAgent::Rejected { id, error } => self.rejected(&id, &error),
             ServerToAgent::Message {
                 conversation,
                 message,
@@ -192,19 +244,163 @@ impl Console {
 
     fn message(&self, id: ConversationId, message: ChatMessage) {
         let on_screen = self.selected.get_untracked() == Some(id);
+        // Our own reply, stored before its acknowledgement came (or sent from another tab
+        // with this outbox): the stored message takes the pending one's place.
+        if let Some(client_id) = &message.client_id {
+            self.settle(|outbox| outbox.remove(client_id).is_some());
+        }
         self.conversations.update(|list| {
             let Some(conversation) = list.iter_mut().find(|c| c.id == id) else {
                 return;
             };
-            // After a reconnect the welcome may already hold it.
-            if message.seq <= conversation.last_seq() {
-                return;
-            }
-            if !on_screen && message.author == Author::Visitor {
+            let visitor = message.author == Author::Visitor;
+            // Not new after a reconnect, whose welcome may already hold it.
+            if conversation.add(message) && visitor && !on_screen {
                 conversation.unread += 1;
             }
-            conversation.messages.push(message);
         });
+    }
+
+    /// Sends every reply still sending, in order, with its old id: the server stores the ones
+    /// it lacks and acknowledges the rest again. Replies the welcome shows stored are done;
+    /// failed ones to conversations no longer listed can never go, so they are dropped.
+    fn resend(&self) {
+        let list = self.conversations.get_untracked();
+        self.settle(|outbox| {
+            outbox.retain(
+                |reply| match list.iter().find(|c| c.id == reply.conversation) {
+                    Some(conversation) => !conversation.holds(&reply.id),
+                    None => reply.state == ReplyState::Sending,
+                },
+            )
+        });
+        for frame in self.outbox.with_untracked(Outbox::to_resend) {
+            self.send(frame);
+        }
+    }
+
+    /// The server stored a reply as `seq`. It leaves the outbox and shows as stored at once,
+    /// so it is never missing from the conversation nor shown twice while the server's copy
+    /// is on its way.
+    fn acknowledged(
+        &self,
+        conversation: ConversationId,
+        id: &ClientMessageId,
+        seq: u32,
+        local_now_ms: i64,
+    ) {
+        let mut acknowledged = None;
+        self.settle(|outbox| {
+            acknowledged = outbox.remove(id);
+            acknowledged.is_some()
+        });
+        // A repeated acknowledgement: the reply is already in place.
+        let Some(reply) = acknowledged else {
+            return;
+        };
+        let message = ChatMessage {
+            seq,
+            client_id: Some(reply.id),
+            author: Author::Agent {
+                name: self.agent.with_untracked(|a| a.name.clone()),
+            },
+            text: reply.text,
+            // The server's time comes with its copy; until then, the server's clock now.
+            sent_at_ms: local_now_ms + self.clock_offset_ms.get_untracked(),
+        };
+        self.conversations.update(|list| {
+            if let Some(c) = list.iter_mut().find(|c| c.id == conversation)
+                && c.messages.binary_search_by_key(&seq, |m| m.seq).is_err()
+            {
+                c.add(message);
+            }
+        });
+    }
+
+    /// The server refused a reply. It stays in its conversation, failed, for the agent to
+    /// retry or discard; with no conversation on screen to show it in, the banner says so.
+    fn rejected(&self, id: &ClientMessageId, error: &ProtocolError) {
+        let reason = strings::error_text(error);
+        let Some(conversation) = self
+            .outbox
+            .with_untracked(|outbox| outbox.get(id).map(|r| r.conversation))
+        else {
+            return;
+        };
+        let listed = self
+            .conversations
+            .with_untracked(|list| list.iter().any(|c| c.id == conversation));
+        if listed {
+            self.settle(|outbox| {
+                outbox.fail(id, reason.clone());
+                // Another sender's message has this id, so it would be refused forever:
+                // Retry sends under a new one. (Not for other refusals: a retry after, say, a
+                // restart must keep the id, in case the first try was stored after all.)
+                if error.code == ErrorCode::DuplicateId {
+                    outbox.renew(id, outbox::new_id());
+                }
+                true
+            });
+        } else {
+            self.settle(|outbox| outbox.remove(id).is_some());
+            self.show_error(strings::reply_not_sent(&reason));
+        }
+    }
+
+    /// Changes the outbox and, if `change` says it did, saves it.
+    fn settle(&self, change: impl FnOnce(&mut Outbox) -> bool) {
+        let mut changed = false;
+        self.outbox.maybe_update(|outbox| {
+            changed = change(outbox);
+            changed
+        });
+        if changed {
+            let agent = self.agent.with_untracked(|a| a.id);
+            self.outbox
+                .with_untracked(|outbox| storage::save_outbox(agent, outbox));
+        }
+    }
+
+    fn send(&self, frame: AgentToServer) {
+        self.sender.with_value(|sender| {
+            if let Some(sender) = sender {
+                sender.send(frame);
+            }
+        });
+    }
+
+    /// Queues a reply (already checked with `validate_text`) and sends it now if the link
+    /// is up; otherwise it goes after the next welcome.
+    pub fn reply(&self, conversation: ConversationId, id: ClientMessageId, text: String) {
+        let mut frame = None;
+        self.settle(|outbox| {
+            frame = Some(outbox.push(conversation, id, text));
+            true
+        });
+        if let Some(frame) = frame
+            && self.link.get_untracked() == LinkStatus::Online
+        {
+            self.send(frame);
+        }
+    }
+
+    /// Sends a failed reply again, with the same id.
+    pub fn retry(&self, id: &ClientMessageId) {
+        let mut frame = None;
+        self.settle(|outbox| {
+            frame = outbox.retry(id);
+            frame.is_some()
+        });
+        if let Some(frame) = frame
+            && self.link.get_untracked() == LinkStatus::Online
+        {
+            self.send(frame);
+        }
+    }
+
+    /// Gives up on a failed reply.
+    pub fn discard(&self, id: &ClientMessageId) {
+        self.settle(|outbox| outbox.remove(id).is_some());
     }
 
     /// Puts a conversation on screen and marks it read.
@@ -224,6 +420,8 @@ impl Console {
         self.drafts.update_value(|drafts| {
             drafts.remove(&id);
         });
+        // Whatever was not sent to it can never be.
+        self.settle(|outbox| outbox.retain(|reply| reply.conversation != id));
         if self.selected.get_untracked() == Some(id) {
             let next = self.conversations.with_untracked(|list| {
                 list.iter()
@@ -335,6 +533,11 @@ impl Console {
             .unwrap_or_default()
     }
 
+    /// The agent's unacknowledged replies to a conversation, shown after its messages.
+    pub fn pending(&self, id: ConversationId) -> Vec<PendingReply> {
+        self.outbox.with(|outbox| outbox.for_conversation(id))
+    }
+
     pub fn last_message(&self, id: ConversationId) -> Option<String> {
         self.with_conversation(id, |c| c.messages.last().map(|m| m.text.clone()))
             .flatten()
@@ -344,8 +547,8 @@ impl Console {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::channel::mpsc::UnboundedReceiver;
     use pronto_protocol::ids::AgentId;
-    use pronto_protocol::{ErrorCode, ProtocolError};
 
     fn agent() -> AgentProfile {
         AgentProfile {
@@ -360,9 +563,76 @@ mod tests {
     fn message(seq: u32, author: Author, text: &str) -> ChatMessage {
         ChatMessage {
             seq,
+            client_id: None,
             author,
             text: text.into(),
             sent_at_ms: 1_000,
+        }
+    }
+
+    fn ana() -> Author {
+        Author::Agent { name: "Ana".into() }
+    }
+
+    fn id(raw: &str) -> ClientMessageId {
+        ClientMessageId::parse(raw).unwrap()
+    }
+
+    /// The agent's reply `raw` as the server stores it.
+    fn stored(seq: u32, raw: &str, text: &str) -> ChatMessage {
+        ChatMessage {
+            client_id: Some(id(raw)),
+            sent_at_ms: 2_000,
+            ..message(seq, ana(), text)
+        }
+    }
+
+    /// A console that has been welcomed with conversations 1 and 2 (2 holding one visitor
+    /// message) and whose frames go to the returned receiver.
+    fn online() -> (Console, UnboundedReceiver<AgentToServer>) {
+        let console = Console::new(agent(), 0);
+        let (sender, frames) = Sender::channel();
+        console.attach(sender);
+        console.link.set(LinkStatus::Online);
+        console.apply_at(
+            welcome(vec![
+                conversation(1, vec![]),
+                conversation(2, vec![message(1, Author::Visitor, "Hola")]),
+            ]),
+            0,
+        );
+        (console, frames)
+    }
+
+    /// The ids of the replies sent since the last call, in order.
+    fn sent(frames: &mut UnboundedReceiver<AgentToServer>) -> Vec<String> {
+        std::iter::from_fn(|| frames.try_recv().ok())
+            .map(|frame| match frame {
+                AgentToServer::Send { id, .. } => id.to_string(),
+                other => panic!("not a reply: {other:?}"),
+            })
+            .collect()
+    }
+
+    fn texts(console: &Console, conversation: i64) -> Vec<String> {
+        let id = ConversationId(conversation);
+        let stored = console.messages(id).into_iter().map(|m| m.text);
+        let pending = console.pending(id).into_iter().map(|r| r.text);
+        stored.chain(pending).collect()
+    }
+
+    fn ack(conversation: i64, raw: &str, seq: u32) -> ServerToAgent {
+        ServerToAgent::Ack {
+            conversation: ConversationId(conversation),
+            id: id(raw),
+            seq,
+        }
+    }
+
+    fn stored_frame(conversation: i64, message: ChatMessage) -> ServerToAgent {
+        ServerToAgent::Message {
+            conversation: ConversationId(conversation),
+            message,
         }
     }
 
@@ -519,5 +789,186 @@ mod tests {
         console.show_error("again".into());
         console.dismiss_error(first.id);
         assert_eq!(console.error.get_untracked().unwrap().text, "again");
+    }
+
+    #[test]
+    fn messages_go_in_seq_order_once() {
+        let (console, _frames) = online();
+        console.apply_at(stored_frame(2, message(3, Author::Visitor, "tres")), 0);
+        console.apply_at(stored_frame(2, message(2, Author::Visitor, "dos")), 0);
+        console.apply_at(stored_frame(2, message(3, Author::Visitor, "tres")), 0);
+        assert_eq!(texts(&console, 2), ["Hola", "dos", "tres"]);
+        assert_eq!(console.unread(ConversationId(2)), 2);
+    }
+
+    #[test]
+    fn an_ack_turns_the_pending_reply_into_the_stored_one() {
+        let (console, mut frames) = online();
+        console.reply(ConversationId(2), id("r1"), "¿Qué talla?".into());
+        assert_eq!(sent(&mut frames), ["r1"], "sent at once while online");
+        assert_eq!(
+            console.pending(ConversationId(2))[0].state,
+            ReplyState::Sending
+        );
+
+        console.apply_at(ack(2, "r1", 2), 0);
+        assert!(console.pending(ConversationId(2)).is_empty());
+        assert_eq!(
+            texts(&console, 2),
+            ["Hola", "¿Qué talla?"],
+            "shown once, stored"
+        );
+
+        // The server's copy comes after; it takes the place of the one shown at the ack.
+        console.apply_at(stored_frame(2, stored(2, "r1", "¿Qué talla?")), 0);
+        assert_eq!(texts(&console, 2), ["Hola", "¿Qué talla?"]);
+        assert_eq!(console.messages(ConversationId(2))[1].sent_at_ms, 2_000);
+        assert_eq!(
+            console.unread(ConversationId(2)),
+            0,
+            "own replies are not unread"
+        );
+    }
+
+    #[test]
+    fn a_repeated_or_late_ack_is_harmless() {
+        let (console, _frames) = online();
+        console.reply(ConversationId(2), id("r1"), "uno".into());
+        // The stored message may come first, as it does on the agent's other tabs.
+        console.apply_at(stored_frame(2, stored(2, "r1", "uno")), 0);
+        assert!(console.pending(ConversationId(2)).is_empty());
+        console.apply_at(ack(2, "r1", 2), 0);
+        console.apply_at(ack(2, "r1", 2), 0);
+        assert_eq!(texts(&console, 2), ["Hola", "uno"]);
+        assert_eq!(console.messages(ConversationId(2))[1].sent_at_ms, 2_000);
+        console.apply_at(ack(2, "unknown", 3), 0);
+        assert_eq!(texts(&console, 2), ["Hola", "uno"]);
+    }
+
+    #[test]
+    fn a_rejected_reply_fails_until_retried_with_the_same_id() {
+        let (console, mut frames) = online();
+        console.reply(ConversationId(2), id("r1"), "uno".into());
+        console.apply_at(
+            ServerToAgent::Rejected {
+                id: id("r1"),
+                error: ProtocolError::new(ErrorCode::ConversationClosed, "closed"),
+            },
+            0,
+        );
+        let failed = console.pending(ConversationId(2)).remove(0);
+        assert_eq!(
+            failed.state,
+            ReplyState::Failed("That conversation is closed.".into())
+        );
+        assert_eq!(
+            console.error.get_untracked(),
+            None,
+            "shown in place, not in the banner"
+        );
+
+        sent(&mut frames);
+        console.retry(&id("r1"));
+        assert_eq!(sent(&mut frames), ["r1"], "same id");
+        assert_eq!(
+            console.pending(ConversationId(2))[0].state,
+            ReplyState::Sending
+        );
+        console.apply_at(ack(2, "r1", 2), 0);
+        assert_eq!(texts(&console, 2), ["Hola", "uno"]);
+    }
+
+    #[test]
+    fn a_failed_reply_can_be_discarded() {
+        let (console, _frames) = online();
+        console.reply(ConversationId(1), id("r1"), "uno".into());
+        console.apply_at(
+            ServerToAgent::Rejected {
+                id: id("r1"),
+                error: ProtocolError::new(ErrorCode::MessageTooLong, "long"),
+            },
+            0,
+        );
+        console.discard(&id("r1"));
+        assert!(console.pending(ConversationId(1)).is_empty());
+    }
+
+    #[test]
+    fn replies_written_offline_go_in_order_after_the_welcome() {
+        let (console, mut frames) = online();
+        console.reply(ConversationId(2), id("r1"), "uno".into());
+        sent(&mut frames);
+        console.link.set(LinkStatus::Reconnecting { attempt: 0 });
+        console.reply(ConversationId(1), id("r2"), "dos".into());
+        console.reply(ConversationId(2), id("r3"), "tres".into());
+        assert!(sent(&mut frames).is_empty(), "nothing goes while offline");
+        assert_eq!(texts(&console, 2), ["Hola", "uno", "tres"]);
+
+        console.link.set(LinkStatus::Online);
+        console.apply_at(
+            welcome(vec![
+                conversation(1, vec![]),
+                conversation(2, vec![message(1, Author::Visitor, "Hola")]),
+            ]),
+            0,
+        );
+        assert_eq!(
+            sent(&mut frames),
+            ["r1", "r2", "r3"],
+            "unacknowledged ones again, same ids, in order"
+        );
+    }
+
+    #[test]
+    fn the_welcome_settles_replies_it_shows_stored() {
+        let (console, mut frames) = online();
+        console.reply(ConversationId(2), id("r1"), "uno".into());
+        console.reply(ConversationId(2), id("r2"), "dos".into());
+        sent(&mut frames);
+        // The link dropped after r1 was stored but before its acknowledgement came.
+        console.apply_at(
+            welcome(vec![
+                conversation(1, vec![]),
+                conversation(
+                    2,
+                    vec![message(1, Author::Visitor, "Hola"), stored(2, "r1", "uno")],
+                ),
+            ]),
+            0,
+        );
+        assert_eq!(sent(&mut frames), ["r2"]);
+        assert_eq!(texts(&console, 2), ["Hola", "uno", "dos"]);
+    }
+
+    #[test]
+    fn a_rejected_reply_to_a_conversation_no_longer_listed_goes_to_the_banner() {
+        let (console, _frames) = online();
+        console.reply(ConversationId(5), id("r1"), "uno".into());
+        console.apply_at(
+            ServerToAgent::Rejected {
+                id: id("r1"),
+                error: ProtocolError::new(ErrorCode::ConversationClosed, "closed"),
+            },
+            0,
+        );
+        assert!(console.pending(ConversationId(5)).is_empty());
+        assert_eq!(
+            console.error.get_untracked().unwrap().text,
+            "A reply could not be sent: That conversation is closed."
+        );
+    }
+
+    #[test]
+    fn dismissing_a_closed_conversation_drops_its_replies() {
+        let (console, _frames) = online();
+        console.reply(ConversationId(2), id("r1"), "uno".into());
+        console.apply_at(
+            ServerToAgent::Closed {
+                conversation: ConversationId(2),
+            },
+            0,
+        );
+        console.dismiss(ConversationId(2));
+        assert!(console.pending(ConversationId(2)).is_empty());
     }
 }

@@ -41,6 +41,9 @@ pub const REMOVE_FROM_LIST: &str = "Remove from list";
 pub const REPLY: &str = "Reply";
 pub const REPLY_PLACEHOLDER: &str = "Type a reply. Enter sends, Shift+Enter starts a new line.";
 pub const SEND: &str = "Send";
+pub const SENDING: &str = "Sending…";
+pub const RETRY: &str = "Retry";
+pub const DISCARD: &str = "Discard";
 
 /// How long a visitor has waited: "45 s", "2 min 05 s", "1 h 02 min".
 pub fn wait_time(secs: i64) -> String {
@@ -70,6 +73,16 @@ pub fn unread(count: u32) -> String {
     format!("{count} unread")
 }
 
+/// Under a reply the server refused, with why.
+pub fn not_sent(reason: &str) -> String {
+    format!("Not sent: {reason}")
+}
+
+/// In the banner, for a refused reply to a conversation no longer on screen.
+pub fn reply_not_sent(reason: &str) -> String {
+    format!("A reply could not be sent: {reason}")
+}
+
 /// What an error frame means for the agent. Codes the console can explain get our words
 /// (and will get translations); anything else shows the server's message, which is written
 /// for people too.
@@ -83,6 +96,8 @@ pub fn error_text(error: &ProtocolError) -> String {
             format!("Messages are at most {MAX_MESSAGE_CHARS} characters.")
         }
         ErrorCode::Unauthorized => "Your session has ended. Please sign in again.".into(),
+        ErrorCode::MessageEmpty => "The reply is empty.".into(),
+        ErrorCode::DuplicateId => "Another message already has this reply's id.".into(),
         _ => error.message.clone(),
     }
 }

@@ -1,12 +1,13 @@
 //! The agent's WebSocket: connect, greet, pass frames both ways, and reconnect with backoff
-//! when the link drops. No view code: the console hands it two callbacks and an outbox.
+//! when the link drops, or at once when the page says the network is back. No view code: the
+//! console hands it two callbacks and sends through a `Sender`.
 
 use std::collections::VecDeque;
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use futures::channel::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use futures::channel::mpsc::{self, TryRecvError, UnboundedReceiver, UnboundedSender};
 use futures::future::{Either, poll_fn, select};
 use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::futures::WebSocket;
@@ -43,21 +44,42 @@ pub fn retry_delay_ms(attempt: u32, random: f64) -> u32 {
     half + (f64::from(half) * random.clamp(0.0, 1.0)) as u32
 }
 
-/// Sends frames to the server. Cheap to clone; a frame sent while the link is down waits
-/// for the next connection, right after its `hello`.
+/// Sends frames to the server. Cheap to clone. A frame sent while the link is down waits
+/// for the next connection, right after its `hello`, except replies (`send`): those are
+/// dropped, because the console's outbox sends every unacknowledged reply after each
+/// welcome, in order, and a reply kept here too would go ahead of older ones.
 #[derive(Clone)]
-pub struct Outbox(UnboundedSender<AgentToServer>);
+pub struct Sender(UnboundedSender<AgentToServer>);
 
-impl Outbox {
+impl Sender {
     pub fn send(&self, frame: AgentToServer) {
         // Fails only after `Transport::stop`, when nobody is left to read the frame.
         let _ = self.0.unbounded_send(frame);
+    }
+
+    /// A sender whose frames a test reads from the receiver.
+    #[cfg(test)]
+    pub fn channel() -> (Self, UnboundedReceiver<AgentToServer>) {
+        let (sender, receiver) = mpsc::unbounded();
+        (Self(sender), receiver)
+    }
+}
+
+/// Cuts the wait before the next reconnection attempt short. Cheap to clone.
+#[derive(Clone)]
+pub struct Nudge(UnboundedSender<()>);
+
+impl Nudge {
+    /// Reconnects now if the loop is waiting to; while a socket is open this does nothing.
+    pub fn reconnect_now(&self) {
+        let _ = self.0.unbounded_send(());
     }
 }
 
 /// The running connection loop. Dropping this does not stop it; `stop` does.
 pub struct Transport {
-    outbox: UnboundedSender<AgentToServer>,
+    sender: UnboundedSender<AgentToServer>,
+    nudges: UnboundedSender<()>,
     stopped: Arc<AtomicBool>,
 }
 
@@ -68,28 +90,39 @@ impl Transport {
         on_frame: impl Fn(ServerToAgent) + 'static,
         on_status: impl Fn(LinkStatus) + 'static,
     ) -> Self {
-        let (outbox, frames) = mpsc::unbounded();
+        let (sender, frames) = mpsc::unbounded();
+        let (nudges, nudged) = mpsc::unbounded();
         let stopped = Arc::new(AtomicBool::new(false));
         let link = Link {
             url: agent_socket_url(),
             frames,
+            nudged,
+            _nudges: nudges.clone(),
             pending: VecDeque::new(),
             stopped: Arc::clone(&stopped),
             on_frame: Box::new(on_frame),
             on_status: Box::new(on_status),
         };
         wasm_bindgen_futures::spawn_local(link.run());
-        Self { outbox, stopped }
+        Self {
+            sender,
+            nudges,
+            stopped,
+        }
     }
 
-    pub fn outbox(&self) -> Outbox {
-        Outbox(self.outbox.clone())
+    pub fn sender(&self) -> Sender {
+        Sender(self.sender.clone())
+    }
+
+    pub fn nudge(&self) -> Nudge {
+        Nudge(self.nudges.clone())
     }
 
     /// Closes the socket and ends the loop, also when it is waiting to reconnect.
     pub fn stop(&self) {
         self.stopped.store(true, Ordering::Relaxed);
-        self.outbox.close_channel();
+        self.sender.close_channel();
     }
 }
 
@@ -110,6 +143,11 @@ enum Event {
 struct Link {
     url: String,
     frames: UnboundedReceiver<AgentToServer>,
+    /// One item per `Nudge::reconnect_now`.
+    nudged: UnboundedReceiver<()>,
+    /// Keeps `nudged` open for as long as the loop runs: a closed channel would be ready at
+    /// once, forever, and turn every wait into none.
+    _nudges: UnboundedSender<()>,
     /// Frames the agent sent while the link was down, in order.
     pending: VecDeque<AgentToServer>,
     stopped: Arc<AtomicBool>,
@@ -151,21 +189,50 @@ impl Link {
         }
     }
 
-    /// Waits `ms` before the next attempt, keeping whatever the agent sends meanwhile.
-    /// Returns `false` if the transport was stopped during the wait.
+    /// Waits `ms` before the next attempt, or less if nudged, keeping whatever the agent
+    /// sends meanwhile. Returns `false` if the transport was stopped during the wait.
     async fn wait(&mut self, ms: u32) -> bool {
         let mut timeout = pin!(TimeoutFuture::new(ms));
         loop {
-            match select(timeout.as_mut(), self.frames.next()).await {
+            let woken = select(self.nudged.next(), self.frames.next());
+            match select(timeout.as_mut(), woken).await {
                 Either::Left(_) => return true,
-                Either::Right((Some(frame), _)) => self.pending.push_back(frame),
-                Either::Right((None, _)) => return false,
+                Either::Right((Either::Left(_), _)) => {
+                    // `focus` and `visibilitychange` often come together: one attempt is enough.
+                    self.forget_nudges();
+                    return true;
+                }
+                Either::Right((Either::Right((Some(frame), _)), _)) => self.keep(frame),
+                Either::Right((Either::Right((None, _)), _)) => return false,
             }
         }
     }
 
+    /// Keeps a frame that could not go out for the next connection; replies are the
+    /// outbox's to resend (see `Sender`).
+    fn keep(&mut self, frame: AgentToServer) {
+        if !matches!(frame, AgentToServer::Send { .. }) {
+            self.pending.push_back(frame);
+        }
+    }
+
+    /// Forgets nudges that came while a socket was open: they were about that socket, and
+    /// would otherwise skip the backoff after it drops.
+    fn forget_nudges(&mut self) {
+        while self.nudged.try_recv().is_ok() {}
+    }
+
     /// One socket from open to close.
     async fn connection(&mut self) -> Ended {
+        // Replies sent just before the last socket dropped must not go ahead of the welcome's
+        // resends (see `Sender`); everything else waits in `pending` as usual.
+        loop {
+            match self.frames.try_recv() {
+                Ok(frame) => self.keep(frame),
+                Err(TryRecvError::Closed) => return Ended::Stopped,
+                Err(TryRecvError::Empty) => break,
+            }
+        }
         let Ok(mut socket) = WebSocket::open(&self.url) else {
             return Ended::Dropped { welcomed: false };
         };
@@ -174,6 +241,13 @@ impl Link {
         if !matches!(socket.state(), State::Open) {
             return Ended::Dropped { welcomed: false };
         }
+        let ended = self.open_connection(socket).await;
+        self.forget_nudges();
+        ended
+    }
+
+    /// An open socket until it closes.
+    async fn open_connection(&mut self, mut socket: WebSocket) -> Ended {
         let hello = AgentToServer::Hello {
             version: PROTOCOL_VERSION,
         };
@@ -182,6 +256,7 @@ impl Link {
         }
         while let Some(frame) = self.pending.pop_front() {
             if socket.send(Message::Text(encode(&frame))).await.is_err() {
+                // Never a reply (see `keep`), so putting it back keeps the order.
                 self.pending.push_front(frame);
                 return Ended::Dropped { welcomed: false };
             }
@@ -221,7 +296,7 @@ impl Link {
                 Event::Outgoing(Some(frame)) => {
                     if socket.send(Message::Text(encode(&frame))).await.is_err() {
                         // Most likely never reached the server: try again on the next socket.
-                        self.pending.push_back(frame);
+                        self.keep(frame);
                         return Ended::Dropped { welcomed };
                     }
                 }

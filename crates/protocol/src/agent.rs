@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ProtocolError;
 use crate::chat::{ChatMessage, ConversationState};
-use crate::ids::{AgentId, ConversationId};
+use crate::ids::{AgentId, ClientMessageId, ConversationId};
 
 /// Body of `POST /api/login`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,8 +35,10 @@ pub enum AgentToServer {
     Take {
         conversation: ConversationId,
     },
+    /// A reply. Sending the same `id` again (after a lost acknowledgement) stores nothing new.
     Send {
         conversation: ConversationId,
+        id: ClientMessageId,
         text: String,
     },
     /// End a conversation the agent holds.
@@ -84,6 +86,17 @@ pub enum ServerToAgent {
     /// A conversation this agent now holds (after `take`).
     Conversation {
         conversation: AgentConversation,
+    },
+    /// The reply with this id is stored as number `seq` of its conversation.
+    Ack {
+        conversation: ConversationId,
+        id: ClientMessageId,
+        seq: u32,
+    },
+    /// The reply with this id was not stored, and why.
+    Rejected {
+        id: ClientMessageId,
+        error: ProtocolError,
     },
     /// A message stored in one of this agent's conversations.
     Message {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::ConversationId;
+use crate::ids::{ClientMessageId, ConversationId};
 use crate::limits::MAX_MESSAGE_CHARS;
 use crate::{ErrorCode, ProtocolError};
 
@@ -18,6 +18,9 @@ pub enum Author {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {
     pub seq: u32,
+    /// The id its sender gave it, so the sender's other tabs can match it to their outbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<ClientMessageId>,
     pub author: Author,
     pub text: String,
     /// Milliseconds since the Unix epoch, by the server's clock.

@@ -36,6 +36,18 @@ pub enum ErrorCode {
     NotYourConversation,
     /// The conversation is closed.
     ConversationClosed,
+    /// The page's origin is not one the site allows (or, for the console, not this server).
+    OriginNotAllowed,
+    /// More frames per second than `limits::FRAMES_PER_SECOND` allows; slow down.
+    RateLimited,
+    /// More open sockets from one address than `limits::MAX_CONNECTIONS_PER_IP`.
+    TooManyConnections,
+    /// More new conversations in an hour than `limits::MAX_CONVERSATIONS_PER_HOUR`.
+    TooManyConversations,
+    /// The WebSocket itself broke the protocol (for example invalid UTF-8 in a text frame).
+    ProtocolViolation,
+    /// A message id that another sender already used.
+    DuplicateId,
     /// Sign-in failed or the session has ended.
     Unauthorized,
     /// Something broke on the server; details are in its log, not here.

@@ -4,11 +4,13 @@
 //! Frames are JSON objects tagged with `"type"`:
 //!
 //! ```
-//! use pronto_protocol::{decode, encode, visitor::VisitorToServer};
+//! use pronto_protocol::{decode, encode, ids::ClientMessageId, visitor::VisitorToServer};
 //!
-//! let frame: VisitorToServer = decode(r#"{"type":"send","text":"¿Tienen envío a Lima?"}"#).unwrap();
-//! assert_eq!(frame, VisitorToServer::Send { text: "¿Tienen envío a Lima?".into() });
-//! assert!(encode(&frame).starts_with(r#"{"type":"send""#));
+//! let text = r#"{"type":"send","id":"k3x9","text":"¿Tienen envío a Lima?"}"#;
+//! let frame: VisitorToServer = decode(text).unwrap();
+//! let id = ClientMessageId::parse("k3x9").unwrap();
+//! assert_eq!(frame, VisitorToServer::Send { id, text: "¿Tienen envío a Lima?".into() });
+//! assert_eq!(encode(&frame), text);
 //! ```
 
 pub mod agent;

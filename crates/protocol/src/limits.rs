@@ -7,8 +7,20 @@ pub const MAX_MESSAGE_CHARS: usize = 4_000;
 /// Longest site id (`data-site` on the script tag).
 pub const MAX_SITE_ID_CHARS: usize = 64;
 /// Longest visitor token the server will look up.
-pub const MAX_TOKEN_CHARS: usize = 128;
+pub const MAX_TOKEN_CHARS: usize = 160;
 /// Longest agent e-mail address or display name.
 pub const MAX_NAME_CHARS: usize = 120;
 /// Longest agent password accepted at sign-in (argon2 work is bounded by it).
 pub const MAX_PASSWORD_CHARS: usize = 256;
+/// Longest client-generated message id.
+pub const MAX_CLIENT_ID_CHARS: usize = 64;
+/// Frames a connection may send per second, on average…
+pub const FRAMES_PER_SECOND: u32 = 5;
+/// …and at once after a pause (a burst of quick replies or a resent outbox).
+pub const FRAME_BURST: u32 = 30;
+/// Frames refused in a row for going too fast before the server closes the connection.
+pub const RATE_STRIKES_BEFORE_CLOSE: u32 = 20;
+/// Open sockets from one IP address (a family on one router, a shop floor on one Wi-Fi).
+pub const MAX_CONNECTIONS_PER_IP: usize = 64;
+/// Conversations one visitor may start in an hour.
+pub const MAX_CONVERSATIONS_PER_HOUR: u32 = 10;

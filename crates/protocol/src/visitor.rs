@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ProtocolError;
 use crate::chat::{ChatMessage, Conversation, WaitEstimate};
-use crate::ids::SiteId;
+use crate::ids::{ClientMessageId, ConversationId, SiteId};
 
 /// What the widget sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,9 +16,20 @@ pub enum VisitorToServer {
         site: SiteId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token: Option<String>,
+        /// What the widget already has; the welcome then carries only what it missed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<Resume>,
     },
     /// A chat message. With no open conversation, this starts one in the shop's queue.
-    Send { text: String },
+    /// Sending the same `id` again (after a lost acknowledgement) stores nothing new.
+    Send { id: ClientMessageId, text: String },
+}
+
+/// The conversation a reconnecting widget has, and the last message it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resume {
+    pub conversation: ConversationId,
+    pub last_seq: u32,
 }
 
 /// The shop as the visitor sees it in the widget's header.
@@ -38,6 +49,10 @@ pub enum ServerToVisitor {
         token: String,
         shop: Shop,
         conversation: Option<Conversation>,
+        /// True when `conversation` is the one in `hello`'s `resume` and holds only the
+        /// messages after its `last_seq`; false when it holds the whole conversation.
+        #[serde(default)]
+        resumed: bool,
     },
     /// The visitor's place in the queue, sent whenever it changes.
     Queue {
@@ -47,6 +62,16 @@ pub enum ServerToVisitor {
     /// An agent took the conversation.
     Assigned {
         agent_name: String,
+    },
+    /// The message with this id is stored as number `seq` (sent again for a repeated id).
+    Ack {
+        id: ClientMessageId,
+        seq: u32,
+    },
+    /// The message with this id was not stored, and why; the widget offers to retry.
+    Rejected {
+        id: ClientMessageId,
+        error: ProtocolError,
     },
     /// A message was stored in the visitor's conversation (their own ones included).
     Message {
@@ -61,7 +86,6 @@ pub enum ServerToVisitor {
 mod tests {
     use super::*;
     use crate::chat::{Author, ConversationState};
-    use crate::ids::ConversationId;
     use crate::{ErrorCode, decode, encode};
 
     fn round_trip<T>(frame: T)
@@ -78,9 +102,22 @@ mod tests {
             version: crate::PROTOCOL_VERSION,
             site: SiteId::parse("demo").unwrap(),
             token: Some("abc".into()),
+            resume: Some(Resume {
+                conversation: ConversationId(4),
+                last_seq: 9,
+            }),
         });
         round_trip(VisitorToServer::Send {
+            id: ClientMessageId::parse("m-1").unwrap(),
             text: "¿Hacen envíos a Valparaíso?".into(),
+        });
+        round_trip(ServerToVisitor::Ack {
+            id: ClientMessageId::parse("m-1").unwrap(),
+            seq: 3,
+        });
+        round_trip(ServerToVisitor::Rejected {
+            id: ClientMessageId::parse("m-1").unwrap(),
+            error: ProtocolError::new(ErrorCode::MessageTooLong, "too long"),
         });
         round_trip(ServerToVisitor::Welcome {
             token: "t".into(),
@@ -95,11 +132,13 @@ mod tests {
                 },
                 messages: vec![ChatMessage {
                     seq: 1,
+                    client_id: None,
                     author: Author::Agent { name: "Ana".into() },
                     text: "Hola".into(),
                     sent_at_ms: 1,
                 }],
             }),
+            resumed: false,
         });
         round_trip(ServerToVisitor::Queue {
             position: 2,
@@ -142,7 +181,7 @@ mod tests {
             ErrorCode::InvalidFrame
         );
         let huge = format!(
-            r#"{{"type":"send","text":"{}"}}"#,
+            r#"{{"type":"send","id":"a","text":"{}"}}"#,
             "a".repeat(crate::limits::MAX_FRAME_BYTES)
         );
         assert_eq!(code(&huge), ErrorCode::FrameTooLarge);

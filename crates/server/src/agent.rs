@@ -1,13 +1,16 @@
 //! The agent's console socket: see the queue, take conversations, answer, close.
 
 use axum::Router;
-use axum::extract::State;
+use std::net::SocketAddr;
+
 use axum::extract::ws::WebSocketUpgrade;
-use axum::response::Response;
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use pronto_protocol::agent::{AgentToServer, ServerToAgent};
 use pronto_protocol::chat::validate_text;
-use pronto_protocol::ids::ConversationId;
+use pronto_protocol::ids::{ClientMessageId, ConversationId};
 use pronto_protocol::visitor::ServerToVisitor;
 use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
 
@@ -16,6 +19,7 @@ use crate::auth::SignedIn;
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::hub::{ConnectionId, Outbox};
+use crate::origin;
 use crate::queue;
 use crate::socket::{self, Session};
 use crate::storage::{Agent, TakeRefusal, Writer, ensure_held_by};
@@ -24,12 +28,27 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/ws/agent", get(upgrade))
 }
 
-/// Only a signed-in agent gets a socket; everyone else gets 401 before the upgrade.
+/// Only a signed-in agent on this server's own console gets a socket; everyone else gets 401,
+/// and a page elsewhere that rides on the agent's cookie (cross-site WebSocket hijacking) 403.
 async fn upgrade(
     ws: WebSocketUpgrade,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     SignedIn(agent): SignedIn,
     State(app): State<AppState>,
 ) -> Response {
+    if !origin::is_same_site(&headers) {
+        tracing::warn!(agent_id = %agent.id, origin = ?origin::of(&headers), "cross-site agent socket refused");
+        return AppError::refused(
+            ErrorCode::OriginNotAllowed,
+            "the console only works on its own site",
+        )
+        .into_response();
+    }
+    let slot = match app.admit(peer) {
+        Ok(slot) => slot,
+        Err(refusal) => return refusal.into_response(),
+    };
     ws.max_message_size(socket::TRANSPORT_MAX_BYTES)
         .on_upgrade(move |ws| {
             let (outbox, outgoing) = socket::outbox();
@@ -40,7 +59,11 @@ async fn upgrade(
                 outbox,
                 connection: None,
             };
-            socket::run(ws, session, outgoing, shutdown)
+            async move {
+                // Held while the socket is open.
+                let _slot = slot;
+                socket::run(ws, session, outgoing, shutdown).await;
+            }
         })
 }
 
@@ -60,6 +83,13 @@ impl Session for AgentSession {
         ServerToAgent::Error(error)
     }
 
+    fn refusal(frame: AgentToServer, error: ProtocolError) -> ServerToAgent {
+        match frame {
+            AgentToServer::Send { id, .. } => ServerToAgent::Rejected { id, error },
+            _ => ServerToAgent::Error(error),
+        }
+    }
+
     fn outbox(&self) -> &Outbox<ServerToAgent> {
         &self.outbox
     }
@@ -77,7 +107,18 @@ impl Session for AgentSession {
         match frame {
             AgentToServer::Hello { .. } => unreachable!("handled above"),
             AgentToServer::Take { conversation } => self.take(conversation).await,
-            AgentToServer::Send { conversation, text } => self.send(conversation, &text).await,
+            AgentToServer::Send {
+                conversation,
+                id,
+                text,
+            } => {
+                // Whatever goes wrong, the console learns which reply was not stored.
+                if let Err(error) = self.send(conversation, &id, &text).await {
+                    let error = error.to_client();
+                    self.outbox.deliver(ServerToAgent::Rejected { id, error });
+                }
+                Ok(())
+            }
             AgentToServer::Close { conversation } => self.close(conversation).await,
         }
     }
@@ -161,16 +202,34 @@ impl AgentSession {
         queue::announce(&self.app, site).await
     }
 
-    async fn send(&mut self, conversation: ConversationId, text: &str) -> AppResult<()> {
+    async fn send(
+        &mut self,
+        conversation: ConversationId,
+        id: &ClientMessageId,
+        text: &str,
+    ) -> AppResult<()> {
+        if self.acknowledge_repeat(id).await? {
+            return Ok(());
+        }
         let text = validate_text(text)?;
         let site = &self.agent.site;
         let row = self.app.store.conversation(conversation).await?;
         let row = ensure_held_by(row, site, self.agent.id)?;
-        let message = self
+        let stored = self
             .app
             .store
-            .append_message(row.id, Writer::Agent(self.agent.id), text)
+            .append_message(row.id, Writer::Agent(self.agent.id), Some(id), text)
             .await?;
+        let Some(message) = stored else {
+            // The same reply raced in from another tab of this console and won.
+            self.acknowledge_repeat(id).await?;
+            return Ok(());
+        };
+        self.outbox.deliver(ServerToAgent::Ack {
+            conversation,
+            id: id.clone(),
+            seq: message.seq,
+        });
         self.app.hub.to_visitor(
             row.visitor,
             ServerToVisitor::Message {
@@ -186,6 +245,25 @@ impl AgentSession {
             },
         );
         Ok(())
+    }
+
+    /// Acknowledges again a reply stored earlier under `id`; false when there is none.
+    async fn acknowledge_repeat(&self, id: &ClientMessageId) -> AppResult<bool> {
+        let Some(prior) = self.app.store.prior(id).await? else {
+            return Ok(false);
+        };
+        if !prior.sent_by_agent(self.agent.id) {
+            return Err(AppError::refused(
+                ErrorCode::DuplicateId,
+                "this message id is taken; send it with a new id",
+            ));
+        }
+        self.outbox.deliver(ServerToAgent::Ack {
+            conversation: prior.conversation,
+            id: id.clone(),
+            seq: prior.seq,
+        });
+        Ok(true)
     }
 
     async fn close(&mut self, conversation: ConversationId) -> AppResult<()> {

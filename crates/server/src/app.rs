@@ -4,13 +4,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use pronto_protocol::ErrorCode;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::error::AppError;
 use crate::hub::Hub;
+use crate::limits::{Addresses, Slot};
 use crate::queue::Announcer;
-use crate::storage::Store;
+use crate::storage::{Store, random_token};
+use crate::token::Signer;
 use crate::{agent, assets, auth, demo, visitor};
 
 /// What every request and socket shares; cheap to clone.
@@ -21,6 +25,29 @@ pub struct AppState {
     pub announcer: Arc<Announcer>,
     /// Cancelled when the server stops, so every socket closes with "going away".
     pub shutdown: CancellationToken,
+    /// Open sockets per client address, against `max_connections_per_ip`.
+    pub addresses: Arc<Addresses>,
+    pub max_connections_per_ip: usize,
+    /// Signs and checks visitor tokens.
+    pub tokens: Arc<Signer>,
+}
+
+impl AppState {
+    /// A place for one more socket from `peer`, or the refusal to send instead.
+    pub fn admit(&self, peer: SocketAddr) -> Result<Slot, AppError> {
+        self.addresses
+            .admit(peer.ip(), self.max_connections_per_ip)
+            .ok_or_else(|| {
+                tracing::warn!(ip = %peer.ip(), "too many sockets from one address");
+                AppError::refused(
+                    ErrorCode::TooManyConnections,
+                    format!(
+                        "at most {} open chats from one address",
+                        self.max_connections_per_ip
+                    ),
+                )
+            })
+    }
 }
 
 /// A server bound to its port, not yet serving.
@@ -43,13 +70,20 @@ impl Server {
     ) -> anyhow::Result<Self> {
         let store = Store::connect(&config.database_url).await?;
         if config.demo {
-            demo::seed(&store).await?;
+            demo::seed(&store, &config.demo_origins).await?;
         }
+        let secret = match &config.secret {
+            Some(secret) => secret.clone(),
+            None => store.server_secret("visitor-tokens", random_token).await?,
+        };
         let state = AppState {
             store,
             hub: Arc::default(),
             announcer: Arc::default(),
             shutdown: CancellationToken::new(),
+            addresses: Arc::default(),
+            max_connections_per_ip: config.max_connections_per_ip,
+            tokens: Arc::new(Signer::new(secret.as_bytes())),
         };
         let router = Router::new()
             .merge(visitor::router())
@@ -76,7 +110,10 @@ impl Server {
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let shutdown = self.state.shutdown.clone();
-        let result = axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(async move {
                 stop.await;
                 shutdown.cancel();

@@ -17,6 +17,9 @@ use crate::app::AppState;
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const LOADER: &str = "public, max-age=300";
 const PAGE: &str = "no-cache";
+const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub fn router(dir: &Path) -> Router<AppState> {
     let cache = |value: &'static str| {
@@ -49,13 +52,28 @@ pub fn router(dir: &Path) -> Router<AppState> {
         .layer(cors)
         .layer(vary);
 
-    let pages = Router::new()
-        .route_service("/", ServeFile::new(dir.join("index.html")))
+    let header = |name: &'static str, value: &'static str| {
+        SetResponseHeaderLayer::overriding(
+            axum::http::HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        )
+    };
+    // The console holds agents' sessions: nothing but its own files may run in it, and no
+    // other site may frame it.
+    let console = Router::new()
         .route_service(
             "/console",
             ServeFile::new(dir.join("console").join("index.html")),
         )
+        .layer(header("content-security-policy", CONSOLE_CSP))
+        .layer(header("x-frame-options", "DENY"))
+        .layer(header("referrer-policy", "no-referrer"));
+    let pages = Router::new()
+        .route_service("/", ServeFile::new(dir.join("index.html")))
+        .merge(console)
         .layer(cache(PAGE));
 
-    widget.merge(pages)
+    widget
+        .merge(pages)
+        .layer(header("x-content-type-options", "nosniff"))
 }

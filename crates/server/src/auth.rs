@@ -15,6 +15,7 @@ use pronto_protocol::limits::{MAX_NAME_CHARS, MAX_PASSWORD_CHARS};
 
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::origin;
 use crate::storage::Agent;
 
 const SESSION_COOKIE: &str = "pronto_session";
@@ -57,10 +58,24 @@ fn unauthorized(message: &str) -> AppError {
     AppError::refused(ErrorCode::Unauthorized, message)
 }
 
+/// Refuses state-changing console requests from pages of other sites (CSRF).
+fn ensure_same_site(headers: &HeaderMap) -> AppResult<()> {
+    if origin::is_same_site(headers) {
+        Ok(())
+    } else {
+        Err(AppError::refused(
+            ErrorCode::OriginNotAllowed,
+            "the console only works on its own site",
+        ))
+    }
+}
+
 async fn login(
     State(app): State<AppState>,
+    headers: HeaderMap,
     Json(request): Json<LoginRequest>,
 ) -> AppResult<Response> {
+    ensure_same_site(&headers)?;
     let wrong = || unauthorized("wrong e-mail or password");
     if request.email.chars().count() > MAX_NAME_CHARS
         || request.password.chars().count() > MAX_PASSWORD_CHARS
@@ -86,6 +101,7 @@ async fn login(
 }
 
 async fn logout(State(app): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    ensure_same_site(&headers)?;
     if let Some(token) = session_token(&headers) {
         app.store.delete_session(token).await?;
     }

@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use pronto_protocol::limits::MAX_CONNECTIONS_PER_IP;
+
 /// Pronto's chat server.
 #[derive(Clone, Debug, clap::Parser)]
 #[command(name = "pronto-server", version)]
@@ -22,6 +24,20 @@ pub struct Config {
     /// Create the demo shop and its demo agent if they do not exist yet.
     #[arg(long, env = "PRONTO_DEMO")]
     pub demo: bool,
+
+    /// Storefront origins, besides this server's own, allowed to embed the demo shop's widget
+    /// (space-separated; `http://127.0.0.1:*` allows any port).
+    #[arg(long, env = "PRONTO_DEMO_ORIGINS", default_value = "")]
+    pub demo_origins: String,
+
+    /// Secret that signs visitor tokens. Without it the server makes one on first start and
+    /// keeps it in the database.
+    #[arg(long, env = "PRONTO_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+
+    /// Open sockets allowed from one client address.
+    #[arg(long, env = "PRONTO_MAX_CONNECTIONS_PER_IP", default_value_t = MAX_CONNECTIONS_PER_IP)]
+    pub max_connections_per_ip: usize,
 }
 
 impl Config {
@@ -32,6 +48,10 @@ impl Config {
             database_url: database_url.into(),
             assets: assets.into(),
             demo: true,
+            // Test storefronts run on other ports of loopback, as a shop's own domain would.
+            demo_origins: "http://127.0.0.1:*".into(),
+            max_connections_per_ip: MAX_CONNECTIONS_PER_IP,
+            secret: None,
         }
     }
 }

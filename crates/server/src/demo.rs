@@ -12,7 +12,7 @@ pub const AGENT_PASSWORD: &str = "pronto-demo";
 pub const AGENT_NAME: &str = "Ana";
 
 /// Creates the demo shop and agent unless they exist.
-pub async fn seed(store: &Store) -> AppResult<()> {
+pub async fn seed(store: &Store, allowed_origins: &str) -> AppResult<()> {
     let site = SiteId::parse(SITE).expect("valid demo site id");
     store
         .create_site(
@@ -21,6 +21,7 @@ pub async fn seed(store: &Store) -> AppResult<()> {
             "¡Hola! Ask us anything about sizes, shipping or your order.",
         )
         .await?;
+    store.set_allowed_origins(&site, allowed_origins).await?;
     if store.agent_by_email(AGENT_EMAIL).await?.is_none() {
         let hash = hash_password(AGENT_PASSWORD.to_owned()).await?;
         store

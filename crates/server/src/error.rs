@@ -40,6 +40,8 @@ impl IntoResponse for AppError {
         let body = self.to_client();
         let status = match body.code {
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::OriginNotAllowed => StatusCode::FORBIDDEN,
+            ErrorCode::TooManyConnections | ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         };

@@ -43,6 +43,14 @@ impl<T> Outbox<T> {
     }
 }
 
+impl<T> Outbox<T> {
+    /// Sends a last frame (say why), then disconnects.
+    pub fn deliver_and_close(&self, frame: T) {
+        self.deliver(frame);
+        self.kick.cancel();
+    }
+}
+
 struct AgentSocket {
     agent: AgentId,
     outbox: Outbox<ServerToAgent>,

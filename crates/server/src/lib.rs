@@ -11,9 +11,12 @@ pub mod config;
 pub mod demo;
 mod error;
 mod hub;
+mod limits;
+mod origin;
 mod queue;
 mod socket;
 mod storage;
+mod token;
 mod visitor;
 
 pub use app::{Running, Server};

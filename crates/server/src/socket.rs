@@ -6,6 +6,7 @@ use std::future::Future;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
+use pronto_protocol::limits::{FRAMES_PER_SECOND, RATE_STRIKES_BEFORE_CLOSE};
 use pronto_protocol::{ErrorCode, ProtocolError, decode, encode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -14,6 +15,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::AppResult;
 use crate::hub::{OUTBOX_FRAMES, Outbox};
+use crate::limits::FrameBudget;
+
+/// How long a connection that broke the protocol gets to receive the reason before it is cut.
+const CLOSING_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The largest WebSocket message the transport accepts at all. Frames between this and
 /// `MAX_FRAME_BYTES` reach the decoder and get a typed `frame_too_large` answer.
@@ -25,6 +30,10 @@ pub trait Session: Send + 'static {
     type Outgoing: Serialize + Send + 'static;
 
     fn error_frame(error: ProtocolError) -> Self::Outgoing;
+    /// The refusal of one frame; for a message, one that names it so the client can retry.
+    fn refusal(_frame: Self::Incoming, error: ProtocolError) -> Self::Outgoing {
+        Self::error_frame(error)
+    }
     fn outbox(&self) -> &Outbox<Self::Outgoing>;
     fn on_frame(&mut self, frame: Self::Incoming) -> impl Future<Output = AppResult<()>> + Send;
     /// The socket is gone: leave the hub.
@@ -51,26 +60,31 @@ pub async fn run<S: Session>(
     let (sink, mut stream) = socket.split();
     let kick = session.outbox().kick.clone();
     let mut writer = tokio::spawn(write(sink, outgoing, shutdown, kick));
+    let mut budget = FrameBudget::default();
+    let mut strikes = 0;
     loop {
         tokio::select! {
             incoming = stream.next() => match incoming {
-                Some(Ok(Message::Text(text))) => {
-                    let refusal = match decode::<S::Incoming>(text.as_str()) {
-                        Ok(frame) => session.on_frame(frame).await.err().map(|e| e.to_client()),
-                        Err(refusal) => Some(refusal),
-                    };
-                    if let Some(refusal) = refusal {
-                        reply(&session, refusal);
+                Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
+                    if budget.admit() {
+                        strikes = 0;
+                        handle(&mut session, message).await;
+                    } else {
+                        strikes += 1;
+                        slow_down(&session, message, strikes);
                     }
                 }
-                Some(Ok(Message::Binary(_))) => reply(
-                    &session,
-                    ProtocolError::new(ErrorCode::BinaryFrame, "frames are JSON text"),
-                ),
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(_))) | None => break,
                 Some(Err(error)) => {
-                    tracing::debug!(%error, "socket read failed");
+                    // Invalid UTF-8 in a text frame, a bad opcode, a message over the
+                    // transport's limit: say so, then hang up, as the socket can't go on.
+                    tracing::debug!(%error, "socket broke the protocol");
+                    session.outbox().deliver_and_close(S::error_frame(ProtocolError::new(
+                        ErrorCode::ProtocolViolation,
+                        format!("the connection broke the WebSocket protocol: {error}"),
+                    )));
+                    let _ = tokio::time::timeout(CLOSING_GRACE, &mut writer).await;
                     break;
                 }
             },
@@ -79,6 +93,45 @@ pub async fn run<S: Session>(
     }
     session.on_leave();
     writer.abort();
+}
+
+async fn handle<S: Session>(session: &mut S, message: Message) {
+    let Message::Text(text) = message else {
+        reply(
+            session,
+            ProtocolError::new(ErrorCode::BinaryFrame, "frames are JSON text"),
+        );
+        return;
+    };
+    match decode::<S::Incoming>(text.as_str()) {
+        Ok(frame) => {
+            if let Err(error) = session.on_frame(frame).await {
+                reply(session, error.to_client());
+            }
+        }
+        Err(refusal) => reply(session, refusal),
+    }
+}
+
+/// Refuses a frame that came too fast; closes a connection that keeps going.
+fn slow_down<S: Session>(session: &S, message: Message, strikes: u32) {
+    let error = ProtocolError::new(
+        ErrorCode::RateLimited,
+        format!("at most {FRAMES_PER_SECOND} frames a second; slow down"),
+    );
+    if strikes >= RATE_STRIKES_BEFORE_CLOSE {
+        tracing::warn!(strikes, "closing a connection that keeps flooding");
+        session.outbox().deliver_and_close(S::error_frame(error));
+        return;
+    }
+    let frame = match &message {
+        Message::Text(text) => decode::<S::Incoming>(text.as_str()).ok(),
+        _ => None,
+    };
+    session.outbox().deliver(match frame {
+        Some(frame) => S::refusal(frame, error),
+        None => S::error_frame(error),
+    });
 }
 
 fn reply<S: Session>(session: &S, refusal: ProtocolError) {
@@ -95,6 +148,8 @@ async fn write<T: Serialize>(
 ) {
     loop {
         let frame = tokio::select! {
+            // Frames first: an error frame queued just before a kick still goes out.
+            biased;
             frame = frames.recv() => match frame {
                 Some(frame) => frame,
                 None => return,
@@ -110,6 +165,9 @@ async fn write<T: Serialize>(
         };
         let text = encode(&frame);
         tokio::select! {
+            // The send first: a frame queued before a kick (a refusal) still goes out, unless
+            // the peer is not reading at all, in which case the kick wins.
+            biased;
             sent = sink.send(Message::Text(text.into())) => if sent.is_err() { return },
             // A peer that stopped reading blocks `send`; the kick must still get through.
             () = kick.cancelled() => return,

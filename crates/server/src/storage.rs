@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use pronto_protocol::agent::{AgentConversation, AgentProfile, QueueEntry};
 use pronto_protocol::chat::{Author, ChatMessage, Conversation, ConversationState};
-use pronto_protocol::ids::{AgentId, ConversationId, SiteId};
+use pronto_protocol::ids::{AgentId, ClientMessageId, ConversationId, SiteId};
+use pronto_protocol::limits::MAX_CONVERSATIONS_PER_HOUR;
 use pronto_protocol::{ErrorCode, ProtocolError};
 use rand::RngCore;
+use sqlx::SqliteConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use crate::clock::now_ms;
@@ -24,6 +26,8 @@ pub struct Site {
     pub id: SiteId,
     pub name: String,
     pub greeting: String,
+    /// Storefront origins that may open visitor sockets (see `origin::is_listed`).
+    pub allowed_origins: String,
 }
 
 /// An agent's account, as sign-in needs it.
@@ -65,6 +69,43 @@ pub struct ConversationRow {
 pub enum Writer {
     Visitor,
     Agent(AgentId),
+}
+
+/// A message stored earlier under a client id, and who sent it.
+#[derive(Clone, Debug)]
+pub struct Prior {
+    pub conversation: ConversationId,
+    pub seq: u32,
+    author: String,
+    agent: Option<i64>,
+    visitor: i64,
+}
+
+impl Prior {
+    pub fn sent_by_visitor(&self, visitor: VisitorId) -> bool {
+        self.author == "visitor" && self.visitor == visitor.0
+    }
+
+    pub fn sent_by_agent(&self, agent: AgentId) -> bool {
+        self.author == "agent" && self.agent == Some(agent.0)
+    }
+}
+
+/// What became of a message a visitor sent.
+#[derive(Debug)]
+pub enum VisitorSent {
+    /// Stored now, in `conversation`; `started` when this message opened it.
+    Stored {
+        conversation: ConversationRow,
+        message: ChatMessage,
+        started: bool,
+    },
+    /// Stored earlier under the same id: acknowledge again, store nothing.
+    Repeat(Prior),
+    /// Someone else's message has this id.
+    ForeignId,
+    /// It would open one conversation too many this hour.
+    TooManyConversations,
 }
 
 /// A waiting conversation, with what the queue shows of it.
@@ -163,16 +204,26 @@ impl Store {
     }
 
     pub async fn site(&self, id: &SiteId) -> sqlx::Result<Option<Site>> {
-        let row: Option<(String, String)> =
-            sqlx::query_as("SELECT name, greeting FROM sites WHERE id = ?")
+        let row: Option<(String, String, String)> =
+            sqlx::query_as("SELECT name, greeting, allowed_origins FROM sites WHERE id = ?")
                 .bind(id.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(row.map(|(name, greeting)| Site {
+        Ok(row.map(|(name, greeting, allowed_origins)| Site {
             id: id.clone(),
             name,
             greeting,
+            allowed_origins,
         }))
+    }
+
+    pub async fn set_allowed_origins(&self, id: &SiteId, origins: &str) -> sqlx::Result<()> {
+        sqlx::query("UPDATE sites SET allowed_origins = ? WHERE id = ?")
+            .bind(origins)
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Adds an agent unless one with that e-mail exists. `password_hash` is an argon2 PHC string.
@@ -260,32 +311,60 @@ impl Store {
 
     // --- visitors ---------------------------------------------------------------------
 
-    /// The visitor holding `token` on `site`; a token from another site finds nobody.
-    pub async fn visitor_by_token(
+    /// A new visitor of `site`; `sign` makes their token from their id.
+    pub async fn create_visitor(
         &self,
         site: &SiteId,
-        token: &str,
-    ) -> sqlx::Result<Option<VisitorId>> {
-        let id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM visitors WHERE token = ? AND site_id = ?")
-                .bind(token)
-                .bind(site.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(id.map(VisitorId))
-    }
-
-    pub async fn create_visitor(&self, site: &SiteId) -> sqlx::Result<(VisitorId, String)> {
-        let token = random_token();
+        sign: impl FnOnce(VisitorId) -> String,
+    ) -> sqlx::Result<(VisitorId, String)> {
+        let mut tx = self.pool.begin().await?;
+        // The token column is unique; a random placeholder holds the place until the id is known.
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO visitors (site_id, token, created_ms) VALUES (?, ?, ?) RETURNING id",
         )
         .bind(site.as_str())
-        .bind(&token)
+        .bind(random_token())
         .bind(now_ms())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        let token = sign(VisitorId(id));
+        sqlx::query("UPDATE visitors SET token = ? WHERE id = ?")
+            .bind(&token)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok((VisitorId(id), token))
+    }
+
+    /// Whether `visitor` exists and belongs to `site`.
+    pub async fn visitor_of(&self, site: &SiteId, visitor: VisitorId) -> sqlx::Result<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM visitors WHERE id = ? AND site_id = ?")
+                .bind(visitor.0)
+                .bind(site.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found.is_some())
+    }
+
+    /// The server secret called `name`, made with `make` and kept on first use.
+    pub async fn server_secret(
+        &self,
+        name: &str,
+        make: impl FnOnce() -> String,
+    ) -> sqlx::Result<String> {
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(make())
+        .execute(&self.pool)
+        .await?;
+        sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = ?")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
     }
 
     // --- conversations ----------------------------------------------------------------
@@ -304,102 +383,118 @@ impl Store {
         &self,
         visitor: VisitorId,
     ) -> sqlx::Result<Option<ConversationRow>> {
-        let sql = format!(
-            "SELECT {CONVERSATION_COLUMNS} WHERE c.visitor_id = ? ORDER BY c.id DESC LIMIT 1"
-        );
-        let row: Option<Row> = sqlx::query_as(&sql)
-            .bind(visitor.0)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(conversation_row))
+        let mut conn = self.pool.acquire().await?;
+        latest_conversation(&mut conn, visitor).await
     }
 
-    pub async fn start_conversation(
+    /// The message stored earlier under `id`, if any.
+    pub async fn prior(&self, id: &ClientMessageId) -> sqlx::Result<Option<Prior>> {
+        let mut conn = self.pool.acquire().await?;
+        prior(&mut conn, id).await
+    }
+
+    /// Stores a visitor's message, starting a conversation in the queue when none is open.
+    /// One immediate transaction, so a resend racing the original (two tabs) is stored once
+    /// and never opens a second conversation.
+    pub async fn visitor_sends(
         &self,
         site: &SiteId,
         visitor: VisitorId,
-    ) -> sqlx::Result<ConversationRow> {
-        let created_ms = now_ms();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO conversations (site_id, visitor_id, state, created_ms) \
-             VALUES (?, ?, 'waiting', ?) RETURNING id",
-        )
-        .bind(site.as_str())
-        .bind(visitor.0)
-        .bind(created_ms)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(ConversationRow {
-            id: ConversationId(id),
-            site: site.clone(),
-            visitor,
-            state: ConversationState::Waiting,
-            agent: None,
-            created_ms,
+        id: &ClientMessageId,
+        text: &str,
+    ) -> sqlx::Result<VisitorSent> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(prior) = prior(&mut tx, id).await? {
+            return Ok(if prior.sent_by_visitor(visitor) {
+                VisitorSent::Repeat(prior)
+            } else {
+                VisitorSent::ForeignId
+            });
+        }
+        let open = latest_conversation(&mut tx, visitor)
+            .await?
+            .filter(|row| row.state != ConversationState::Closed);
+        let (conversation, started) = match open {
+            Some(row) => (row, false),
+            None => {
+                let an_hour_ago = now_ms() - 3_600_000;
+                let recent: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM conversations WHERE visitor_id = ? AND created_ms > ?",
+                )
+                .bind(visitor.0)
+                .bind(an_hour_ago)
+                .fetch_one(&mut *tx)
+                .await?;
+                if recent >= i64::from(MAX_CONVERSATIONS_PER_HOUR) {
+                    return Ok(VisitorSent::TooManyConversations);
+                }
+                (start_conversation(&mut tx, site, visitor).await?, true)
+            }
+        };
+        let message =
+            insert_message(&mut tx, conversation.id, Writer::Visitor, Some(id), text).await?;
+        tx.commit().await?;
+        Ok(VisitorSent::Stored {
+            conversation,
+            message,
+            started,
         })
     }
 
-    /// Stores a message with the conversation's next sequence number.
+    /// Stores a message with the conversation's next sequence number. `None` when `id` was
+    /// stored already (a resend that raced the original); look it up with [`Store::prior`].
     pub async fn append_message(
         &self,
         conversation: ConversationId,
         writer: Writer,
+        id: Option<&ClientMessageId>,
         text: &str,
-    ) -> sqlx::Result<ChatMessage> {
-        let (author, agent) = match writer {
-            Writer::Visitor => ("visitor", None),
-            Writer::Agent(agent) => ("agent", Some(agent.0)),
-        };
-        // One statement, so the next number is taken and used atomically.
-        let (seq, sent_ms): (i64, i64) = sqlx::query_as(
-            "INSERT INTO messages (conversation_id, seq, author, agent_id, body, sent_ms) \
-             SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5 FROM messages WHERE conversation_id = ?1 \
-             RETURNING seq, sent_ms",
-        )
-        .bind(conversation.0)
-        .bind(author)
-        .bind(agent)
-        .bind(text)
-        .bind(now_ms())
-        .fetch_one(&self.pool)
-        .await?;
-        let author = match writer {
-            Writer::Visitor => Author::Visitor,
-            Writer::Agent(agent) => Author::Agent {
-                name: self.agent_name(agent).await?,
-            },
-        };
-        Ok(ChatMessage {
-            seq: u32::try_from(seq).unwrap_or(u32::MAX),
-            author,
-            text: text.to_owned(),
-            sent_at_ms: sent_ms,
-        })
+    ) -> sqlx::Result<Option<ChatMessage>> {
+        let mut conn = self.pool.acquire().await?;
+        match insert_message(&mut conn, conversation, writer, id, text).await {
+            Ok(message) => Ok(Some(message)),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn messages(&self, conversation: ConversationId) -> sqlx::Result<Vec<ChatMessage>> {
-        let rows: Vec<(i64, String, Option<String>, String, i64)> = sqlx::query_as(
-            "SELECT m.seq, m.author, a.name, m.body, m.sent_ms FROM messages m \
+        self.messages_after(conversation, 0).await
+    }
+
+    /// The conversation's messages numbered after `seq`, in order.
+    pub async fn messages_after(
+        &self,
+        conversation: ConversationId,
+        seq: u32,
+    ) -> sqlx::Result<Vec<ChatMessage>> {
+        let rows: Vec<MessageRow> = sqlx::query_as(
+            "SELECT m.seq, m.client_id, m.author, a.name, m.body, m.sent_ms FROM messages m \
              LEFT JOIN agents a ON a.id = m.agent_id \
-             WHERE m.conversation_id = ? ORDER BY m.seq",
+             WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq",
         )
         .bind(conversation.0)
+        .bind(seq)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(seq, author, agent_name, text, sent_at_ms)| ChatMessage {
-                seq: u32::try_from(seq).unwrap_or(u32::MAX),
-                author: if author == "agent" {
-                    Author::Agent {
-                        name: agent_name.unwrap_or_default(),
-                    }
-                } else {
-                    Author::Visitor
+            .map(
+                |(seq, client_id, author, agent_name, text, sent_at_ms)| ChatMessage {
+                    seq: u32::try_from(seq).unwrap_or(u32::MAX),
+                    // Stored ids were parsed before they were written.
+                    client_id: client_id.and_then(|id| ClientMessageId::parse(&id).ok()),
+                    author: if author == "agent" {
+                        Author::Agent {
+                            name: agent_name.unwrap_or_default(),
+                        }
+                    } else {
+                        Author::Visitor
+                    },
+                    text,
+                    sent_at_ms,
                 },
-                text,
-                sent_at_ms,
-            })
+            )
             .collect())
     }
 
@@ -519,6 +614,8 @@ impl Store {
 }
 
 type AgentRow = (i64, String, String, String, String, String);
+/// seq, client id, author, agent name, text, sent at.
+type MessageRow = (i64, Option<String>, String, Option<String>, String, i64);
 
 /// Checks that `row` is an active conversation held by `agent` on `site`.
 pub fn ensure_held_by(
@@ -542,4 +639,104 @@ pub fn ensure_held_by(
         ));
     }
     Ok(row)
+}
+
+async fn prior(conn: &mut SqliteConnection, id: &ClientMessageId) -> sqlx::Result<Option<Prior>> {
+    let row: Option<(i64, i64, String, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT m.conversation_id, m.seq, m.author, m.agent_id, c.visitor_id \
+         FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.client_id = ?",
+    )
+    .bind(id.as_str())
+    .fetch_optional(conn)
+    .await?;
+    Ok(
+        row.map(|(conversation, seq, author, agent, visitor)| Prior {
+            conversation: ConversationId(conversation),
+            seq: u32::try_from(seq).unwrap_or(u32::MAX),
+            author,
+            agent,
+            visitor,
+        }),
+    )
+}
+
+async fn latest_conversation(
+    conn: &mut SqliteConnection,
+    visitor: VisitorId,
+) -> sqlx::Result<Option<ConversationRow>> {
+    let sql =
+        format!("SELECT {CONVERSATION_COLUMNS} WHERE c.visitor_id = ? ORDER BY c.id DESC LIMIT 1");
+    let row: Option<Row> = sqlx::query_as(&sql)
+        .bind(visitor.0)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(conversation_row))
+}
+
+async fn start_conversation(
+    conn: &mut SqliteConnection,
+    site: &SiteId,
+    visitor: VisitorId,
+) -> sqlx::Result<ConversationRow> {
+    let created_ms = now_ms();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO conversations (site_id, visitor_id, state, created_ms) \
+         VALUES (?, ?, 'waiting', ?) RETURNING id",
+    )
+    .bind(site.as_str())
+    .bind(visitor.0)
+    .bind(created_ms)
+    .fetch_one(conn)
+    .await?;
+    Ok(ConversationRow {
+        id: ConversationId(id),
+        site: site.clone(),
+        visitor,
+        state: ConversationState::Waiting,
+        agent: None,
+        created_ms,
+    })
+}
+
+async fn insert_message(
+    conn: &mut SqliteConnection,
+    conversation: ConversationId,
+    writer: Writer,
+    id: Option<&ClientMessageId>,
+    text: &str,
+) -> sqlx::Result<ChatMessage> {
+    let (author, agent) = match writer {
+        Writer::Visitor => ("visitor", None),
+        Writer::Agent(agent) => ("agent", Some(agent.0)),
+    };
+    // One statement, so the next number is taken and used atomically.
+    let (seq, sent_ms): (i64, i64) = sqlx::query_as(
+        "INSERT INTO messages (conversation_id, seq, author, agent_id, body, sent_ms, client_id) \
+         SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6 FROM messages WHERE conversation_id = ?1 \
+         RETURNING seq, sent_ms",
+    )
+    .bind(conversation.0)
+    .bind(author)
+    .bind(agent)
+    .bind(text)
+    .bind(now_ms())
+    .bind(id.map(ClientMessageId::as_str))
+    .fetch_one(&mut *conn)
+    .await?;
+    let author = match writer {
+        Writer::Visitor => Author::Visitor,
+        Writer::Agent(agent) => Author::Agent {
+            name: sqlx::query_scalar("SELECT name FROM agents WHERE id = ?")
+                .bind(agent.0)
+                .fetch_one(&mut *conn)
+                .await?,
+        },
+    };
+    Ok(ChatMessage {
+        seq: u32::try_from(seq).unwrap_or(u32::MAX),
+        client_id: id.cloned(),
+        author,
+        text: text.to_owned(),
+        sent_at_ms: sent_ms,
+    })
 }

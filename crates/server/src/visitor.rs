@@ -1,28 +1,46 @@
 //! The visitor's socket: say hello, get a token and the latest conversation, chat, wait in line.
 
 use axum::Router;
-use axum::extract::State;
+use std::net::SocketAddr;
+
 use axum::extract::ws::WebSocketUpgrade;
-use axum::response::Response;
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use pronto_protocol::chat::{ConversationState, validate_text};
-use pronto_protocol::ids::SiteId;
-use pronto_protocol::limits::MAX_TOKEN_CHARS;
-use pronto_protocol::visitor::{ServerToVisitor, Shop, VisitorToServer};
+use pronto_protocol::ids::{ClientMessageId, SiteId};
+use pronto_protocol::limits::{MAX_CONVERSATIONS_PER_HOUR, MAX_TOKEN_CHARS};
+use pronto_protocol::visitor::{Resume, ServerToVisitor, Shop, VisitorToServer};
 use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
 
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::hub::{ConnectionId, Outbox};
+use crate::origin;
 use crate::queue;
 use crate::socket::{self, Session};
-use crate::storage::{VisitorId, Writer};
+use crate::storage::{Site, VisitorId, VisitorSent};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws/visitor", get(upgrade))
 }
 
-async fn upgrade(ws: WebSocketUpgrade, State(app): State<AppState>) -> Response {
+async fn upgrade(
+    ws: WebSocketUpgrade,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    State(app): State<AppState>,
+) -> Response {
+    // Which sites this page may chat for is only known at `hello`; remember where it is.
+    let page = Page {
+        origin: origin::of(&headers).map(str::to_owned),
+        same_site: origin::is_same_site(&headers),
+    };
+    let slot = match app.admit(peer) {
+        Ok(slot) => slot,
+        Err(refusal) => return refusal.into_response(),
+    };
     ws.max_message_size(socket::TRANSPORT_MAX_BYTES)
         .on_upgrade(move |ws| {
             let (outbox, outgoing) = socket::outbox();
@@ -30,9 +48,14 @@ async fn upgrade(ws: WebSocketUpgrade, State(app): State<AppState>) -> Response 
             let session = VisitorSession {
                 app,
                 outbox,
+                page,
                 greeted: None,
             };
-            socket::run(ws, session, outgoing, shutdown)
+            async move {
+                // Held while the socket is open.
+                let _slot = slot;
+                socket::run(ws, session, outgoing, shutdown).await;
+            }
         })
 }
 
@@ -43,9 +66,25 @@ struct Greeted {
     connection: ConnectionId,
 }
 
+/// The page that opened the socket.
+struct Page {
+    origin: Option<String>,
+    same_site: bool,
+}
+
+impl Page {
+    fn may_chat_for(&self, site: &Site) -> bool {
+        match &self.origin {
+            Some(origin) => self.same_site || origin::is_listed(origin, &site.allowed_origins),
+            None => true,
+        }
+    }
+}
+
 struct VisitorSession {
     app: AppState,
     outbox: Outbox<ServerToVisitor>,
+    page: Page,
     greeted: Option<Greeted>,
 }
 
@@ -55,6 +94,13 @@ impl Session for VisitorSession {
 
     fn error_frame(error: ProtocolError) -> ServerToVisitor {
         ServerToVisitor::Error(error)
+    }
+
+    fn refusal(frame: VisitorToServer, error: ProtocolError) -> ServerToVisitor {
+        match frame {
+            VisitorToServer::Send { id, .. } => ServerToVisitor::Rejected { id, error },
+            _ => ServerToVisitor::Error(error),
+        }
     }
 
     fn outbox(&self) -> &Outbox<ServerToVisitor> {
@@ -67,8 +113,16 @@ impl Session for VisitorSession {
                 version,
                 site,
                 token,
-            } => self.hello(version, site, token).await,
-            VisitorToServer::Send { text } => self.send(&text).await,
+                resume,
+            } => self.hello(version, site, token, resume).await,
+            VisitorToServer::Send { id, text } => {
+                // Whatever goes wrong, the widget learns which message was not stored.
+                if let Err(error) = self.send(&id, &text).await {
+                    let error = error.to_client();
+                    self.outbox.deliver(ServerToVisitor::Rejected { id, error });
+                }
+                Ok(())
+            }
         }
     }
 
@@ -82,7 +136,13 @@ impl Session for VisitorSession {
 }
 
 impl VisitorSession {
-    async fn hello(&mut self, version: u32, site: SiteId, token: Option<String>) -> AppResult<()> {
+    async fn hello(
+        &mut self,
+        version: u32,
+        site: SiteId,
+        token: Option<String>,
+        resume: Option<Resume>,
+    ) -> AppResult<()> {
         if self.greeted.is_some() {
             return Err(AppError::refused(
                 ErrorCode::AlreadyGreeted,
@@ -100,22 +160,47 @@ impl VisitorSession {
             .site(&site)
             .await?
             .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
+        if !self.page.may_chat_for(&shop) {
+            tracing::warn!(site = %site, origin = ?self.page.origin, "visitor socket from an origin the site does not allow");
+            self.outbox
+                .deliver_and_close(ServerToVisitor::Error(ProtocolError::new(
+                    ErrorCode::OriginNotAllowed,
+                    "this site does not allow its chat on this page",
+                )));
+            return Ok(());
+        }
         let known = match token.as_deref() {
-            Some(token) if token.len() <= MAX_TOKEN_CHARS => store
-                .visitor_by_token(&site, token)
-                .await?
-                .map(|id| (id, token.to_owned())),
-            // An unknown or foreign token is not an error: the visitor simply starts afresh.
+            Some(token) if token.len() <= MAX_TOKEN_CHARS => {
+                match self.app.tokens.verify(&site, token) {
+                    Some(visitor) if store.visitor_of(&site, visitor).await? => {
+                        Some((visitor, token.to_owned()))
+                    }
+                    _ => None,
+                }
+            }
+            // A forged, foreign or unknown token is not an error: the visitor starts afresh.
             _ => None,
         };
         let (visitor, token) = match known {
             Some(known) => known,
-            None => store.create_visitor(&site).await?,
+            None => {
+                let tokens = &self.app.tokens;
+                store
+                    .create_visitor(&site, |visitor| tokens.issue(&site, visitor))
+                    .await?
+            }
         };
         let latest = store.latest_conversation(visitor).await?;
-        let conversation = match &latest {
-            Some(row) => Some(store.full_conversation(row).await?),
-            None => None,
+        // A widget that says what it has gets only what it missed.
+        let resumed = matches!((&latest, resume), (Some(row), Some(r)) if r.conversation == row.id);
+        let conversation = match (&latest, resume) {
+            (Some(row), Some(resume)) if resumed => Some(pronto_protocol::chat::Conversation {
+                id: row.id,
+                state: row.state.clone(),
+                messages: store.messages_after(row.id, resume.last_seq).await?,
+            }),
+            (Some(row), _) => Some(store.full_conversation(row).await?),
+            (None, _) => None,
         };
         // Join before the welcome goes out, so no update between the two can be missed.
         let connection = self.app.hub.join_visitor(visitor, self.outbox.clone());
@@ -131,6 +216,7 @@ impl VisitorSession {
                 greeting: shop.greeting,
             },
             conversation,
+            resumed,
         });
         if latest.is_some_and(|row| row.state == ConversationState::Waiting) {
             queue::announce(&self.app, &site).await?;
@@ -138,7 +224,7 @@ impl VisitorSession {
         Ok(())
     }
 
-    async fn send(&mut self, text: &str) -> AppResult<()> {
+    async fn send(&mut self, id: &ClientMessageId, text: &str) -> AppResult<()> {
         let Some(greeted) = &self.greeted else {
             return Err(AppError::refused(
                 ErrorCode::HelloRequired,
@@ -146,24 +232,43 @@ impl VisitorSession {
             ));
         };
         let text = validate_text(text)?;
-        let store = &self.app.store;
-        let open = store
-            .latest_conversation(greeted.visitor)
-            .await?
-            .filter(|row| row.state != ConversationState::Closed);
-        let (conversation, started) = match open {
-            Some(row) => (row, false),
-            None => (
-                store
-                    .start_conversation(&greeted.site, greeted.visitor)
-                    .await?,
-                true,
-            ),
-        };
-        let message = store
-            .append_message(conversation.id, Writer::Visitor, text)
+        let sent = self
+            .app
+            .store
+            .visitor_sends(&greeted.site, greeted.visitor, id, text)
             .await?;
+        let (conversation, message, started) = match sent {
+            VisitorSent::Stored {
+                conversation,
+                message,
+                started,
+            } => (conversation, message, started),
+            VisitorSent::Repeat(prior) => {
+                // Stored before; the acknowledgement was lost on the way. Nothing new to tell.
+                self.outbox.deliver(ServerToVisitor::Ack {
+                    id: id.clone(),
+                    seq: prior.seq,
+                });
+                return Ok(());
+            }
+            VisitorSent::TooManyConversations => {
+                return Err(AppError::refused(
+                    ErrorCode::TooManyConversations,
+                    format!("at most {MAX_CONVERSATIONS_PER_HOUR} new conversations an hour"),
+                ));
+            }
+            VisitorSent::ForeignId => {
+                return Err(AppError::refused(
+                    ErrorCode::DuplicateId,
+                    "this message id is taken; send it with a new id",
+                ));
+            }
+        };
         tracing::debug!(conversation_id = %conversation.id, seq = message.seq, "visitor wrote");
+        self.outbox.deliver(ServerToVisitor::Ack {
+            id: id.clone(),
+            seq: message.seq,
+        });
         self.app.hub.to_visitor(
             greeted.visitor,
             ServerToVisitor::Message {

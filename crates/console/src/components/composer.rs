@@ -1,16 +1,16 @@
 //! The reply box: Enter sends, Shift+Enter starts a new line, empty replies are not sent.
+//! A reply leaves the box at once, also while offline: the outbox sends it when it can.
 
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
 use pronto_protocol::ErrorCode;
-use pronto_protocol::agent::AgentToServer;
 use pronto_protocol::chat::validate_text;
 use pronto_protocol::ids::ConversationId;
 use pronto_protocol::limits::MAX_MESSAGE_CHARS;
 
+use crate::outbox;
 use crate::state::Console;
 use crate::strings;
-use crate::transport::Outbox;
 
 #[component]
 pub fn Composer(
@@ -18,25 +18,17 @@ pub fn Composer(
     id: ConversationId,
 ) -> impl IntoView {
     let console = expect_context::<Console>();
-    let outbox = expect_context::<Outbox>();
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let draft = RwSignal::new(console.draft(id));
     let field_id = format!("composer-{id}");
 
-    let can_send = move || console.is_online() && !draft.with(|text| text.trim().is_empty());
+    let can_send = move || !draft.with(|text| text.trim().is_empty());
 
     let send = Callback::new(move |()| {
-        if untrack(|| !console.is_online()) {
-            // Kept in the box; the header says the link is down.
-            return;
-        }
         let text = draft.get_untracked();
         match validate_text(&text) {
             Ok(text) => {
-                outbox.send(AgentToServer::Send {
-                    conversation: id,
-                    text: text.to_owned(),
-                });
+                console.reply(id, outbox::new_id(), text.to_owned());
                 draft.set(String::new());
                 console.set_draft(id, String::new());
                 if let Some(textarea) = textarea.get_untracked() {

@@ -1,4 +1,5 @@
-//! The selected conversation: who, the messages, and the composer (or, once closed, a notice).
+//! The selected conversation: who, the messages, the agent's replies not stored yet, and the
+//! composer (or, once closed, a notice).
 
 use leptos::prelude::*;
 use pronto_protocol::agent::AgentToServer;
@@ -6,9 +7,10 @@ use pronto_protocol::ids::ConversationId;
 
 use crate::components::composer::Composer;
 use crate::components::message::MessageItem;
+use crate::components::pending::PendingItem;
 use crate::state::Console;
 use crate::strings;
-use crate::transport::Outbox;
+use crate::transport::Sender;
 
 #[component]
 pub fn Conversation(
@@ -16,16 +18,17 @@ pub fn Conversation(
     id: ConversationId,
 ) -> impl IntoView {
     let console = expect_context::<Console>();
-    let outbox = expect_context::<Outbox>();
+    let sender = expect_context::<Sender>();
     // Fixed for the life of a conversation, so read once.
     let visitor = untrack(|| console.visitor(id));
     let closed = Memo::new(move |_| console.is_closed(id));
     let messages = Memo::new(move |_| console.messages(id));
+    let pending = Memo::new(move |_| console.pending(id));
     // Set when this agent asked to close, so focus can follow the button that disappears.
     let closing = RwSignal::new(false);
     let close = Callback::new(move |()| {
         closing.set(true);
-        outbox.send(AgentToServer::Close { conversation: id });
+        sender.send(AgentToServer::Close { conversation: id });
     });
     let dismiss_button = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |_| {
@@ -40,6 +43,7 @@ pub fn Conversation(
     let list = NodeRef::<leptos::html::Ol>::new();
     Effect::new(move |_| {
         messages.with(Vec::len);
+        pending.with(Vec::len);
         if let Some(list) = list.get() {
             request_animation_frame(move || list.set_scroll_top(list.scroll_height()));
         }
@@ -89,13 +93,27 @@ pub fn Conversation(
                 }}
             </header>
             {move || {
-                messages
-                    .with(Vec::is_empty)
+                (messages.with(Vec::is_empty) && pending.with(Vec::is_empty))
                     .then(|| view! { <p class="messages-empty">{strings::NO_MESSAGES}</p> })
             }}
             <ol class="messages" aria-label=strings::MESSAGES aria-live="polite" node_ref=list>
-                <For each=move || messages.get() key=|message| message.seq let:message>
+                // Keyed by time too, so the server's copy of a reply replaces the one shown at
+                // its acknowledgement (same `seq`, the server's timestamp).
+                <For
+                    each=move || messages.get()
+                    key=|message| (message.seq, message.sent_at_ms)
+                    let:message
+                >
                     <MessageItem message visitor=visitor.clone() />
+                </For>
+                // After the stored messages: the server numbers them after what it holds. The
+                // state is in the key, so an item is drawn anew when its reply fails or retries.
+                <For
+                    each=move || pending.get()
+                    key=|reply| (reply.id.clone(), reply.state.clone())
+                    let:reply
+                >
+                    <PendingItem reply />
                 </For>
             </ol>
             <div class="conversation-footer">{footer}</div>

@@ -1,6 +1,7 @@
 //! The signed-in console: header, error banner and the three columns (queue, conversation
 //! list, conversation). It owns the state and the socket for as long as the agent is signed in.
 
+use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use pronto_protocol::agent::AgentProfile;
@@ -40,8 +41,39 @@ pub fn Desk(
             }
         },
     );
-    provide_context(transport.outbox());
-    on_cleanup(move || transport.stop());
+    console.attach(transport.sender());
+    provide_context(transport.sender());
+
+    // The browser knows before the backoff does that the network is back or that the agent
+    // is looking: reconnect now rather than after up to ten more seconds.
+    let nudge = transport.nudge();
+    let reconnect_now = move || {
+        if untrack(|| !console.is_online()) {
+            nudge.reconnect_now();
+        }
+    };
+    let listeners = [
+        window_event_listener(ev::online, {
+            let reconnect_now = reconnect_now.clone();
+            move |_| reconnect_now()
+        }),
+        window_event_listener(ev::focus, {
+            let reconnect_now = reconnect_now.clone();
+            move |_| reconnect_now()
+        }),
+        // Fired at the document, and it bubbles to the window.
+        window_event_listener_untyped("visibilitychange", move |_| {
+            if !document().hidden() {
+                reconnect_now();
+            }
+        }),
+    ];
+    on_cleanup(move || {
+        for listener in listeners {
+            listener.remove();
+        }
+        transport.stop();
+    });
 
     let sign_out = move |_| {
         spawn_local(async move {

@@ -1,5 +1,6 @@
 //! The console's view, one component per file. Components read `Console` and send through
-//! `Outbox`, both from context; neither I/O nor frame handling lives here.
+//! it (replies) or through `Sender` (everything else), both from context; neither I/O nor
+//! frame handling lives here.
 
 mod app;
 mod composer;
@@ -10,6 +11,7 @@ mod desk;
 mod error_banner;
 mod login;
 mod message;
+mod pending;
 mod queue;
 mod queue_entry;
 

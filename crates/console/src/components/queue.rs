@@ -11,12 +11,12 @@ use crate::clock;
 use crate::components::queue_entry::QueueItem;
 use crate::state::Console;
 use crate::strings;
-use crate::transport::Outbox;
+use crate::transport::Sender;
 
 #[component]
 pub fn Queue() -> impl IntoView {
     let console = expect_context::<Console>();
-    let outbox = expect_context::<Outbox>();
+    let sender = expect_context::<Sender>();
 
     // Wait times tick while the queue is on screen.
     let ticking = Arc::new(AtomicBool::new(true));
@@ -40,7 +40,7 @@ pub fn Queue() -> impl IntoView {
             .queue
             .with_untracked(|queue| queue.first().map(|e| e.conversation));
         if let Some(conversation) = first {
-            outbox.send(AgentToServer::Take { conversation });
+            sender.send(AgentToServer::Take { conversation });
         }
     };
 

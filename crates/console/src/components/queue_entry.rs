@@ -5,7 +5,7 @@ use pronto_protocol::agent::{AgentToServer, QueueEntry};
 
 use crate::state::Console;
 use crate::strings;
-use crate::transport::Outbox;
+use crate::transport::Sender;
 
 #[component]
 pub fn QueueItem(
@@ -13,13 +13,13 @@ pub fn QueueItem(
     entry: QueueEntry,
 ) -> impl IntoView {
     let console = expect_context::<Console>();
-    let outbox = expect_context::<Outbox>();
+    let sender = expect_context::<Sender>();
     let id = entry.conversation;
     let since = entry.waiting_since_ms;
 
     let position = move || console.queue_position(id).map_or(0, |p| p + 1);
     let wait = move || strings::wait_time(console.wait_secs(since));
-    let take = move |_| outbox.send(AgentToServer::Take { conversation: id });
+    let take = move |_| sender.send(AgentToServer::Take { conversation: id });
 
     let take_label = strings::take_visitor(&entry.visitor);
     let full_message = entry.first_message.clone();

@@ -3,14 +3,10 @@
 use pronto_protocol::agent::{AgentToServer, ServerToAgent};
 use pronto_protocol::chat::Author;
 use pronto_protocol::ids::ConversationId;
-use pronto_protocol::visitor::{ServerToVisitor, VisitorToServer};
+use pronto_protocol::visitor::ServerToVisitor;
 use pronto_protocol::{ErrorCode, ProtocolError};
 
-use crate::helpers::spawn_app;
-
-fn send(text: &str) -> VisitorToServer {
-    VisitorToServer::Send { text: text.into() }
-}
+use crate::helpers::{reply, say, spawn_app};
 
 async fn queue_of(
     agent: &mut crate::helpers::Socket<AgentToServer, ServerToAgent>,
@@ -47,9 +43,9 @@ async fn the_whole_path_queue_take_chat_close() {
 
     let (mut a, _) = app.greeted_visitor(None).await;
     let (mut b, _) = app.greeted_visitor(None).await;
-    a.send(&send("Soy A")).await;
+    a.send(&say("Soy A")).await;
     queue_of(&mut agent, 1).await;
-    b.send(&send("Soy B")).await;
+    b.send(&say("Soy B")).await;
     let queue = agent
         .next_matching(|f| matches!(f, ServerToAgent::Queue { entries, .. } if entries.len() == 2))
         .await;
@@ -83,12 +79,7 @@ async fn the_whole_path_queue_take_chat_close() {
     assert_eq!(queue_of(&mut agent, 1).await, [entries[1].conversation]);
 
     // Both ways, live.
-    agent
-        .send(&AgentToServer::Send {
-            conversation: conversation.id,
-            text: "¡Hola A!".into(),
-        })
-        .await;
+    agent.send(&reply(conversation.id, "¡Hola A!")).await;
     let to_a = a
         .next_matching(|f| matches!(f, ServerToVisitor::Message { .. }))
         .await;
@@ -97,7 +88,7 @@ async fn the_whole_path_queue_take_chat_close() {
     };
     assert_eq!(message.text, "¡Hola A!");
     assert_eq!(message.author, Author::Agent { name: "Ana".into() });
-    a.send(&send("Gracias")).await;
+    a.send(&say("Gracias")).await;
     // The agent sees its own message stored first, then A's answer.
     let echo = agent
         .next_matching(|f| matches!(f, ServerToAgent::Message { .. }))
@@ -126,26 +117,24 @@ async fn the_whole_path_queue_take_chat_close() {
         .await;
 
     // A closed conversation takes no more messages from the agent; A's next message starts anew.
-    agent
-        .send(&AgentToServer::Send {
-            conversation: conversation.id,
-            text: "¿sigues?".into(),
-        })
-        .await;
+    agent.send(&reply(conversation.id, "¿sigues?")).await;
     let refused = agent
-        .next_matching(|f| matches!(f, ServerToAgent::Error(_)))
+        .next_matching(|f| matches!(f, ServerToAgent::Rejected { .. }))
         .await;
     assert!(
         matches!(
             refused,
-            ServerToAgent::Error(ProtocolError {
-                code: ErrorCode::ConversationClosed,
+            ServerToAgent::Rejected {
+                error: ProtocolError {
+                    code: ErrorCode::ConversationClosed,
+                    ..
+                },
                 ..
-            })
+            }
         ),
         "{refused:?}"
     );
-    a.send(&send("Otra pregunta")).await;
+    a.send(&say("Otra pregunta")).await;
     let spot = a
         .next_matching(|f| matches!(f, ServerToVisitor::Queue { .. }))
         .await;
@@ -161,7 +150,7 @@ async fn two_consoles_taking_the_same_visitor_at_once_exactly_one_wins() {
     let (mut first, _) = app.agent().await;
     let (mut second, _) = app.agent().await;
     let (mut visitor, _) = app.greeted_visitor(None).await;
-    visitor.send(&send("¿Alguien?")).await;
+    visitor.send(&say("¿Alguien?")).await;
     let conversation = queue_of(&mut first, 1).await[0];
     queue_of(&mut second, 1).await;
 
@@ -242,4 +231,48 @@ async fn signing_in_needs_the_right_password_and_sockets_need_a_session() {
         .await
         .unwrap();
     assert_eq!(after.status(), 401, "signing out ends the session");
+}
+
+#[tokio::test]
+async fn a_resent_reply_is_acknowledged_again_and_stored_once() {
+    let app = spawn_app().await;
+    let (mut agent, _) = app.agent().await;
+    let (mut visitor, _) = app.greeted_visitor(None).await;
+    visitor.send(&say("Hola")).await;
+    let conversation = queue_of(&mut agent, 1).await[0];
+    agent.send(&AgentToServer::Take { conversation }).await;
+    agent
+        .next_matching(|f| matches!(f, ServerToAgent::Conversation { .. }))
+        .await;
+
+    let answer = reply(conversation, "Te ayudo");
+    agent.send(&answer).await;
+    agent.send(&answer).await;
+    let mut acks = Vec::new();
+    while acks.len() < 2 {
+        if let ServerToAgent::Ack { seq, .. } = agent.next().await {
+            acks.push(seq);
+        }
+    }
+    assert_eq!(acks, [2, 2]);
+    agent.send(&reply(conversation, "¿Algo más?")).await;
+    let next = agent
+        .next_matching(|f| matches!(f, ServerToAgent::Ack { .. }))
+        .await;
+    assert!(
+        matches!(next, ServerToAgent::Ack { seq: 3, .. }),
+        "{next:?}"
+    );
+    let mut texts = Vec::new();
+    while texts.len() < 2 {
+        if let ServerToVisitor::Message { message } = visitor.next().await
+            && message.seq > 1
+        {
+            texts.push((message.seq, message.text));
+        }
+    }
+    assert_eq!(
+        texts,
+        [(2, "Te ayudo".to_owned()), (3, "¿Algo más?".to_owned())]
+    );
 }

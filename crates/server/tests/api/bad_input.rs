@@ -1,17 +1,21 @@
 //! Bad input gets a typed error frame, changes nothing, and leaves the socket usable.
 
+use futures::{SinkExt, StreamExt};
 use pronto_protocol::ErrorCode;
-use pronto_protocol::limits::{MAX_FRAME_BYTES, MAX_MESSAGE_CHARS};
+use pronto_protocol::limits::{
+    FRAME_BURST, MAX_CONNECTIONS_PER_IP, MAX_FRAME_BYTES, MAX_MESSAGE_CHARS,
+    RATE_STRIKES_BEFORE_CLOSE,
+};
 use pronto_protocol::visitor::{ServerToVisitor, VisitorToServer};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{hello, spawn_app};
+use crate::helpers::{PATIENCE, hello, say, spawn_app};
 
 async fn refusal(
     visitor: &mut crate::helpers::Socket<VisitorToServer, ServerToVisitor>,
 ) -> ErrorCode {
     match visitor.next().await {
-        ServerToVisitor::Error(e) => {
+        ServerToVisitor::Error(e) | ServerToVisitor::Rejected { error: e, .. } => {
             assert!(!e.message.is_empty(), "errors say what went wrong");
             e.code
         }
@@ -28,6 +32,10 @@ async fn broken_frames_before_and_after_hello() {
         (Message::text("{not json"), ErrorCode::MalformedJson),
         (Message::text(""), ErrorCode::MalformedJson),
         (
+            Message::text(r#"{"type":"send","text":"no id"}"#),
+            ErrorCode::InvalidFrame,
+        ),
+        (
             Message::text(r#"{"type":"dance"}"#),
             ErrorCode::InvalidFrame,
         ),
@@ -36,7 +44,7 @@ async fn broken_frames_before_and_after_hello() {
             ErrorCode::InvalidFrame,
         ),
         (
-            Message::text(r#"{"type":"send","text":"hola"}"#),
+            Message::text(r#"{"type":"send","id":"m1","text":"hola"}"#),
             ErrorCode::HelloRequired,
         ),
         (
@@ -45,7 +53,7 @@ async fn broken_frames_before_and_after_hello() {
         ),
         (
             Message::text(format!(
-                r#"{{"type":"send","text":"{}"}}"#,
+                r#"{{"type":"send","id":"m2","text":"{}"}}"#,
                 "x".repeat(MAX_FRAME_BYTES)
             )),
             ErrorCode::FrameTooLarge,
@@ -80,25 +88,17 @@ async fn broken_frames_before_and_after_hello() {
     ));
     visitor.send(&hello(None)).await;
     assert_eq!(refusal(&mut visitor).await, ErrorCode::AlreadyGreeted);
-    visitor
-        .send(&VisitorToServer::Send {
-            text: " \n ".into(),
-        })
-        .await;
+    visitor.send(&say(" \n ")).await;
     assert_eq!(refusal(&mut visitor).await, ErrorCode::MessageEmpty);
-    visitor
-        .send(&VisitorToServer::Send {
-            text: "é".repeat(MAX_MESSAGE_CHARS + 1),
-        })
-        .await;
+    visitor.send(&say(&"é".repeat(MAX_MESSAGE_CHARS + 1))).await;
     assert_eq!(refusal(&mut visitor).await, ErrorCode::MessageTooLong);
 
     // None of that started a conversation: the first real message is number 1, first in line.
-    visitor
-        .send(&VisitorToServer::Send {
-            text: "hola".into(),
-        })
-        .await;
+    visitor.send(&say("hola")).await;
+    assert!(matches!(
+        visitor.next().await,
+        ServerToVisitor::Ack { seq: 1, .. }
+    ));
     let ServerToVisitor::Message { message } = visitor.next().await else {
         panic!()
     };
@@ -114,18 +114,154 @@ async fn one_visitors_garbage_does_not_disturb_another() {
     let app = spawn_app().await;
     let (mut calm, _) = app.greeted_visitor(None).await;
     let mut noisy = app.visitor().await;
-    for _ in 0..50 {
+    let burst = FRAME_BURST as usize;
+    for _ in 0..burst {
         noisy.send_raw(Message::text("}{")).await;
     }
-    calm.send(&VisitorToServer::Send {
-        text: "todo bien".into(),
-    })
-    .await;
+    calm.send(&say("todo bien")).await;
+    assert!(matches!(calm.next().await, ServerToVisitor::Ack { .. }));
     let ServerToVisitor::Message { message } = calm.next().await else {
         panic!()
     };
     assert_eq!(message.text, "todo bien");
-    for _ in 0..50 {
+    for _ in 0..burst {
         assert_eq!(refusal(&mut noisy).await, ErrorCode::MalformedJson);
     }
+}
+
+#[tokio::test]
+async fn too_fast_is_refused_message_by_message_and_only_a_flood_is_cut_off() {
+    let app = spawn_app().await;
+    let (mut visitor, _) = app.greeted_visitor(None).await;
+    // The hello spent one frame of the burst.
+    let burst = FRAME_BURST as usize - 1;
+    let sends: Vec<_> = (0..burst + 3)
+        .map(|i| say(&format!("mensaje {i}")))
+        .collect();
+    for send in &sends {
+        visitor.send(send).await;
+    }
+    let mut acked = 0;
+    let mut rejected = Vec::new();
+    while acked + rejected.len() < sends.len() {
+        match visitor.next().await {
+            ServerToVisitor::Ack { .. } => acked += 1,
+            ServerToVisitor::Rejected { id, error } => {
+                assert_eq!(error.code, ErrorCode::RateLimited);
+                rejected.push(id);
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(acked, burst);
+    // The refusals name the messages that were not stored, so the widget can retry them.
+    let late: Vec<_> = sends[burst..]
+        .iter()
+        .map(|s| match s {
+            VisitorToServer::Send { id, .. } => id.clone(),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(rejected, late);
+
+    // Still connected: a ping is answered.
+    visitor
+        .ws
+        .send(Message::Ping(vec![1].into()))
+        .await
+        .unwrap();
+    loop {
+        match tokio::time::timeout(PATIENCE, visitor.ws.next())
+            .await
+            .unwrap()
+        {
+            Some(Ok(Message::Pong(_))) => break,
+            Some(Ok(Message::Text(_))) => continue,
+            other => panic!("the connection should be open: {other:?}"),
+        }
+    }
+
+    // A client that keeps flooding is told, then disconnected.
+    for _ in 0..RATE_STRIKES_BEFORE_CLOSE {
+        let _ = visitor.ws.send(Message::text("{}")).await;
+    }
+    let mut last_error = None;
+    loop {
+        match tokio::time::timeout(PATIENCE, visitor.ws.next())
+            .await
+            .unwrap()
+        {
+            Some(Ok(Message::Text(text))) => {
+                if let Ok(ServerToVisitor::Error(e)) = pronto_protocol::decode(text.as_str()) {
+                    last_error = Some(e.code);
+                }
+            }
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+            Some(Ok(_)) => {}
+        }
+    }
+    assert_eq!(last_error, Some(ErrorCode::RateLimited));
+}
+
+#[tokio::test]
+async fn one_address_cannot_hold_every_socket() {
+    let app = spawn_app().await;
+    let mut open = Vec::new();
+    for _ in 0..MAX_CONNECTIONS_PER_IP {
+        open.push(app.visitor().await);
+    }
+    let url = format!("ws://{}/ws/visitor", app.addr);
+    let refused = tokio_tungstenite::connect_async(url.as_str()).await;
+    let Err(tokio_tungstenite::tungstenite::Error::Http(response)) = refused else {
+        panic!(
+            "socket {} from one address should be refused",
+            MAX_CONNECTIONS_PER_IP + 1
+        )
+    };
+    assert_eq!(response.status(), 429);
+    // Closing one frees its place.
+    let mut first = open.remove(0);
+    first.ws.close(None).await.unwrap();
+    while first.ws.next().await.is_some() {}
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        match tokio_tungstenite::connect_async(url.as_str()).await {
+            Ok(_) => break,
+            Err(_) if std::time::Instant::now() < deadline => tokio::task::yield_now().await,
+            Err(e) => panic!("the freed place was not given back: {e}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_socket_that_breaks_the_websocket_protocol_is_told_why() {
+    use tokio_tungstenite::tungstenite::protocol::frame::{Frame, coding::Data, coding::OpCode};
+    let app = spawn_app().await;
+    let mut visitor = app.visitor().await;
+    // A text frame that is not UTF-8.
+    let frame = Frame::message(vec![0xff, 0xfe, b'{'], OpCode::Data(Data::Text), true);
+    visitor.ws.send(Message::Frame(frame)).await.unwrap();
+    assert_eq!(refusal(&mut visitor).await, ErrorCode::ProtocolViolation);
+
+    // A frame delivered byte by byte, as fragments, is put back together.
+    let mut visitor = app.visitor().await;
+    let text = pronto_protocol::encode(&hello(None));
+    let bytes = text.as_bytes();
+    for (i, byte) in bytes.iter().enumerate() {
+        let opcode = if i == 0 {
+            OpCode::Data(Data::Text)
+        } else {
+            OpCode::Data(Data::Continue)
+        };
+        let last = i == bytes.len() - 1;
+        visitor
+            .ws
+            .send(Message::Frame(Frame::message(vec![*byte], opcode, last)))
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        visitor.next().await,
+        ServerToVisitor::Welcome { .. }
+    ));
 }

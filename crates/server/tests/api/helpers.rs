@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use pronto_protocol::agent::{AgentToServer, LoginRequest, ServerToAgent};
-use pronto_protocol::ids::SiteId;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use pronto_protocol::ids::{ClientMessageId, ConversationId, SiteId};
 use pronto_protocol::visitor::{ServerToVisitor, VisitorToServer};
 use pronto_protocol::{PROTOCOL_VERSION, decode, encode};
 use pronto_server::{Config, Running, Server, demo};
@@ -150,6 +152,30 @@ pub fn hello(token: Option<String>) -> VisitorToServer {
         version: PROTOCOL_VERSION,
         site: SiteId::parse(demo::SITE).unwrap(),
         token,
+        resume: None,
+    }
+}
+
+/// A fresh client message id, as a client makes one per message.
+pub fn new_id() -> ClientMessageId {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    ClientMessageId::parse(&format!("test-{}", NEXT.fetch_add(1, Ordering::Relaxed))).unwrap()
+}
+
+/// A visitor's message with a fresh id.
+pub fn say(text: &str) -> VisitorToServer {
+    VisitorToServer::Send {
+        id: new_id(),
+        text: text.into(),
+    }
+}
+
+/// An agent's reply with a fresh id.
+pub fn reply(conversation: ConversationId, text: &str) -> AgentToServer {
+    AgentToServer::Send {
+        conversation,
+        id: new_id(),
+        text: text.into(),
     }
 }
 
@@ -161,19 +187,29 @@ pub struct Socket<Out, In> {
 
 impl<Out: Serialize, In: DeserializeOwned + std::fmt::Debug> Socket<Out, In> {
     pub async fn connect(url: &str, cookie: Option<&str>) -> Self {
-        let mut request = url.into_client_request().unwrap();
-        if let Some(cookie) = cookie {
-            request
-                .headers_mut()
-                .insert("cookie", cookie.parse().unwrap());
-        }
-        let (ws, _) = tokio_tungstenite::connect_async(request)
+        let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+        Self::try_connect(url, &headers)
             .await
-            .expect("socket connects");
-        Self {
+            .expect("socket connects")
+    }
+
+    /// Connects with extra handshake headers (a page's `Origin`, a cookie).
+    pub async fn try_connect(
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
+        let mut request = url.into_client_request().unwrap();
+        for (name, value) in headers {
+            request.headers_mut().insert(
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(request).await?;
+        Ok(Self {
             ws,
             _types: std::marker::PhantomData,
-        }
+        })
     }
 
     pub async fn send(&mut self, frame: &Out) {

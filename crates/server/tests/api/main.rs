@@ -5,4 +5,5 @@ mod helpers;
 mod agent;
 mod assets;
 mod bad_input;
+mod security;
 mod visitor;

@@ -1,0 +1,102 @@
+//! Visitor tokens: `<visitor id>.<site>.<signature>`, signed with HMAC-SHA256 under the
+//! server's secret. A token cannot be made up or edited to name another visitor, and a token
+//! issued for one site is worthless on another.
+
+use hmac::{Hmac, Mac};
+use pronto_protocol::ids::SiteId;
+use sha2::Sha256;
+
+use crate::storage::VisitorId;
+
+/// Issues and checks visitor tokens.
+pub struct Signer {
+    key: Vec<u8>,
+}
+
+impl Signer {
+    pub fn new(secret: &[u8]) -> Self {
+        Self {
+            key: secret.to_vec(),
+        }
+    }
+
+    fn mac(&self, site: &SiteId, visitor: VisitorId) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key");
+        // Domain-separated and unambiguous: a site id never contains a NUL.
+        mac.update(format!("pronto-visitor-v1\0{site}\0{}", visitor.0).as_bytes());
+        mac
+    }
+
+    pub fn issue(&self, site: &SiteId, visitor: VisitorId) -> String {
+        let signature = self.mac(site, visitor).finalize().into_bytes();
+        let hex: String = signature.iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}.{site}.{hex}", visitor.0)
+    }
+
+    /// The visitor a token was issued to, if it is genuine and was issued for `site`.
+    pub fn verify(&self, site: &SiteId, token: &str) -> Option<VisitorId> {
+        let mut parts = token.split('.');
+        let (id, token_site, hex) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || token_site != site.as_str() || hex.len() != 64 {
+            return None;
+        }
+        let visitor = VisitorId(id.parse().ok()?);
+        let signature: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+            .collect::<Option<_>>()?;
+        // Constant-time comparison: timing tells an attacker nothing about the signature.
+        self.mac(site, visitor)
+            .verify_slice(&signature)
+            .ok()
+            .map(|()| visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(id: &str) -> SiteId {
+        SiteId::parse(id).unwrap()
+    }
+
+    #[test]
+    fn a_token_names_its_visitor_on_its_site_only() {
+        let signer = Signer::new(b"server secret");
+        let token = signer.issue(&site("tienda"), VisitorId(42));
+        assert_eq!(signer.verify(&site("tienda"), &token), Some(VisitorId(42)));
+        assert_eq!(
+            signer.verify(&site("otra"), &token),
+            None,
+            "bound to its site"
+        );
+        let other_server = Signer::new(b"another secret");
+        assert_eq!(other_server.verify(&site("tienda"), &token), None);
+    }
+
+    #[test]
+    fn an_edited_or_mangled_token_is_worthless() {
+        let signer = Signer::new(b"server secret");
+        let token = signer.issue(&site("tienda"), VisitorId(42));
+        let forged = token.replacen("42.", "41.", 1);
+        assert_eq!(signer.verify(&site("tienda"), &forged), None);
+        let moved = token.replacen(".tienda.", ".otra.", 1);
+        assert_eq!(signer.verify(&site("otra"), &moved), None);
+        for junk in [
+            "",
+            "42",
+            "42.tienda",
+            "42.tienda.zz",
+            "x.tienda.00",
+            &format!("{token}.1"),
+        ] {
+            assert_eq!(signer.verify(&site("tienda"), junk), None, "{junk}");
+        }
+        let mut flipped = token.into_bytes();
+        let last = flipped.len() - 1;
+        flipped[last] = if flipped[last] == b'0' { b'1' } else { b'0' };
+        let flipped = String::from_utf8(flipped).unwrap();
+        assert_eq!(signer.verify(&site("tienda"), &flipped), None);
+    }
+}
