@@ -65,6 +65,9 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
     let chrome = browser::ensure_installed()?;
     let dist = dist::build(root)?;
     dist.print_sizes();
+    // The fault-injection tests kill the server with SIGKILL, so they run it as a process.
+    cargo(root, &["build", "--quiet", "-p", "pronto-server", "--bin", "pronto-server"])?;
+    let server_bin = wasm::target_dir(root)?.join("debug").join("pronto-server");
     // The widget's and console's unit tests (their state logic) run natively here; the apps
     // themselves are tested in the browser by the end-to-end tests. xtask has no tests, and
     // testing it would rebuild its heavy dependencies with the workspace's features.
@@ -76,6 +79,7 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
         .env("PRONTO_DIST", &dist.dir)
         .env("PRONTO_CHROMIUM", &chrome.chromium)
         .env("PRONTO_CHROMEDRIVER", &chrome.chromedriver)
+        .env("PRONTO_SERVER_BIN", &server_bin)
         .status()
         .context("running cargo test")?;
     if !status.success() {

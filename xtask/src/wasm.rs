@@ -52,7 +52,8 @@ fn ensure_target() -> Result<()> {
     Ok(())
 }
 
-fn target_dir(root: &Path) -> Result<PathBuf> {
+/// Where cargo puts what it builds: `CARGO_TARGET_DIR`, or `target/` in the workspace.
+pub fn target_dir(root: &Path) -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
         let dir = PathBuf::from(dir);
         return Ok(if dir.is_absolute() {

@@ -552,6 +552,7 @@ mod tests {
 
     fn agent() -> AgentProfile {
         AgentProfile {
+            role: pronto_protocol::agent::Role::Agent,
             id: AgentId(1),
             name: "Ana".into(),
             email: "ana@example.com".into(),

@@ -14,6 +14,16 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// What a console account may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the shop: its settings as well as its chats.
+    Owner,
+    /// Answers chats.
+    Agent,
+}
+
 /// The signed-in agent, from `POST /api/login` and `GET /api/me`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentProfile {
@@ -22,6 +32,17 @@ pub struct AgentProfile {
     pub email: String,
     pub site: String,
     pub shop_name: String,
+    pub role: Role,
+}
+
+/// A shop's settings, from `GET /api/site`; owners change them with `PUT /api/site`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteSettings {
+    pub name: String,
+    pub greeting: String,
+    /// Storefront origins that may embed the widget, such as `https://tienda.example`;
+    /// `http://127.0.0.1:*` allows any port.
+    pub allowed_origins: Vec<String>,
 }
 
 /// What the console sends. The agent is known from the session cookie.

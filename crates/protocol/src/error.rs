@@ -48,6 +48,10 @@ pub enum ErrorCode {
     ProtocolViolation,
     /// A message id that another sender already used.
     DuplicateId,
+    /// Only the shop's owner may do that.
+    OwnerOnly,
+    /// A setting's value is not acceptable; the message says which and why.
+    InvalidSetting,
     /// Sign-in failed or the session has ended.
     Unauthorized,
     /// Something broke on the server; details are in its log, not here.

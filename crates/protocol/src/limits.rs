@@ -24,3 +24,12 @@ pub const RATE_STRIKES_BEFORE_CLOSE: u32 = 20;
 pub const MAX_CONNECTIONS_PER_IP: usize = 64;
 /// Conversations one visitor may start in an hour.
 pub const MAX_CONVERSATIONS_PER_HOUR: u32 = 10;
+/// Failed sign-ins to one account, then to one address, within `SIGN_IN_WINDOW_SECS`
+/// before further attempts are refused until the window passes.
+pub const MAX_FAILED_SIGN_INS_PER_ACCOUNT: usize = 5;
+pub const MAX_FAILED_SIGN_INS_PER_ADDRESS: usize = 20;
+pub const SIGN_IN_WINDOW_SECS: u64 = 15 * 60;
+/// Longest shop greeting, in characters.
+pub const MAX_GREETING_CHARS: usize = 500;
+/// Most storefront origins one site may list.
+pub const MAX_ALLOWED_ORIGINS: usize = 20;

@@ -11,11 +11,11 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::hub::Hub;
-use crate::limits::{Addresses, Slot};
+use crate::limits::{Addresses, SignInGuard, Slot};
 use crate::queue::Announcer;
 use crate::storage::{Store, random_token};
 use crate::token::Signer;
-use crate::{agent, assets, auth, demo, visitor};
+use crate::{agent, assets, auth, demo, settings, visitor};
 
 /// What every request and socket shares; cheap to clone.
 #[derive(Clone)]
@@ -30,6 +30,10 @@ pub struct AppState {
     pub max_connections_per_ip: usize,
     /// Signs and checks visitor tokens.
     pub tokens: Arc<Signer>,
+    /// Failed sign-ins, to slow down password guessing.
+    pub sign_ins: Arc<SignInGuard>,
+    /// Mark session cookies `Secure` (the console is served over TLS).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -84,11 +88,14 @@ impl Server {
             addresses: Arc::default(),
             max_connections_per_ip: config.max_connections_per_ip,
             tokens: Arc::new(Signer::new(secret.as_bytes())),
+            sign_ins: Arc::default(),
+            secure_cookies: config.secure_cookies,
         };
         let router = Router::new()
             .merge(visitor::router())
             .merge(agent::router())
             .merge(auth::router())
+            .merge(settings::router())
             .merge(assets::router(&config.assets))
             .with_state(state.clone());
         Ok(Self {

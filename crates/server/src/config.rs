@@ -35,6 +35,11 @@ pub struct Config {
     #[arg(long, env = "PRONTO_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
 
+    /// Mark session cookies `Secure`: set it when the console is served over HTTPS (behind a
+    /// proxy that sends `X-Forwarded-Proto: https` this happens by itself).
+    #[arg(long, env = "PRONTO_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
     /// Open sockets allowed from one client address.
     #[arg(long, env = "PRONTO_MAX_CONNECTIONS_PER_IP", default_value_t = MAX_CONNECTIONS_PER_IP)]
     pub max_connections_per_ip: usize,
@@ -52,6 +57,7 @@ impl Config {
             demo_origins: "http://127.0.0.1:*".into(),
             max_connections_per_ip: MAX_CONNECTIONS_PER_IP,
             secret: None,
+            secure_cookies: false,
         }
     }
 }

@@ -40,7 +40,7 @@ impl IntoResponse for AppError {
         let body = self.to_client();
         let status = match body.code {
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
-            ErrorCode::OriginNotAllowed => StatusCode::FORBIDDEN,
+            ErrorCode::OriginNotAllowed | ErrorCode::OwnerOnly => StatusCode::FORBIDDEN,
             ErrorCode::TooManyConnections | ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,

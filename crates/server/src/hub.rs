@@ -139,6 +139,15 @@ impl Hub {
         }
     }
 
+    /// Disconnects every console of one agent (their sessions were just ended).
+    pub fn disconnect_agent(&self, site: &SiteId, agent: AgentId) {
+        if let Some(sockets) = self.rooms().agents.get(site) {
+            for socket in sockets.values().filter(|socket| socket.agent == agent) {
+                socket.outbox.kick.cancel();
+            }
+        }
+    }
+
     /// Sends to every tab the visitor has open.
     pub fn to_visitor(&self, visitor: VisitorId, frame: ServerToVisitor) {
         let outboxes: Vec<_> = self

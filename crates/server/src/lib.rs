@@ -14,6 +14,7 @@ mod hub;
 mod limits;
 mod origin;
 mod queue;
+mod settings;
 mod socket;
 mod storage;
 mod token;

@@ -1,11 +1,12 @@
 //! Enforcing the protocol's limits on a connection: how fast it may send, how many sockets one
 //! address may hold.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use pronto_protocol::limits::{FRAME_BURST, FRAMES_PER_SECOND};
+use pronto_protocol::limits::{FRAME_BURST, FRAMES_PER_SECOND, SIGN_IN_WINDOW_SECS};
 use tokio::time::Instant;
 
 /// A token bucket: `FRAME_BURST` frames at once, refilled at `FRAMES_PER_SECOND`.
@@ -84,10 +85,55 @@ impl Drop for Slot {
     }
 }
 
+/// Failed sign-ins per account and per address, so passwords can't be guessed at speed.
+#[derive(Default)]
+pub struct SignInGuard {
+    // A std mutex: a few map operations per sign-in, never held across an await.
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl SignInGuard {
+    const WINDOW: Duration = Duration::from_secs(SIGN_IN_WINDOW_SECS);
+
+    /// Whether any of `keys` already failed its limit of times within the window.
+    pub fn is_blocked(&self, keys: &[(&str, usize)]) -> bool {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        keys.iter().any(|(key, limit)| {
+            failures.get_mut(*key).is_some_and(|times| {
+                while times
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) > Self::WINDOW)
+                {
+                    times.pop_front();
+                }
+                times.len() >= *limit
+            })
+        })
+    }
+
+    pub fn failed(&self, keys: &[&str]) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        for key in keys {
+            failures
+                .entry((*key).to_owned())
+                .or_default()
+                .push_back(Instant::now());
+        }
+    }
+
+    /// A correct password clears the account's failures (not the address's).
+    pub fn succeeded(&self, key: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[tokio::test(start_paused = true)]
     async fn a_burst_then_the_steady_rate() {
@@ -98,6 +144,26 @@ mod tests {
         tokio::time::advance(Duration::from_secs(2)).await;
         let refilled = (0..100).take_while(|_| budget.admit()).count();
         assert_eq!(refilled, 2 * FRAMES_PER_SECOND as usize);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sign_in_failures_block_until_the_window_passes() {
+        let guard = SignInGuard::default();
+        let keys = [("account:ana", 3), ("address:10.0.0.1", 10)];
+        for _ in 0..3 {
+            assert!(!guard.is_blocked(&keys));
+            guard.failed(&["account:ana", "address:10.0.0.1"]);
+        }
+        assert!(guard.is_blocked(&keys));
+        assert!(
+            !guard.is_blocked(&[("account:bruno", 3)]),
+            "other accounts are not affected"
+        );
+        tokio::time::advance(Duration::from_secs(SIGN_IN_WINDOW_SECS + 1)).await;
+        assert!(!guard.is_blocked(&keys));
+        guard.failed(&["account:ana"]);
+        guard.succeeded("account:ana");
+        assert!(!guard.is_blocked(&[("account:ana", 1)]));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use pronto_protocol::agent::{AgentConversation, AgentProfile, QueueEntry};
+use pronto_protocol::agent::{AgentConversation, AgentProfile, QueueEntry, Role};
 use pronto_protocol::chat::{Author, ChatMessage, Conversation, ConversationState};
 use pronto_protocol::ids::{AgentId, ClientMessageId, ConversationId, SiteId};
 use pronto_protocol::limits::MAX_CONVERSATIONS_PER_HOUR;
@@ -15,6 +15,9 @@ use sqlx::SqliteConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use crate::clock::now_ms;
+
+/// How long an agent stays signed in without signing in again: thirty days.
+pub const SESSION_LIFETIME_MS: i64 = 30 * 24 * 3600 * 1000;
 
 /// A visitor's row id; never sent to clients (they hold a token instead).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -34,6 +37,7 @@ pub struct Site {
 #[derive(Clone, Debug)]
 pub struct Agent {
     pub id: AgentId,
+    pub role: Role,
     pub site: SiteId,
     pub email: String,
     pub name: String,
@@ -49,6 +53,7 @@ impl Agent {
             email: self.email.clone(),
             site: self.site.to_string(),
             shop_name: self.shop_name.clone(),
+            role: self.role,
         }
     }
 }
@@ -232,15 +237,20 @@ impl Store {
         site: &SiteId,
         email: &str,
         name: &str,
+        role: Role,
         password_hash: &str,
     ) -> sqlx::Result<()> {
         sqlx::query(
-            "INSERT INTO agents (site_id, email, name, password_hash, created_ms) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
+            "INSERT INTO agents (site_id, email, name, role, password_hash, created_ms) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
         )
         .bind(site.as_str())
         .bind(email)
         .bind(name)
+        .bind(match role {
+            Role::Owner => "owner",
+            Role::Agent => "agent",
+        })
         .bind(password_hash)
         .bind(now_ms())
         .execute(&self.pool)
@@ -248,12 +258,17 @@ impl Store {
         Ok(())
     }
 
-    const AGENT_COLUMNS: &str = "a.id, a.site_id, a.email, a.name, s.name, a.password_hash \
+    const AGENT_COLUMNS: &str = "a.id, a.site_id, a.email, a.name, s.name, a.password_hash, a.role \
          FROM agents a JOIN sites s ON s.id = a.site_id";
 
-    fn agent((id, site, email, name, shop_name, password_hash): AgentRow) -> Agent {
+    fn agent((id, site, email, name, shop_name, password_hash, role): AgentRow) -> Agent {
         Agent {
             id: AgentId(id),
+            role: if role == "owner" {
+                Role::Owner
+            } else {
+                Role::Agent
+            },
             site: SiteId::parse(&site).expect("stored site ids are valid"),
             email,
             name,
@@ -291,14 +306,41 @@ impl Store {
 
     pub async fn agent_by_session(&self, token: &str) -> sqlx::Result<Option<Agent>> {
         let sql = format!(
-            "SELECT {} JOIN agent_sessions x ON x.agent_id = a.id WHERE x.token = ?",
+            "SELECT {} JOIN agent_sessions x ON x.agent_id = a.id WHERE x.token = ? AND x.created_ms > ?",
             Self::AGENT_COLUMNS
         );
         let row: Option<AgentRow> = sqlx::query_as(&sql)
             .bind(token)
+            .bind(now_ms() - SESSION_LIFETIME_MS)
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(Self::agent))
+    }
+
+    /// Ends every session of an agent (sign out everywhere, a lost phone).
+    pub async fn delete_sessions_of(&self, agent: AgentId) -> sqlx::Result<()> {
+        sqlx::query("DELETE FROM agent_sessions WHERE agent_id = ?")
+            .bind(agent.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn update_site(
+        &self,
+        id: &SiteId,
+        name: &str,
+        greeting: &str,
+        allowed_origins: &str,
+    ) -> sqlx::Result<()> {
+        sqlx::query("UPDATE sites SET name = ?, greeting = ?, allowed_origins = ? WHERE id = ?")
+            .bind(name)
+            .bind(greeting)
+            .bind(allowed_origins)
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn delete_session(&self, token: &str) -> sqlx::Result<()> {
@@ -613,7 +655,7 @@ impl Store {
     }
 }
 
-type AgentRow = (i64, String, String, String, String, String);
+type AgentRow = (i64, String, String, String, String, String, String);
 /// seq, client id, author, agent name, text, sent at.
 type MessageRow = (i64, Option<String>, String, Option<String>, String, i64);
 

@@ -104,10 +104,15 @@ impl TestApp {
 
     /// Signs the demo agent in and returns the session cookie.
     pub async fn sign_in(&self) -> String {
+        self.sign_in_as(demo::AGENT_EMAIL).await
+    }
+
+    /// Signs a demo account in and returns the session cookie.
+    pub async fn sign_in_as(&self, email: &str) -> String {
         let response = reqwest::Client::new()
             .post(self.url("/api/login"))
             .json(&LoginRequest {
-                email: demo::AGENT_EMAIL.into(),
+                email: email.into(),
                 password: demo::AGENT_PASSWORD.into(),
             })
             .send()

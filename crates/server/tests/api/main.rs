@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod accounts;
 mod agent;
 mod assets;
 mod bad_input;

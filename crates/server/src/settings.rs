@@ -1,0 +1,135 @@
+//! The shop's settings in the console: every agent may read them, only the owner may change
+//! them.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::get;
+use axum::{Json, Router};
+use pronto_protocol::ErrorCode;
+use pronto_protocol::agent::SiteSettings;
+use pronto_protocol::limits::{MAX_ALLOWED_ORIGINS, MAX_GREETING_CHARS, MAX_NAME_CHARS};
+
+use crate::app::AppState;
+use crate::auth::{Owner, SignedIn, ensure_same_site};
+use crate::error::{AppError, AppResult};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/site", get(read).put(change))
+}
+
+async fn read(
+    State(app): State<AppState>,
+    SignedIn(agent): SignedIn,
+) -> AppResult<Json<SiteSettings>> {
+    let site = app
+        .store
+        .site(&agent.site)
+        .await?
+        .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
+    Ok(Json(SiteSettings {
+        name: site.name,
+        greeting: site.greeting,
+        allowed_origins: site
+            .allowed_origins
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+    }))
+}
+
+async fn change(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Owner(owner): Owner,
+    Json(settings): Json<SiteSettings>,
+) -> AppResult<Json<SiteSettings>> {
+    ensure_same_site(&headers)?;
+    let invalid = |why: String| AppError::refused(ErrorCode::InvalidSetting, why);
+    let name = settings.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(invalid(format!(
+            "the shop's name is 1 to {MAX_NAME_CHARS} characters"
+        )));
+    }
+    let greeting = settings.greeting.trim();
+    if greeting.chars().count() > MAX_GREETING_CHARS {
+        return Err(invalid(format!(
+            "the greeting is at most {MAX_GREETING_CHARS} characters"
+        )));
+    }
+    if settings.allowed_origins.len() > MAX_ALLOWED_ORIGINS {
+        return Err(invalid(format!(
+            "at most {MAX_ALLOWED_ORIGINS} storefront origins"
+        )));
+    }
+    for origin in &settings.allowed_origins {
+        if !is_origin_pattern(origin) {
+            return Err(invalid(format!(
+                "{origin:?} is not an origin such as https://tienda.example or http://127.0.0.1:*"
+            )));
+        }
+    }
+    app.store
+        .update_site(
+            &owner.site,
+            name,
+            greeting,
+            &settings.allowed_origins.join(" "),
+        )
+        .await?;
+    tracing::info!(site = %owner.site, agent_id = %owner.id, "site settings changed");
+    Ok(Json(SiteSettings {
+        name: name.to_owned(),
+        greeting: greeting.to_owned(),
+        allowed_origins: settings.allowed_origins,
+    }))
+}
+
+/// `http(s)://host` with an optional `:port` or `:*`, and nothing else (no path, no spaces).
+fn is_origin_pattern(origin: &str) -> bool {
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return false;
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (rest, None),
+    };
+    matches!(scheme, "http" | "https")
+        && !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && port.is_none_or(|p| {
+            p == "*" || (!p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_origin_pattern;
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        for good in [
+            "https://tienda.example",
+            "http://127.0.0.1:*",
+            "http://localhost:8080",
+        ] {
+            assert!(is_origin_pattern(good), "{good}");
+        }
+        for bad in [
+            "tienda.example",
+            "ftp://tienda.example",
+            "https://tienda.example/",
+            "https://tienda.example/path",
+            "https://*.example",
+            "https://tienda example",
+            "https://",
+            "https://tienda.example:",
+            "https://tienda.example:123456",
+            "javascript://alert(1)",
+        ] {
+            assert!(!is_origin_pattern(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Console accounts: guessing passwords is slow, sessions can be ended everywhere, and only
+//! the owner changes the shop's settings.
+
+use futures::StreamExt;
+use pronto_protocol::agent::SiteSettings;
+use pronto_protocol::visitor::ServerToVisitor;
+use pronto_protocol::{ErrorCode, ProtocolError};
+use pronto_server::demo;
+
+use crate::helpers::{PATIENCE, Socket, hello, spawn_app};
+
+async fn login(app: &crate::helpers::TestApp, email: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url("/api/login"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn password_guessing_is_stopped_and_does_not_lock_out_others() {
+    let app = spawn_app().await;
+    for _ in 0..pronto_protocol::limits::MAX_FAILED_SIGN_INS_PER_ACCOUNT {
+        assert_eq!(login(&app, demo::AGENT_EMAIL, "guess").await.status(), 401);
+    }
+    // Now even the right password is refused for a while, with a reason.
+    let blocked = login(&app, demo::AGENT_EMAIL, demo::AGENT_PASSWORD).await;
+    assert_eq!(blocked.status(), 429);
+    let body: ProtocolError = blocked.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::RateLimited);
+    // Another account is not affected.
+    assert_eq!(
+        login(&app, demo::SECOND_AGENT_EMAIL, demo::AGENT_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    // And an unknown e-mail reads exactly like a wrong password.
+    let unknown = login(&app, "nadie@demo.pronto", "guess").await;
+    assert_eq!(unknown.status(), 401);
+    let body: ProtocolError = unknown.json().await.unwrap();
+    assert_eq!(body.message, "wrong e-mail or password");
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_and_console() {
+    let app = spawn_app().await;
+    let phone = app.sign_in().await;
+    let laptop = app.sign_in().await;
+    let (mut console, _) = app.agent().await;
+    let client = reqwest::Client::new();
+    let out = client
+        .post(app.url("/api/logout-everywhere"))
+        .header("cookie", &phone)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    for cookie in [&phone, &laptop] {
+        let me = client
+            .get(app.url("/api/me"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), 401);
+    }
+    // The open console is disconnected.
+    loop {
+        match tokio::time::timeout(PATIENCE, console.ws.next())
+            .await
+            .unwrap()
+        {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) | None | Some(Err(_)) => {
+                break;
+            }
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn only_the_owner_changes_the_shop_and_its_allowed_storefronts() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let owner = app.sign_in().await;
+    let agent = app.sign_in_as(demo::SECOND_AGENT_EMAIL).await;
+
+    let read: SiteSettings = client
+        .get(app.url("/api/site"))
+        .header("cookie", &agent)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read.allowed_origins, ["http://127.0.0.1:*"]);
+
+    let wanted = SiteSettings {
+        name: "Tienda Nueva".into(),
+        greeting: "¡Bienvenida!".into(),
+        allowed_origins: vec!["https://tienda.example".into()],
+    };
+    let by_agent = client
+        .put(app.url("/api/site"))
+        .header("cookie", &agent)
+        .json(&wanted)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_agent.status(), 403);
+    assert_eq!(
+        by_agent.json::<ProtocolError>().await.unwrap().code,
+        ErrorCode::OwnerOnly
+    );
+
+    let bad = SiteSettings {
+        allowed_origins: vec!["https://tienda.example/path".into()],
+        ..wanted.clone()
+    };
+    let refused = client
+        .put(app.url("/api/site"))
+        .header("cookie", &owner)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert_eq!(
+        refused.json::<ProtocolError>().await.unwrap().code,
+        ErrorCode::InvalidSetting
+    );
+
+    let saved = client
+        .put(app.url("/api/site"))
+        .header("cookie", &owner)
+        .json(&wanted)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+
+    // The new list applies at once: the listed storefront gets in, the old one no longer does.
+    let url = format!("ws://{}/ws/visitor", app.addr);
+    for (origin, allowed) in [
+        ("https://tienda.example", true),
+        ("http://127.0.0.1:4173", false),
+    ] {
+        let mut visitor = Socket::<_, ServerToVisitor>::try_connect(&url, &[("origin", origin)])
+            .await
+            .unwrap();
+        visitor.send(&hello(None)).await;
+        match visitor.next().await {
+            ServerToVisitor::Welcome { shop, .. } => {
+                assert!(allowed, "{origin} should be refused");
+                assert_eq!(shop.name, "Tienda Nueva");
+            }
+            ServerToVisitor::Error(e) => {
+                assert!(!allowed, "{origin} should be let in");
+                assert_eq!(e.code, ErrorCode::OriginNotAllowed);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn session_cookies_are_secure_behind_tls() {
+    let app = spawn_app().await;
+    let response = reqwest::Client::new()
+        .post(app.url("/api/login"))
+        .header("x-forwarded-proto", "https")
+        .json(&serde_json::json!({ "email": demo::AGENT_EMAIL, "password": demo::AGENT_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.contains("; Secure")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+}
