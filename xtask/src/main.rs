@@ -66,7 +66,17 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
     let dist = dist::build(root)?;
     dist.print_sizes();
     // The fault-injection tests kill the server with SIGKILL, so they run it as a process.
-    cargo(root, &["build", "--quiet", "-p", "pronto-server", "--bin", "pronto-server"])?;
+    cargo(
+        root,
+        &[
+            "build",
+            "--quiet",
+            "-p",
+            "pronto-server",
+            "--bin",
+            "pronto-server",
+        ],
+    )?;
     let server_bin = wasm::target_dir(root)?.join("debug").join("pronto-server");
     // The widget's and console's unit tests (their state logic) run natively here; the apps
     // themselves are tested in the browser by the end-to-end tests. xtask has no tests, and

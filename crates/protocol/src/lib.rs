@@ -21,7 +21,7 @@ pub mod ids;
 pub mod limits;
 pub mod visitor;
 
-pub use codec::{decode, encode};
+pub use codec::{decode, decode_frame, encode};
 pub use error::{ErrorCode, ProtocolError};
 
 /// Sent in every `hello`; the server refuses versions it does not speak.

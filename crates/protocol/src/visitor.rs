@@ -168,7 +168,11 @@ mod tests {
 
     #[test]
     fn bad_frames_get_typed_errors() {
-        let code = |text: &str| decode::<VisitorToServer>(text).unwrap_err().code;
+        let code = |text: &str| {
+            crate::decode_frame::<VisitorToServer>(text)
+                .unwrap_err()
+                .code
+        };
         assert_eq!(code("{not json"), ErrorCode::MalformedJson);
         assert_eq!(code(""), ErrorCode::MalformedJson);
         assert_eq!(code(r#"{"type":"dance"}"#), ErrorCode::InvalidFrame);

@@ -109,7 +109,7 @@ fn check(input: &str) {
     where
         T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
     {
-        match decode::<T>(input) {
+        match pronto_protocol::decode_frame::<T>(input) {
             Ok(frame) => {
                 let again: T = decode(&encode(&frame)).expect("an accepted frame re-decodes");
                 assert_eq!(again, frame, "round trip of {input:?}");

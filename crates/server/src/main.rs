@@ -19,8 +19,13 @@ async fn main() -> anyhow::Result<()> {
     println!("  agents' console  http://{address}/console");
     if config.demo {
         println!(
-            "  demo agent       {} / {}",
+            "  demo owner       {} / {}",
             demo::AGENT_EMAIL,
+            demo::AGENT_PASSWORD
+        );
+        println!(
+            "  demo agent       {} / {}",
+            demo::SECOND_AGENT_EMAIL,
             demo::AGENT_PASSWORD
         );
     }

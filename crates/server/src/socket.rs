@@ -7,7 +7,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
 use pronto_protocol::limits::{FRAMES_PER_SECOND, RATE_STRIKES_BEFORE_CLOSE};
-use pronto_protocol::{ErrorCode, ProtocolError, decode, encode};
+use pronto_protocol::{ErrorCode, ProtocolError, decode_frame, encode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
@@ -103,7 +103,7 @@ async fn handle<S: Session>(session: &mut S, message: Message) {
         );
         return;
     };
-    match decode::<S::Incoming>(text.as_str()) {
+    match decode_frame::<S::Incoming>(text.as_str()) {
         Ok(frame) => {
             if let Err(error) = session.on_frame(frame).await {
                 reply(session, error.to_client());
@@ -125,7 +125,7 @@ fn slow_down<S: Session>(session: &S, message: Message, strikes: u32) {
         return;
     }
     let frame = match &message {
-        Message::Text(text) => decode::<S::Incoming>(text.as_str()).ok(),
+        Message::Text(text) => decode_frame::<S::Incoming>(text.as_str()).ok(),
         _ => None,
     };
     session.outbox().deliver(match frame {

@@ -16,6 +16,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use crate::clock::now_ms;
 
+/// How much of a waiting visitor's first message the queue shows; agents read the rest once
+/// they take the chat, and every queue change goes to every agent, so it stays small.
+pub const QUEUE_PREVIEW_CHARS: i64 = 280;
+
 /// How long an agent stays signed in without signing in again: thirty days.
 pub const SESSION_LIFETIME_MS: i64 = 30 * 24 * 3600 * 1000;
 
@@ -553,9 +557,10 @@ impl Store {
     pub async fn waiting(&self, site: &SiteId) -> sqlx::Result<Vec<Waiting>> {
         let rows: Vec<(i64, i64, i64, Option<String>)> = sqlx::query_as(
             "SELECT c.id, c.visitor_id, c.created_ms, \
-                    (SELECT body FROM messages m WHERE m.conversation_id = c.id ORDER BY seq LIMIT 1) \
+                    (SELECT substr(body, 1, ?) FROM messages m WHERE m.conversation_id = c.id ORDER BY seq LIMIT 1) \
              FROM conversations c WHERE c.site_id = ? AND c.state = 'waiting' ORDER BY c.id",
         )
+        .bind(QUEUE_PREVIEW_CHARS)
         .bind(site.as_str())
         .fetch_all(&self.pool)
         .await?;

@@ -265,3 +265,98 @@ async fn a_socket_that_breaks_the_websocket_protocol_is_told_why() {
         ServerToVisitor::Welcome { .. }
     ));
 }
+
+#[tokio::test]
+async fn a_console_that_stops_reading_is_disconnected_not_buffered() {
+    use pronto_protocol::agent::{AgentToServer, ServerToAgent};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let app = spawn_app().await;
+    let cookie = app.sign_in().await;
+    // A console on a tiny receive window that never reads what it is sent.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(app.addr).await.unwrap();
+    let mut request = format!("ws://{}/ws/agent", app.addr)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", cookie.parse().unwrap());
+    let (mut slow, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .unwrap();
+    slow.send(Message::text(pronto_protocol::encode(
+        &AgentToServer::Hello {
+            version: pronto_protocol::PROTOCOL_VERSION,
+        },
+    )))
+    .await
+    .unwrap();
+
+    // Visitors keep joining the queue; every join sends the whole, growing queue to agents.
+    let mut joined = 0;
+    let mut disconnected = false;
+    while joined < 600 && !disconnected {
+        let (mut visitor, _) = app.greeted_visitor(None).await;
+        visitor
+            .send(&say(&format!("visitante {joined} {}", "·".repeat(60))))
+            .await;
+        visitor
+            .next_matching(|f| matches!(f, ServerToVisitor::Queue { .. }))
+            .await;
+        visitor.ws.close(None).await.unwrap();
+        joined += 1;
+        // The server's side of the slow socket is gone once a fresh console sees the join but
+        // the slow one's connection has been closed; check every so often.
+        if joined % 20 == 0 {
+            disconnected = !is_open(&mut slow).await;
+        }
+    }
+    // Now read what was buffered.
+    let mut frames = 0;
+    loop {
+        match tokio::time::timeout(PATIENCE, slow.next())
+            .await
+            .expect("the server closed it")
+        {
+            Some(Ok(Message::Text(text))) => {
+                let _: ServerToAgent = pronto_protocol::decode(text.as_str()).unwrap();
+                frames += 1;
+            }
+            // Closed with "policy" if the close frame got through the full pipe, or reset
+            // if it could not: either way the server let go of it.
+            Some(Ok(Message::Close(frame))) => {
+                assert_eq!(frame.map(|f| u16::from(f.code)), Some(1008));
+                break;
+            }
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => break,
+        }
+    }
+    assert!(
+        disconnected,
+        "the slow console was still connected after {joined} joins"
+    );
+    assert!(
+        frames < joined + 1,
+        "it did not get everything: {frames} of {}",
+        joined + 1
+    );
+    // The server is fine: a console that reads gets the whole queue.
+    let (_, welcome) = app.agent().await;
+    let ServerToAgent::Welcome { queue, .. } = welcome else {
+        unreachable!()
+    };
+    assert_eq!(queue.len(), joined);
+    println!("slow reader cut off after {joined} joins, having taken {frames} frames");
+}
+
+/// Whether the server still holds `socket` open: a ping written now gets through, or fails.
+async fn is_open<S>(socket: &mut tokio_tungstenite::WebSocketStream<S>) -> bool
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    // Writing is all we can do without reading; a reset connection refuses the write.
+    socket.send(Message::Ping(vec![].into())).await.is_ok()
+}
