@@ -256,3 +256,134 @@ async fn a_hostile_page_cannot_break_the_widget_and_the_widget_does_not_restyle_
     assert_eq!(host_styles, json!([null, null, 1]));
     visitor.close().await;
 }
+
+/// Script tags, event handlers, `javascript:` links, SVG and frames, as a visitor or agent
+/// might type them; each must show as the text it is and run nothing.
+const XSS_PAYLOADS: &[&str] = &[
+    "<script>window.__pwned = 'script'</script>",
+    "<img src=x onerror=\"window.__pwned = 'img'\">",
+    "<a href=\"javascript:window.__pwned = 'link'\">mira</a>",
+    "javascript:window.__pwned = 'bare'",
+    "<svg onload=\"window.__pwned = 'svg'\"><circle r=\"5\"/></svg>",
+    "\"><iframe src=\"javascript:parent.__pwned = 'frame'\"></iframe>",
+    "<style>* { display: none !important }</style>",
+];
+
+/// What a page shows of hostile markup: whether anything ran, which elements exist inside
+/// the messages' text, and every link with its `href` and `rel`.
+const INSPECT: &str = r#"
+    const [scope, selector] = arguments;
+    const root = scope === "page" ? document : document.querySelector("pronto-chat").shadowRoot;
+    const inMessages = Array.from(root.querySelectorAll(selector));
+    const tags = inMessages.flatMap(m => Array.from(m.querySelectorAll("*")).map(e => e.tagName.toLowerCase()));
+    const links = inMessages.flatMap(m => Array.from(m.querySelectorAll("a")).map(a => [a.getAttribute("href"), a.getAttribute("rel")]));
+    return { pwned: window.__pwned || null, tags, links };
+"#;
+
+fn assert_inert(report: &serde_json::Value, who: &str) {
+    assert_eq!(
+        report["pwned"],
+        serde_json::Value::Null,
+        "{who}: a payload ran: {report}"
+    );
+    for tag in report["tags"].as_array().unwrap() {
+        let tag = tag.as_str().unwrap();
+        assert!(
+            !["script", "img", "svg", "iframe", "style", "circle"].contains(&tag),
+            "{who}: a payload became a <{tag}> element: {report}"
+        );
+    }
+    for link in report["links"].as_array().unwrap() {
+        let href = link[0].as_str().unwrap_or_default();
+        let rel = link[1].as_str().unwrap_or_default();
+        assert!(
+            href.starts_with("https://") || href.starts_with("http://"),
+            "{who}: {href}"
+        );
+        for needed in ["noopener", "noreferrer", "nofollow"] {
+            assert!(
+                rel.split_whitespace().any(|r| r == needed),
+                "{who}: rel={rel:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_text_from_either_side_is_shown_as_text_and_runs_nothing() {
+    let pronto = Pronto::start().await;
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    let agent = browsers.person().await;
+
+    visitor.goto(&shop.url("/")).await;
+    open_widget(&visitor).await;
+    write(&visitor, "Hola").await;
+    sign_in(&agent, &pronto).await;
+    button_in_row(&agent, "li.queue-entry", "Hola", "button.take").await;
+    agent.page("textarea.composer").await;
+
+    let link = "Mira https://tienda.example/ofertas?talla=42&color=<b>rojo</b>";
+    for payload in XSS_PAYLOADS.iter().copied().chain([link]) {
+        write(&visitor, payload).await;
+        let composer = agent.page("textarea.composer").await;
+        agent.type_and_enter(&composer, payload).await;
+    }
+    // Every payload arrives on both sides, shown exactly as typed.
+    let expected = 1 + 2 * (XSS_PAYLOADS.len() + 1);
+    let in_widget = visitor
+        .wait_for_texts("widget", ".pronto-message-text", "every payload", |t| {
+            t.len() == expected
+        })
+        .await;
+    let in_console = agent
+        .wait_for_texts("page", ".message-text", "every payload", |t| {
+            t.len() == expected
+        })
+        .await;
+    for payload in XSS_PAYLOADS {
+        for (side, texts) in [("widget", &in_widget), ("console", &in_console)] {
+            let shown = texts.iter().filter(|t| t.as_str() == *payload).count();
+            assert_eq!(
+                shown, 2,
+                "{side} shows {payload:?} as text, once from each side"
+            );
+        }
+    }
+    visitor.screenshot("widget-hostile-text").await;
+    agent.screenshot("console-hostile-text").await;
+
+    assert_inert(
+        &visitor
+            .eval(
+                INSPECT,
+                vec![json!("widget"), json!(".pronto-message-text")],
+            )
+            .await,
+        "widget",
+    );
+    assert_inert(
+        &agent
+            .eval(INSPECT, vec![json!("page"), json!(".message-text")])
+            .await,
+        "console",
+    );
+    // The http link in the widget is clickable; the javascript: one is not.
+    let report = visitor
+        .eval(
+            INSPECT,
+            vec![json!("widget"), json!(".pronto-message-text")],
+        )
+        .await;
+    let links = report["links"].as_array().unwrap();
+    assert!(
+        links.iter().any(|l| l[0]
+            .as_str()
+            .unwrap()
+            .starts_with("https://tienda.example/ofertas")),
+        "the https link is clickable: {report}"
+    );
+    visitor.close().await;
+    agent.close().await;
+}
