@@ -15,6 +15,7 @@ cargo xtask <command>
   build   build the widget and console (WebAssembly, wasm-opt, .br/.gz) into dist/, and the server
   run     build, then start the server at http://127.0.0.1:8080 with the demo shop
   test    every test: unit, server integration, and browser end-to-end in headless Chromium
+  bench   the long runs: the decoder fuzzed for a minute, the fault-injection test at full size
 ";
 
 fn main() -> Result<()> {
@@ -23,7 +24,8 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("build") => build(&root),
         Some("run") => run(&root, &args[1..]),
-        Some("test") => test(&root, &args[1..]),
+        Some("test") => test(&root, &args[1..], &[]),
+        Some("bench") => bench(&root),
         Some("help") | None => {
             print!("{USAGE}");
             Ok(())
@@ -61,7 +63,34 @@ fn run(root: &Path, extra: &[String]) -> Result<()> {
     cargo(root, &args)
 }
 
-fn test(root: &Path, extra: &[String]) -> Result<()> {
+/// What tests run briefly, at full length: the fuzzer for a fixed time, and a visitor and an
+/// agent sending 500 messages each through the fault-injecting proxy.
+fn bench(root: &Path) -> Result<()> {
+    let fuzz = Command::new(cargo_bin())
+        .args(["test", "--release", "-p", "pronto-protocol", "--test", "decoder_fuzz"])
+        .args(["--", "--nocapture"])
+        .current_dir(root)
+        .env("PRONTO_FUZZ_SECONDS", "60")
+        .status()
+        .context("running the decoder fuzzer")?;
+    if !fuzz.success() {
+        bail!("the decoder fuzzer found a failure");
+    }
+    test(
+        root,
+        &[
+            "-p".into(),
+            "pronto-e2e".into(),
+            "--test".into(),
+            "chaos".into(),
+            "--".into(),
+            "--nocapture".into(),
+        ],
+        &[("PRONTO_CHAOS_MESSAGES", "500")],
+    )
+}
+
+fn test(root: &Path, extra: &[String], env: &[(&str, &str)]) -> Result<()> {
     let chrome = browser::ensure_installed()?;
     let dist = dist::build(root)?;
     dist.print_sizes();
@@ -81,7 +110,10 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
     // The widget's and console's unit tests (their state logic) run natively here; the apps
     // themselves are tested in the browser by the end-to-end tests. xtask has no tests, and
     // testing it would rebuild its heavy dependencies with the workspace's features.
-    let mut args = vec!["test", "--workspace", "--exclude", "xtask"];
+    let mut args = vec!["test"];
+    if !extra.iter().any(|arg| arg == "-p") {
+        args.extend(["--workspace", "--exclude", "xtask"]);
+    }
     args.extend(extra.iter().map(String::as_str));
     let status = Command::new(cargo_bin())
         .args(&args)
@@ -90,6 +122,7 @@ fn test(root: &Path, extra: &[String]) -> Result<()> {
         .env("PRONTO_CHROMIUM", &chrome.chromium)
         .env("PRONTO_CHROMEDRIVER", &chrome.chromedriver)
         .env("PRONTO_SERVER_BIN", &server_bin)
+        .envs(env.iter().copied())
         .status()
         .context("running cargo test")?;
     if !status.success() {
