@@ -35,6 +35,13 @@ pub struct AgentProfile {
     pub role: Role,
 }
 
+/// A new identity-verification secret, from `POST /api/site/identity-secret` (owners only).
+/// The shop's backend signs customer ids with it; it is shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentitySecret {
+    pub secret: String,
+}
+
 /// A shop's settings, from `GET /api/site`; owners change them with `PUT /api/site`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteSettings {

@@ -48,6 +48,8 @@ pub enum ErrorCode {
     ProtocolViolation,
     /// A message id that another sender already used.
     DuplicateId,
+    /// An `identify` whose signature does not check out (or the site has none set up).
+    IdentityRejected,
     /// Only the shop's owner may do that.
     OwnerOnly,
     /// A setting's value is not acceptable; the message says which and why.

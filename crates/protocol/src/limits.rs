@@ -33,3 +33,5 @@ pub const SIGN_IN_WINDOW_SECS: u64 = 15 * 60;
 pub const MAX_GREETING_CHARS: usize = 500;
 /// Most storefront origins one site may list.
 pub const MAX_ALLOWED_ORIGINS: usize = 20;
+/// Longest customer id a shop may pass in `identify`.
+pub const MAX_USER_ID_CHARS: usize = 128;

@@ -20,6 +20,11 @@ pub enum VisitorToServer {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resume: Option<Resume>,
     },
+    /// The shop's logged-in customer, vouched for by the shop's backend: `signature` is the
+    /// hex HMAC-SHA256 of `user_id` under the site's identity secret. With a valid signature
+    /// the server joins this visitor's conversations with the same customer's on other
+    /// devices and answers with a fresh `welcome`.
+    Identify { user_id: String, signature: String },
     /// A chat message. With no open conversation, this starts one in the shop's queue.
     /// Sending the same `id` again (after a lost acknowledgement) stores nothing new.
     Send { id: ClientMessageId, text: String },

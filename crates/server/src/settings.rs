@@ -3,18 +3,21 @@
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use pronto_protocol::ErrorCode;
-use pronto_protocol::agent::SiteSettings;
+use pronto_protocol::agent::{IdentitySecret, SiteSettings};
 use pronto_protocol::limits::{MAX_ALLOWED_ORIGINS, MAX_GREETING_CHARS, MAX_NAME_CHARS};
 
 use crate::app::AppState;
 use crate::auth::{Owner, SignedIn, ensure_same_site};
 use crate::error::{AppError, AppResult};
+use crate::storage::random_token;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/site", get(read).put(change))
+    Router::new()
+        .route("/api/site", get(read).put(change))
+        .route("/api/site/identity-secret", post(new_identity_secret))
 }
 
 async fn read(
@@ -83,6 +86,20 @@ async fn change(
         greeting: greeting.to_owned(),
         allowed_origins: settings.allowed_origins,
     }))
+}
+
+/// Turns identity verification on with a new secret (or replaces the old one, which then
+/// stops working). Shown once: the shop's backend keeps it.
+async fn new_identity_secret(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Owner(owner): Owner,
+) -> AppResult<Json<IdentitySecret>> {
+    ensure_same_site(&headers)?;
+    let secret = format!("{}{}", random_token(), random_token());
+    app.store.set_identity_secret(&owner.site, &secret).await?;
+    tracing::info!(site = %owner.site, agent_id = %owner.id, "identity secret replaced");
+    Ok(Json(IdentitySecret { secret }))
 }
 
 /// `http(s)://host` with an optional `:port` or `:*`, and nothing else (no path, no spaces).

@@ -383,6 +383,64 @@ impl Store {
         Ok((VisitorId(id), token))
     }
 
+    /// The site's identity-verification secret, if the owner turned it on.
+    pub async fn identity_secret(&self, site: &SiteId) -> sqlx::Result<Option<String>> {
+        let secret: Option<Option<String>> =
+            sqlx::query_scalar("SELECT identity_secret FROM sites WHERE id = ?")
+                .bind(site.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(secret.flatten())
+    }
+
+    pub async fn set_identity_secret(&self, site: &SiteId, secret: &str) -> sqlx::Result<()> {
+        sqlx::query("UPDATE sites SET identity_secret = ? WHERE id = ?")
+            .bind(secret)
+            .bind(site.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records that `visitor` is the shop's customer `external_id`. If another visitor (another
+    /// device) already is, this visitor's conversations join theirs and that visitor is
+    /// returned: from now on both devices are one visitor with one history.
+    pub async fn identify(
+        &self,
+        site: &SiteId,
+        visitor: VisitorId,
+        external_id: &str,
+    ) -> sqlx::Result<VisitorId> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let known: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM visitors WHERE site_id = ? AND external_id = ?")
+                .bind(site.as_str())
+                .bind(external_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let identified = match known {
+            Some(known) if known != visitor.0 => {
+                sqlx::query("UPDATE conversations SET visitor_id = ? WHERE visitor_id = ?")
+                    .bind(known)
+                    .bind(visitor.0)
+                    .execute(&mut *tx)
+                    .await?;
+                VisitorId(known)
+            }
+            Some(_) => visitor,
+            None => {
+                sqlx::query("UPDATE visitors SET external_id = ? WHERE id = ?")
+                    .bind(external_id)
+                    .bind(visitor.0)
+                    .execute(&mut *tx)
+                    .await?;
+                visitor
+            }
+        };
+        tx.commit().await?;
+        Ok(identified)
+    }
+
     /// Whether `visitor` exists and belongs to `site`.
     pub async fn visitor_of(&self, site: &SiteId, visitor: VisitorId) -> sqlx::Result<bool> {
         let found: Option<i64> =

@@ -41,16 +41,34 @@ impl Signer {
             return None;
         }
         let visitor = VisitorId(id.parse().ok()?);
-        let signature: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-            .collect::<Option<_>>()?;
+        let signature = from_hex(hex)?;
         // Constant-time comparison: timing tells an attacker nothing about the signature.
         self.mac(site, visitor)
             .verify_slice(&signature)
             .ok()
             .map(|()| visitor)
     }
+}
+
+fn from_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Whether `signature` (hex) is the HMAC-SHA256 of `message` under `key`, as a shop's backend
+/// computes it for identity verification: `hex(hmac_sha256(secret, user_id))`.
+pub fn is_signed(key: &str, message: &str, signature: &str) -> bool {
+    let Some(signature) = from_hex(signature) else {
+        return false;
+    };
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key");
+    mac.update(message.as_bytes());
+    mac.verify_slice(&signature).is_ok()
 }
 
 #[cfg(test)]
@@ -73,6 +91,24 @@ mod tests {
         );
         let other_server = Signer::new(b"another secret");
         assert_eq!(other_server.verify(&site("tienda"), &token), None);
+    }
+
+    #[test]
+    fn identity_signatures_are_plain_hmac_sha256_in_hex() {
+        // What a shop's backend computes, e.g. PHP's `hash_hmac('sha256', $id, $secret)`.
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"clave").unwrap();
+        mac.update(b"cliente-42");
+        let hex: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(is_signed("clave", "cliente-42", &hex));
+        assert!(!is_signed("clave", "cliente-43", &hex));
+        assert!(!is_signed("otra", "cliente-42", &hex));
+        assert!(!is_signed("clave", "cliente-42", &hex[1..]));
+        assert!(!is_signed("clave", "cliente-42", "zz"));
     }
 
     #[test]

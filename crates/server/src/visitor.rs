@@ -10,17 +10,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use pronto_protocol::chat::{ConversationState, validate_text};
 use pronto_protocol::ids::{ClientMessageId, SiteId};
-use pronto_protocol::limits::{MAX_CONVERSATIONS_PER_HOUR, MAX_TOKEN_CHARS};
+use pronto_protocol::limits::{MAX_CONVERSATIONS_PER_HOUR, MAX_TOKEN_CHARS, MAX_USER_ID_CHARS};
 use pronto_protocol::visitor::{Resume, ServerToVisitor, Shop, VisitorToServer};
 use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
 
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::hub::{ConnectionId, Outbox};
-use crate::origin;
 use crate::queue;
 use crate::socket::{self, Session};
 use crate::storage::{Site, VisitorId, VisitorSent};
+use crate::{origin, token};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws/visitor", get(upgrade))
@@ -115,6 +115,9 @@ impl Session for VisitorSession {
                 token,
                 resume,
             } => self.hello(version, site, token, resume).await,
+            VisitorToServer::Identify { user_id, signature } => {
+                self.identify(&user_id, &signature).await
+            }
             VisitorToServer::Send { id, text } => {
                 // Whatever goes wrong, the widget learns which message was not stored.
                 if let Err(error) = self.send(&id, &text).await {
@@ -217,6 +220,69 @@ impl VisitorSession {
             },
             conversation,
             resumed,
+        });
+        if latest.is_some_and(|row| row.state == ConversationState::Waiting) {
+            queue::announce(&self.app, &site).await?;
+        }
+        Ok(())
+    }
+
+    /// Identity verification: joins this visitor with the shop's customer on other devices.
+    async fn identify(&mut self, user_id: &str, signature: &str) -> AppResult<()> {
+        let Some(greeted) = &self.greeted else {
+            return Err(AppError::refused(
+                ErrorCode::HelloRequired,
+                "send hello first",
+            ));
+        };
+        let rejected = || {
+            AppError::refused(
+                ErrorCode::IdentityRejected,
+                "this customer id is not signed by the shop",
+            )
+        };
+        if user_id.is_empty() || user_id.chars().count() > MAX_USER_ID_CHARS {
+            return Err(rejected());
+        }
+        let store = &self.app.store;
+        let secret = store
+            .identity_secret(&greeted.site)
+            .await?
+            .ok_or_else(rejected)?;
+        if !token::is_signed(&secret, user_id, signature) {
+            tracing::warn!(site = %greeted.site, "identify with a bad signature");
+            return Err(rejected());
+        }
+        let site = greeted.site.clone();
+        let before = greeted.visitor;
+        let visitor = store.identify(&site, before, user_id).await?;
+        if visitor != before {
+            self.app.hub.leave_visitor(before, greeted.connection);
+            let connection = self.app.hub.join_visitor(visitor, self.outbox.clone());
+            self.greeted = Some(Greeted {
+                site: site.clone(),
+                visitor,
+                connection,
+            });
+        }
+        // The joined history, as on a first visit.
+        let shop = store
+            .site(&site)
+            .await?
+            .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
+        let latest = store.latest_conversation(visitor).await?;
+        let conversation = match &latest {
+            Some(row) => Some(store.full_conversation(row).await?),
+            None => None,
+        };
+        self.outbox.deliver(ServerToVisitor::Welcome {
+            token: self.app.tokens.issue(&site, visitor),
+            shop: Shop {
+                name: shop.name,
+                greeting: shop.greeting,
+            },
+            conversation,
+            resumed: false,
         });
         if latest.is_some_and(|row| row.state == ConversationState::Waiting) {
             queue::announce(&self.app, &site).await?;

@@ -184,3 +184,122 @@ async fn session_cookies_are_secure_behind_tls() {
         "{cookie}"
     );
 }
+
+fn sign(secret: &str, user_id: &str) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(user_id.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn identify(user_id: &str, signature: &str) -> pronto_protocol::visitor::VisitorToServer {
+    pronto_protocol::visitor::VisitorToServer::Identify {
+        user_id: user_id.into(),
+        signature: signature.into(),
+    }
+}
+
+#[tokio::test]
+async fn a_signed_in_customer_gets_one_history_across_devices_and_nobody_else_does() {
+    let app = spawn_app().await;
+    let (mut phone, _) = app.greeted_visitor(None).await;
+    // Before the owner turns it on, nobody can be identified.
+    phone.send(&identify("cliente-42", "00")).await;
+    let refused = phone.next().await;
+    assert!(
+        matches!(&refused, ServerToVisitor::Error(e) if e.code == ErrorCode::IdentityRejected),
+        "{refused:?}"
+    );
+
+    let owner = app.sign_in().await;
+    let secret: pronto_protocol::agent::IdentitySecret = reqwest::Client::new()
+        .post(app.url("/api/site/identity-secret"))
+        .header("cookie", &owner)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let agent = app.sign_in_as(demo::SECOND_AGENT_EMAIL).await;
+    let by_agent = reqwest::Client::new()
+        .post(app.url("/api/site/identity-secret"))
+        .header("cookie", &agent)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_agent.status(),
+        403,
+        "only the owner hands out the secret"
+    );
+
+    // On the phone the customer writes, then the shop's page vouches for them.
+    phone
+        .send(&crate::helpers::say("Escribo desde el móvil"))
+        .await;
+    phone
+        .next_matching(|f| matches!(f, ServerToVisitor::Ack { .. }))
+        .await;
+    phone
+        .send(&identify("cliente-42", &sign(&secret.secret, "cliente-42")))
+        .await;
+    let ServerToVisitor::Welcome {
+        token: phone_token, ..
+    } = phone
+        .next_matching(|f| matches!(f, ServerToVisitor::Welcome { .. }))
+        .await
+    else {
+        unreachable!()
+    };
+
+    // On the laptop, a new anonymous visitor until the page vouches for the same customer.
+    let (mut laptop, _) = app.greeted_visitor(None).await;
+    laptop
+        .send(&identify("cliente-42", &sign(&secret.secret, "cliente-42")))
+        .await;
+    let ServerToVisitor::Welcome {
+        token,
+        conversation,
+        ..
+    } = laptop
+        .next_matching(|f| matches!(f, ServerToVisitor::Welcome { .. }))
+        .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(token, phone_token, "one visitor on both devices");
+    let texts: Vec<_> = conversation
+        .unwrap()
+        .messages
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(texts, ["Escribo desde el móvil"]);
+    // And what the laptop writes reaches the phone: one conversation.
+    laptop
+        .send(&crate::helpers::say("Sigo en el portátil"))
+        .await;
+    phone
+        .next_matching(|f| matches!(f, ServerToVisitor::Message { message } if message.text == "Sigo en el portátil"))
+        .await;
+
+    // Someone claiming to be that customer without the shop's signature gets nothing.
+    let (mut impostor, _) = app.greeted_visitor(None).await;
+    for forged in [
+        sign("adivinanza", "cliente-42"),
+        sign(&secret.secret, "cliente-43"),
+        "zz".into(),
+    ] {
+        impostor.send(&identify("cliente-42", &forged)).await;
+        let answer = impostor.next().await;
+        assert!(
+            matches!(&answer, ServerToVisitor::Error(e) if e.code == ErrorCode::IdentityRejected),
+            "{answer:?}"
+        );
+    }
+}
