@@ -32,11 +32,16 @@
   import(url(assets.js))
     .then(function (widget) {
       return widget.default({ module_or_path: url(assets.wasm) }).then(function () {
+        var attribute = function (name) {
+          return script.getAttribute(name) || undefined;
+        };
         widget.mount(
           root,
           base.origin,
-          script.getAttribute("data-site") || "",
-          script.getAttribute("data-lang") || undefined
+          attribute("data-site") || "",
+          attribute("data-lang"),
+          attribute("data-user-id"),
+          attribute("data-user-hash")
         );
       });
     })

@@ -13,16 +13,32 @@ use wasm_bindgen::prelude::*;
 
 use crate::components::Widget;
 use crate::i18n::Lang;
+use crate::transport::Identity;
 
 /// Renders the widget into `root` (a `div.pronto-root` inside the loader's shadow root) for
 /// the shop `site`, talking to the Pronto server at the origin `server`. `lang` ("es", "en",
-/// "pt") overrides the browser's preferred languages.
+/// "pt") overrides the browser's preferred languages. `user_id` and `user_hash` are a shop
+/// customer's id and its HMAC-SHA256 under the site's identity secret, when the shop's page
+/// vouches for a signed-in customer; their conversations then follow them across devices.
 #[wasm_bindgen]
-pub fn mount(root: web_sys::HtmlElement, server: String, site: String, lang: Option<String>) {
+pub fn mount(
+    root: web_sys::HtmlElement,
+    server: String,
+    site: String,
+    lang: Option<String>,
+    user_id: Option<String>,
+    user_hash: Option<String>,
+) {
+    let identity = match (user_id, user_hash) {
+        (Some(user_id), Some(signature)) if !user_id.is_empty() => {
+            Some(Identity { user_id, signature })
+        }
+        _ => None,
+    };
     let lang = Lang::pick(lang.as_deref(), &browser_languages());
     // So screen readers pronounce the widget in its language whatever the page's is.
     let _ = root.set_attribute("lang", lang.code());
-    leptos::mount::mount_to(root, move || view! { <Widget server site lang /> }).forget();
+    leptos::mount::mount_to(root, move || view! { <Widget server site lang identity /> }).forget();
 }
 
 /// `navigator.languages`, most preferred first.

@@ -11,6 +11,8 @@ use pronto_protocol::visitor::ServerToVisitor;
 use pronto_protocol::{ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
 
+use pronto_protocol::pace::is_transient;
+
 const ID_CHARS: usize = ClientMessageId::RANDOM_CHARS;
 
 /// One message on its way to the server.
@@ -28,7 +30,8 @@ pub struct Outgoing {
 pub enum OutgoingState {
     /// Sent (or about to be) and sent again after every reconnect until acknowledged.
     Sending,
-    /// The server refused it; it waits for the visitor to retry or delete it.
+    /// The server refused it for good (too long, say); it waits for the visitor to retry or
+    /// delete it. A passing refusal (see `pace::is_transient`) leaves it sending.
     Failed { error: ProtocolError },
 }
 
@@ -49,9 +52,14 @@ impl Outbox {
         let values: Vec<serde_json::Value> = serde_json::from_str(json).unwrap_or_default();
         let mut outbox = Self::default();
         for value in values {
-            if let Ok(item) = serde_json::from_value::<Outgoing>(value)
+            if let Ok(mut item) = serde_json::from_value::<Outgoing>(value)
                 && !outbox.contains(&item.id)
             {
+                // Saved by a version that gave up on passing refusals: send it again.
+                if matches!(&item.state, OutgoingState::Failed { error } if is_transient(error.code))
+                {
+                    item.state = OutgoingState::Sending;
+                }
                 outbox.items.push(item);
             }
         }
@@ -104,6 +112,17 @@ impl Outbox {
         Some((item.id.clone(), item.text.clone()))
     }
 
+    /// Whether the next message may be written now: one waits to be written, and none
+    /// written is still waiting for its answer. One message at a time keeps the visitor's
+    /// order whatever happens to a message: refused for going too fast, or lost with its
+    /// socket, it is sent again before anything after it has gone out.
+    pub fn may_write(&self) -> bool {
+        !self.awaiting_answer()
+            && self.items.iter().any(|item| {
+                item.state == OutgoingState::Sending && !self.written.contains(&item.id)
+            })
+    }
+
     /// A new connection was welcomed: everything still sending goes out again, in order.
     pub fn rewind(&mut self) {
         self.written.clear();
@@ -120,6 +139,11 @@ impl Outbox {
     pub fn observe(&mut self, frame: &ServerToVisitor) -> bool {
         match frame {
             ServerToVisitor::Ack { id, .. } => self.remove(id),
+            // Written again after a pause (the transport's), in its place in line.
+            ServerToVisitor::Rejected { id, error } if is_transient(error.code) => {
+                self.written.remove(id);
+                false
+            }
             ServerToVisitor::Rejected { id, error } => self.fail(id, error.clone()),
             // Stored, as another tab of this visitor (or a lost acknowledgement) may tell us
             // only this way: as good as an acknowledgement.
@@ -307,6 +331,59 @@ mod tests {
         assert_eq!(writes(&mut outbox), ["a"]);
         // Only failed messages can be retried.
         assert!(!outbox.retry(&id("a"), &id("fresh")));
+    }
+
+    #[test]
+    fn one_message_at_a_time_in_order() {
+        let mut outbox = Outbox::default();
+        assert!(!outbox.may_write(), "nothing to write");
+        outbox.push(id("a"), "1".into());
+        outbox.push(id("b"), "2".into());
+        assert!(outbox.may_write());
+        assert_eq!(outbox.next_to_write().unwrap().0, id("a"));
+        assert!(!outbox.may_write(), "a waits for its answer");
+        outbox.observe(&ack("a", 1));
+        assert!(outbox.may_write());
+        assert_eq!(outbox.next_to_write().unwrap().0, id("b"));
+        assert!(!outbox.may_write());
+        outbox.observe(&rejected("b", ErrorCode::MessageTooLong));
+        assert!(!outbox.may_write(), "failed ones wait for the visitor");
+    }
+
+    #[test]
+    fn a_passing_refusal_keeps_the_message_sending_and_first_in_line() {
+        for code in [ErrorCode::RateLimited, ErrorCode::Internal] {
+            let mut outbox = Outbox::default();
+            outbox.push(id("a"), "1".into());
+            outbox.push(id("b"), "2".into());
+            assert_eq!(outbox.next_to_write().unwrap().0, id("a"));
+            // Nothing the visitor sees changes: nothing to publish or save.
+            assert!(!outbox.observe(&rejected("a", code)));
+            assert!(
+                outbox
+                    .items()
+                    .iter()
+                    .all(|i| i.state == OutgoingState::Sending)
+            );
+            assert!(!outbox.awaiting_answer());
+            assert!(outbox.has_sending());
+            // The same message again, under the same id, before the next one.
+            assert!(outbox.may_write());
+            assert_eq!(writes(&mut outbox)[0], "a");
+            // A refusal for an id we do not have is ignored.
+            assert!(!outbox.observe(&rejected("zzz", code)));
+        }
+    }
+
+    #[test]
+    fn a_saved_message_refused_for_speed_is_sending_again() {
+        let saved = r#"[{"id":"a","text":"x","state":"failed","error":{"code":"rate_limited","message":"slow down"}},{"id":"b","text":"y","state":"failed","error":{"code":"message_too_long","message":"no"}}]"#;
+        let outbox = Outbox::from_json(saved);
+        assert_eq!(outbox.items()[0].state, OutgoingState::Sending);
+        assert!(matches!(
+            outbox.items()[1].state,
+            OutgoingState::Failed { .. }
+        ));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The visitor's WebSocket to the server: connect, say hello (with what the widget already
 //! has), reconnect with backoff or at once when the browser says the network or the visitor
-//! is back, and write the outbox until the server has stored every message. No view code:
-//! the widget hears about everything through one `Event` callback.
+//! is back, and write the outbox until the server has stored every message: one at a time,
+//! no faster than the server takes frames (`pace`), pausing when it says to slow down. No
+//! view code: the widget hears about everything through one `Event` callback.
 
 use std::cell::{Cell, RefCell};
 use std::pin::pin;
@@ -22,6 +23,7 @@ use wasm_bindgen::closure::Closure;
 
 use crate::outbox::{Outbox, Outgoing, new_id};
 use crate::storage;
+use pronto_protocol::pace::{Budget, is_transient, refusal_pause_ms};
 
 /// First reconnect delay; it doubles on every failed attempt up to `MAX_BACKOFF_MS`.
 const FIRST_BACKOFF_MS: u32 = 500;
@@ -43,6 +45,14 @@ pub fn visitor_url(server: &str) -> String {
         None => ("ws", server),
     };
     format!("{scheme}://{rest}/ws/visitor")
+}
+
+/// A customer id the shop's backend signed with the site's identity secret (`data-user-id`
+/// and `data-user-hash` on the script tag).
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub user_id: String,
+    pub signature: String,
 }
 
 /// How the connection stands, for the status line.
@@ -84,6 +94,8 @@ struct Shared {
     token: RefCell<Option<String>>,
     /// What the widget already shows, asked for at every hello.
     resume: Box<dyn Fn() -> Option<Resume>>,
+    /// The shop's signed-in customer, as the page vouches for them (identity verification).
+    identity: Option<Identity>,
     outbox: RefCell<Outbox>,
     /// Whether the outbox is saved to localStorage; off when there is none, or once saving
     /// failed (full), so that later changes do not start from a stale saved copy.
@@ -108,6 +120,7 @@ impl Transport {
         site: SiteId,
         token: Option<String>,
         resume: impl Fn() -> Option<Resume> + 'static,
+        identity: Option<Identity>,
         on_event: impl Fn(Event) + 'static,
     ) -> Self {
         let (wake, woken) = unbounded();
@@ -121,6 +134,7 @@ impl Transport {
                 site,
                 token: RefCell::new(token),
                 resume: Box::new(resume),
+                identity,
                 outbox: RefCell::new(outbox),
                 persist: Cell::new(storage::can_persist()),
                 link: Cell::new(Link::Idle),
@@ -271,6 +285,45 @@ fn listen_for_comebacks(shared: &Rc<Shared>) {
     }
 }
 
+/// When the transport may write: its own frame budget, and a pause after the server refused
+/// a message for a passing reason. Lives as long as the transport, across connections.
+struct Pacing {
+    budget: Budget,
+    /// Passing refusals in a row; each one doubles the pause.
+    refusals: u32,
+    /// Nothing is written before this (ms since the epoch).
+    paused_until: f64,
+}
+
+impl Pacing {
+    fn new(now_ms: f64) -> Self {
+        Self {
+            budget: Budget::new(now_ms),
+            refusals: 0,
+            paused_until: 0.0,
+        }
+    }
+
+    fn observe(&mut self, frame: &ServerToVisitor, now_ms: f64) {
+        match frame {
+            ServerToVisitor::Rejected { error, .. } if is_transient(error.code) => {
+                self.refusals = self.refusals.saturating_add(1);
+                self.paused_until = now_ms + f64::from(refusal_pause_ms(self.refusals));
+            }
+            ServerToVisitor::Ack { .. } => self.refusals = 0,
+            _ => {}
+        }
+    }
+
+    /// Takes a frame's token if one may be written now; otherwise how long until one may.
+    fn admit(&mut self, now_ms: f64) -> Result<(), u32> {
+        if now_ms < self.paused_until {
+            return Err(ms_until(self.paused_until, now_ms).max(1));
+        }
+        self.budget.admit(now_ms)
+    }
+}
+
 /// Why one connection ended.
 enum Ended {
     /// Lost or never made; try again.
@@ -288,9 +341,10 @@ async fn run(
 ) {
     let mut link = Link::Connecting;
     let mut failures: u32 = 0;
+    let mut pacing = Pacing::new(js_sys::Date::now());
     loop {
         shared.set_link(link);
-        match connect(&shared, &mut woken).await {
+        match connect(&shared, &mut woken, &mut pacing).await {
             Ended::Refused => {
                 shared.set_link(Link::Refused);
                 return;
@@ -332,7 +386,7 @@ fn answer_deadline() -> f64 {
 }
 
 /// One connection, from opening the socket until it is lost.
-async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>) -> Ended {
+async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>, pacing: &mut Pacing) -> Ended {
     let Ok(socket) = WebSocket::open(&shared.url) else {
         return Ended::Lost;
     };
@@ -343,6 +397,8 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>) -> Ended {
         token: shared.token.borrow().clone(),
         resume: (shared.resume)(),
     };
+    // The server counts the hello against this connection's budget too.
+    pacing.budget.spend(js_sys::Date::now());
     // Nothing else may go out before the welcome: it shows which of the outbox's messages
     // the server stored while the acknowledgement was lost. The timeout covers the opening
     // too: a connect that hangs (a proxy swallowing the upgrade) must end in a retry like
@@ -353,6 +409,9 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>) -> Ended {
         if sink.send(Message::Text(encode(&hello))).await.is_err() {
             return Err(Ended::Lost);
         }
+        // With a vouched-for customer, the first welcome is followed by `identify`, and the
+        // server's second welcome (the customer's joined history) is the one to wait for.
+        let mut identify = shared.identity.clone();
         while let Some(incoming) = stream.next().await {
             let text = match incoming {
                 Ok(Message::Text(text)) => text,
@@ -362,6 +421,20 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>) -> Ended {
             match decode::<ServerToVisitor>(&text) {
                 Ok(frame @ ServerToVisitor::Welcome { .. }) => {
                     shared.receive(frame);
+                    let Some(identity) = identify.take() else {
+                        return Ok(());
+                    };
+                    let frame = VisitorToServer::Identify {
+                        user_id: identity.user_id,
+                        signature: identity.signature,
+                    };
+                    pacing.budget.spend(js_sys::Date::now());
+                    if sink.send(Message::Text(encode(&frame))).await.is_err() {
+                        return Err(Ended::Lost);
+                    }
+                }
+                // A bad signature is the shop's mistake, not the visitor's: chat on anonymously.
+                Ok(ServerToVisitor::Error(error)) if error.code == ErrorCode::IdentityRejected => {
                     return Ok(());
                 }
                 Ok(ServerToVisitor::Error(error)) => {
@@ -395,7 +468,16 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>) -> Ended {
     // When the server must have said something by, while a written message waits for its answer.
     let mut answer_by: Option<f64> = None;
     loop {
+        // How long until the next message may be written, when one waits for its turn.
+        let mut turn_in: Option<u32> = None;
         loop {
+            if !shared.outbox.borrow().may_write() {
+                break;
+            }
+            if let Err(ms) = pacing.admit(js_sys::Date::now()) {
+                turn_in = Some(ms);
+                break;
+            }
             let next = shared.outbox.borrow_mut().next_to_write();
             let Some((id, text)) = next else { break };
             let frame = encode(&VisitorToServer::Send {
@@ -429,7 +511,14 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>) -> Ended {
                 None => futures::future::pending::<()>().await,
             }
         };
-        match select(select(stream.next(), woken.next()), pin!(silence)).await {
+        let turn = async move {
+            match turn_in {
+                Some(ms) => TimeoutFuture::new(ms).await,
+                None => futures::future::pending::<()>().await,
+            }
+        };
+        let (silence, turn) = (pin!(silence), pin!(turn));
+        match select(select(stream.next(), woken.next()), select(silence, turn)).await {
             Either::Left((Either::Left((incoming, _)), _)) => match incoming {
                 Some(Ok(Message::Text(text))) => {
                     // Any frame shows the socket still works: give the answer more time.
@@ -437,6 +526,7 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>) -> Ended {
                         answer_by = Some(answer_deadline());
                     }
                     if let Ok(frame) = decode::<ServerToVisitor>(&text) {
+                        pacing.observe(&frame, js_sys::Date::now());
                         shared.receive(frame);
                     }
                 }
@@ -447,7 +537,9 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>) -> Ended {
             Either::Left((Either::Right((Some(()), _)), _)) => {}
             Either::Left((Either::Right((None, _)), _)) => return Ended::LostAfterWelcome,
             // Dropping the socket closes it; the next one resends what is unanswered.
-            Either::Right(_) => return Ended::LostAfterWelcome,
+            Either::Right((Either::Left(_), _)) => return Ended::LostAfterWelcome,
+            // The next message's turn: the top of the loop writes it.
+            Either::Right((Either::Right(_), _)) => {}
         }
     }
 }

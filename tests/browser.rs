@@ -54,18 +54,8 @@ async fn sign_in(agent: &Person, pronto: &Pronto) {
 async fn button_in_row(person: &Person, row: &str, needle: &str, button: &str) {
     let deadline = std::time::Instant::now() + pronto_e2e::PATIENCE;
     loop {
-        let clicked = person
-            .eval(
-                "const [row, needle, button] = arguments;
-                 const r = Array.from(document.querySelectorAll(row)).find(r => r.innerText.includes(needle));
-                 const b = r && r.querySelector(button);
-                 if (!b) return false;
-                 b.click();
-                 return true;",
-                vec![json!(row), json!(needle), json!(button)],
-            )
-            .await;
-        if clicked == json!(true) {
+        let clicked = person.click_in_row(row, needle, button).await;
+        if clicked {
             return;
         }
         assert!(
@@ -386,4 +376,63 @@ async fn hostile_text_from_either_side_is_shown_as_text_and_runs_nothing() {
     );
     visitor.close().await;
     agent.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_in_customer_finds_their_conversation_on_another_device() {
+    use hmac::Mac;
+    let pronto = Pronto::start().await;
+    let mut browsers = Browsers::start().await;
+    let owner = browsers.person().await;
+    sign_in(&owner, &pronto).await;
+    // The owner turns identity verification on; the shop's backend keeps the secret.
+    let secret = owner
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch('/api/site/identity-secret', { method: 'POST' })
+                 .then(r => r.json()).then(s => done(s.secret), e => done(String(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let secret = secret.as_str().expect("a secret").to_owned();
+    // What the shop's backend prints into the page of a signed-in customer.
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(b"cliente-7");
+    let hash: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let signed_in = format!(r#"data-user-id="cliente-7" data-user-hash="{hash}""#);
+    let shop = Storefront::start_with(
+        &pronto.url(""),
+        vec![("/cuenta", String::new(), "<h1>Mi cuenta</h1>".into())],
+        &signed_in,
+    )
+    .await;
+
+    let phone = browsers.person().await;
+    phone.goto(&shop.url("/cuenta")).await;
+    open_widget(&phone).await;
+    write(&phone, "Pedido 1234: ¿cuándo llega?").await;
+
+    // Later, on the laptop, the same customer opens the chat and finds the conversation.
+    let laptop = browsers.person().await;
+    laptop.goto(&shop.url("/cuenta")).await;
+    open_widget(&laptop).await;
+    laptop
+        .wait_for_widget_text(".pronto-message-text", "Pedido 1234")
+        .await;
+    write(&laptop, "Sigo desde el portátil").await;
+    phone
+        .wait_for_widget_text(".pronto-message-text", "Sigo desde el portátil")
+        .await;
+    laptop.screenshot("widget-identified-second-device").await;
+    for person in [phone, laptop] {
+        person.close().await;
+    }
+    owner.close().await;
 }

@@ -10,7 +10,7 @@ use super::panel::Panel;
 use crate::i18n::Lang;
 use crate::state::Chat;
 use crate::storage;
-use crate::transport::{Event, Link, Transport, visitor_url};
+use crate::transport::{Event, Identity, Link, Transport, visitor_url};
 
 #[component]
 pub fn Widget(
@@ -19,6 +19,8 @@ pub fn Widget(
     /// The shop's site id, from `data-site`.
     site: String,
     lang: Lang,
+    /// The shop's signed-in customer, when the page vouches for them.
+    identity: Option<Identity>,
 ) -> impl IntoView {
     let chat = Chat::new(lang);
     let token = storage::token(&site);
@@ -32,6 +34,7 @@ pub fn Widget(
                 site_id,
                 token,
                 move || chat.resume(),
+                identity,
                 move |event| match event {
                     Event::Link(link) => chat.link.set(link),
                     Event::Outbox(items) => chat.outbox.set(items),

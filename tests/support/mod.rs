@@ -1,5 +1,10 @@
-//! What the browser tests stand on: a real Pronto server, a storefront on another origin that
-//! embeds the widget as a shop would, and headless Chromium driven over WebDriver.
+//! What the browser tests stand on: a real Pronto server (in this process, or as its own
+//! process to kill in `process`), a storefront on another origin that embeds the widget as a
+//! shop would, headless Chromium driven over WebDriver, and a network that fails on purpose
+//! (`chaos`).
+
+pub mod chaos;
+pub mod process;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -85,9 +90,22 @@ pub struct Storefront {
 impl Storefront {
     /// Serves `pages` (path, extra `<head>` markup, body) with the Pronto script tag appended.
     pub async fn start(pronto: &Pronto, pages: Vec<(&'static str, String, String)>) -> Self {
+        Self::start_for(&pronto.url(""), pages).await
+    }
+
+    /// `start`, for the Pronto server at `base` (`http://host:port`), such as a proxy's.
+    pub async fn start_for(base: &str, pages: Vec<(&'static str, String, String)>) -> Self {
+        Self::start_with(base, pages, "").await
+    }
+
+    /// `start_for`, with more attributes on the script tag (`data-user-id="…"`).
+    pub async fn start_with(
+        base: &str,
+        pages: Vec<(&'static str, String, String)>,
+        attributes: &str,
+    ) -> Self {
         let script = format!(
-            r#"<script src="{}" data-site="demo" data-lang="en" async></script>"#,
-            pronto.url("/pronto.js")
+            r#"<script src="{base}/pronto.js" data-site="demo" data-lang="en" {attributes} async></script>"#
         );
         let mut router = axum::Router::new();
         for (path, head, body) in pages {
@@ -216,6 +234,42 @@ impl Person {
         self.client.goto(url).await.expect("navigation");
     }
 
+    /// Navigates to `url`; returns whether the browser says it loaded (on a broken network it
+    /// may not, and a person would reload).
+    pub async fn try_goto(&self, url: &str) -> bool {
+        self.client.goto(url).await.is_ok()
+    }
+
+    /// `selector` in the widget (`scope` = "widget") or the page ("page"), if it is there
+    /// and shown right now.
+    pub async fn shown(&self, scope: &str, selector: &str) -> Option<Element> {
+        let element = self.find_in(scope, selector).await?;
+        element
+            .is_displayed()
+            .await
+            .unwrap_or(false)
+            .then_some(element)
+    }
+
+    /// Waits up to `within` for `selector` to be shown; `None` if it was not by then.
+    pub async fn wait_shown(
+        &self,
+        scope: &str,
+        selector: &str,
+        within: Duration,
+    ) -> Option<Element> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(element) = self.shown(scope, selector).await {
+                return Some(element);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn find_in(&self, scope: &str, selector: &str) -> Option<Element> {
         let found = self
             .client
@@ -315,6 +369,24 @@ impl Person {
             .execute(script, args)
             .await
             .expect("script runs")
+    }
+
+    /// Clicks `button` in the first `row` whose text holds `needle`; whether there was one.
+    pub async fn click_in_row(&self, row: &str, needle: &str, button: &str) -> bool {
+        let clicked = self
+            .client
+            .execute(
+                "const [row, needle, button] = arguments;
+                 const r = Array.from(document.querySelectorAll(row))
+                     .find(r => r.innerText.includes(needle));
+                 const b = r && r.querySelector(button);
+                 if (!b) return false;
+                 b.click();
+                 return true;",
+                vec![json!(row), json!(needle), json!(button)],
+            )
+            .await;
+        matches!(clicked, Ok(Value::Bool(true)))
     }
 
     /// Saves a screenshot under `target/screenshots/` for a person to look at.

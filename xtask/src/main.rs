@@ -67,7 +67,14 @@ fn run(root: &Path, extra: &[String]) -> Result<()> {
 /// agent sending 500 messages each through the fault-injecting proxy.
 fn bench(root: &Path) -> Result<()> {
     let fuzz = Command::new(cargo_bin())
-        .args(["test", "--release", "-p", "pronto-protocol", "--test", "decoder_fuzz"])
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "pronto-protocol",
+            "--test",
+            "decoder_fuzz",
+        ])
         .args(["--", "--nocapture"])
         .current_dir(root)
         .env("PRONTO_FUZZ_SECONDS", "60")

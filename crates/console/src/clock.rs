@@ -1,5 +1,5 @@
-//! Time as the console needs it: the browser's clock now, and a server timestamp as the
-//! agent's local wall-clock time.
+//! Time as the console needs it: the browser's clock now, a server timestamp as the agent's
+//! local wall-clock time, and running something later.
 
 use wasm_bindgen::JsValue;
 
@@ -25,4 +25,13 @@ pub fn local_time(ms: i64) -> LocalTime {
         minutes: date.get_minutes(),
         iso: date.to_iso_string().into(),
     }
+}
+
+/// Runs `later` after `ms` milliseconds. Only the browser has timers: natively, where only
+/// unit tests run, nothing happens and the tests call what the timer would.
+pub fn after(ms: u32, later: impl FnOnce() + 'static) {
+    #[cfg(target_arch = "wasm32")]
+    gloo_timers::callback::Timeout::new(ms, later).forget();
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (ms, later);
 }

@@ -41,9 +41,16 @@ impl PendingReply {
 
 /// The unacknowledged replies, in the order they went (or will go) on the wire, which is the
 /// order the server should store them in.
+///
+/// They go one at a time: the next only once the server has answered the last. Then no reply
+/// can be stored ahead of an older one, whatever happens to that one: refused for going too
+/// fast and sent again later, or lost with its socket and sent again on the next.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Outbox {
     replies: Vec<PendingReply>,
+    /// The reply sent on this connection that the server has not answered yet. Not kept in
+    /// storage: after a reload nothing was sent on the new connection yet.
+    in_flight: Option<ClientMessageId>,
 }
 
 impl Outbox {
@@ -68,15 +75,52 @@ impl Outbox {
     /// Takes a reply out: acknowledged, seen stored, or discarded. `None` if it was not here,
     /// as for a repeated acknowledgement.
     pub fn remove(&mut self, id: &ClientMessageId) -> Option<PendingReply> {
+        self.answered(id);
         let at = self.replies.iter().position(|r| &r.id == id)?;
         Some(self.replies.remove(at))
     }
 
     /// Marks a reply the server refused. Returns it, or `None` if it was not here.
     pub fn fail(&mut self, id: &ClientMessageId, reason: String) -> Option<&PendingReply> {
+        self.answered(id);
         let reply = self.replies.iter_mut().find(|r| &r.id == id)?;
         reply.state = ReplyState::Failed(reason);
         Some(reply)
+    }
+
+    /// The server refused a reply for a passing reason (see `pace::is_transient`): it stays
+    /// sending, first in line, to be sent again by `next_to_send` after a pause. Returns
+    /// whether it is here.
+    pub fn requeue(&mut self, id: &ClientMessageId) -> bool {
+        self.answered(id);
+        self.get(id).is_some()
+    }
+
+    /// The server said something about `id`: the next reply may go.
+    fn answered(&mut self, id: &ClientMessageId) {
+        if self.in_flight.as_ref() == Some(id) {
+            self.in_flight = None;
+        }
+    }
+
+    /// The frame for the oldest reply still sending, now on its way, unless one sent on this
+    /// connection still waits for its answer.
+    pub fn next_to_send(&mut self) -> Option<AgentToServer> {
+        if self.in_flight.is_some() {
+            return None;
+        }
+        let reply = self
+            .replies
+            .iter()
+            .find(|r| r.state == ReplyState::Sending)?;
+        self.in_flight = Some(reply.id.clone());
+        Some(reply.frame())
+    }
+
+    /// A new connection was welcomed: nothing was sent on it yet, so `next_to_send` starts
+    /// again from the oldest reply still sending.
+    pub fn rewind(&mut self) {
+        self.in_flight = None;
     }
 
     /// Gives a reply a new id: for one refused because another sender already used its id,
@@ -103,8 +147,9 @@ impl Outbox {
         Some(frame)
     }
 
-    /// What to send after a welcome: every reply still sending, in order. Failed ones wait
+    /// Every reply still sending, in the order `next_to_send` sends them. Failed ones wait
     /// for the agent.
+    #[cfg(test)]
     pub fn to_resend(&self) -> Vec<AgentToServer> {
         self.replies
             .iter()
@@ -130,6 +175,11 @@ impl Outbox {
     pub fn retain(&mut self, keep: impl FnMut(&PendingReply) -> bool) -> bool {
         let before = self.replies.len();
         self.replies.retain(keep);
+        if let Some(id) = &self.in_flight
+            && !self.replies.iter().any(|r| &r.id == id)
+        {
+            self.in_flight = None;
+        }
         self.replies.len() != before
     }
 
@@ -152,7 +202,10 @@ impl Outbox {
                 state: r.failed.map_or(ReplyState::Sending, ReplyState::Failed),
             })
             .collect();
-        Self { replies }
+        Self {
+            replies,
+            in_flight: None,
+        }
     }
 
     /// What to store: this agent's replies, and whatever another agent who signed in on this
@@ -269,6 +322,47 @@ mod tests {
         outbox.renew(&id("taken"), id("fresh"));
         assert_eq!(outbox.retry(&id("taken")), None);
         assert_eq!(ids(&[outbox.retry(&id("fresh")).unwrap()]), ["fresh"]);
+    }
+
+    #[test]
+    fn one_reply_at_a_time_oldest_first() {
+        let mut outbox = Outbox::default();
+        assert_eq!(outbox.next_to_send(), None);
+        outbox.push(ConversationId(1), id("a"), "uno".into());
+        outbox.push(ConversationId(2), id("b"), "dos".into());
+        outbox.push(ConversationId(1), id("c"), "tres".into());
+        assert_eq!(ids(&[outbox.next_to_send().unwrap()]), ["a"]);
+        assert_eq!(outbox.next_to_send(), None, "a waits for its answer");
+        outbox.remove(&id("a"));
+        assert_eq!(ids(&[outbox.next_to_send().unwrap()]), ["b"]);
+        // Refused for good: the next one may go; the failed one waits for the agent.
+        outbox.fail(&id("b"), "closed".into());
+        assert_eq!(ids(&[outbox.next_to_send().unwrap()]), ["c"]);
+        // The link dropped before c's answer: the next connection starts again from c.
+        assert_eq!(outbox.next_to_send(), None);
+        outbox.rewind();
+        assert_eq!(ids(&[outbox.next_to_send().unwrap()]), ["c"]);
+        // Discarded while on its way (its conversation went): the next may go.
+        outbox.push(ConversationId(3), id("d"), "cuatro".into());
+        outbox.retain(|r| r.conversation != ConversationId(1));
+        assert_eq!(ids(&[outbox.next_to_send().unwrap()]), ["d"]);
+    }
+
+    #[test]
+    fn a_requeued_reply_goes_again_before_newer_ones() {
+        let mut outbox = Outbox::default();
+        outbox.push(ConversationId(1), id("a"), "uno".into());
+        outbox.push(ConversationId(1), id("b"), "dos".into());
+        assert_eq!(ids(&[outbox.next_to_send().unwrap()]), ["a"]);
+        assert!(outbox.requeue(&id("a")));
+        assert_eq!(outbox.get(&id("a")).unwrap().state, ReplyState::Sending);
+        assert_eq!(
+            ids(&[outbox.next_to_send().unwrap()]),
+            ["a"],
+            "same id, first"
+        );
+        assert!(!outbox.requeue(&id("unknown")));
+        assert_eq!(outbox.next_to_send(), None, "a is still on its way");
     }
 
     #[test]

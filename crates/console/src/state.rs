@@ -18,6 +18,7 @@ use crate::outbox::{self, Outbox, PendingReply, ReplyState};
 use crate::storage;
 use crate::strings;
 use crate::transport::{LinkStatus, Sender};
+use pronto_protocol::pace::{is_transient, refusal_pause_ms};
 
 /// A conversation in the agent's list: one the agent holds, or held until it was closed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,6 +112,10 @@ pub struct Console {
     notices: StoredValue<u32>,
     /// The socket, once the desk has opened it.
     sender: StoredValue<Option<Sender>>,
+    /// Set while replies wait out a pause after the server refused one for a passing reason.
+    paused: StoredValue<bool>,
+    /// Passing refusals in a row; each one doubles the pause.
+    refusals: StoredValue<u32>,
 }
 
 impl Console {
@@ -131,6 +136,8 @@ impl Console {
             drafts: StoredValue::new(HashMap::new()),
             notices: StoredValue::new(0),
             sender: StoredValue::new(None),
+            paused: StoredValue::new(false),
+            refusals: StoredValue::new(0),
         }
     }
 
@@ -248,6 +255,7 @@ impl Console {
         // with this outbox): the stored message takes the pending one's place.
         if let Some(client_id) = &message.client_id {
             self.settle(|outbox| outbox.remove(client_id).is_some());
+            self.flush();
         }
         self.conversations.update(|list| {
             let Some(conversation) = list.iter_mut().find(|c| c.id == id) else {
@@ -261,9 +269,9 @@ impl Console {
         });
     }
 
-    /// Sends every reply still sending, in order, with its old id: the server stores the ones
-    /// it lacks and acknowledges the rest again. Replies the welcome shows stored are done;
-    /// failed ones to conversations no longer listed can never go, so they are dropped.
+    /// Sends every reply still sending again, in order, with its old id: the server stores
+    /// the ones it lacks and acknowledges the rest again. Replies the welcome shows stored are
+    /// done; failed ones to conversations no longer listed can never go, so they are dropped.
     fn resend(&self) {
         let list = self.conversations.get_untracked();
         self.settle(|outbox| {
@@ -274,9 +282,30 @@ impl Console {
                 },
             )
         });
-        for frame in self.outbox.with_untracked(Outbox::to_resend) {
+        self.outbox.update_untracked(Outbox::rewind);
+        self.flush();
+    }
+
+    /// Sends the next reply if it may go now: the link is up, no pause after a passing
+    /// refusal is running, and the server has answered the last reply (see `Outbox`). Called
+    /// whenever one of those may have changed; the transport paces what it is given.
+    fn flush(&self) {
+        if self.link.get_untracked() != LinkStatus::Online || self.paused.get_value() {
+            return;
+        }
+        // Which reply is on its way is not something anyone sees: no redraw.
+        if let Some(frame) = self.outbox.update_untracked(Outbox::next_to_send) {
             self.send(frame);
         }
+    }
+
+    /// The pause after a passing refusal is over: replies go again, the refused one first.
+    pub fn resume(&self) {
+        // A timer that fires after sign-out finds the console gone: nothing to send.
+        if self.paused.try_set_value(false).is_some() {
+            return;
+        }
+        self.flush();
     }
 
     /// The server stored a reply as `seq`. It leaves the outbox and shows as stored at once,
@@ -294,6 +323,8 @@ impl Console {
             acknowledged = outbox.remove(id);
             acknowledged.is_some()
         });
+        self.refusals.set_value(0);
+        self.flush();
         // A repeated acknowledgement: the reply is already in place.
         let Some(reply) = acknowledged else {
             return;
@@ -320,6 +351,19 @@ impl Console {
     /// The server refused a reply. It stays in its conversation, failed, for the agent to
     /// retry or discard; with no conversation on screen to show it in, the banner says so.
     fn rejected(&self, id: &ClientMessageId, error: &ProtocolError) {
+        if is_transient(error.code) {
+            // Too fast, or a hiccup on the server: the same reply a little later will do. It
+            // stays sending, first in line, and nothing goes until the pause is over.
+            let requeued = self.outbox.update_untracked(|outbox| outbox.requeue(id));
+            if requeued && !self.paused.get_value() {
+                let refusals = self.refusals.get_value().saturating_add(1);
+                self.refusals.set_value(refusals);
+                self.paused.set_value(true);
+                let console = *self;
+                clock::after(refusal_pause_ms(refusals), move || console.resume());
+            }
+            return;
+        }
         let reason = strings::error_text(error);
         let Some(conversation) = self
             .outbox
@@ -345,6 +389,8 @@ impl Console {
             self.settle(|outbox| outbox.remove(id).is_some());
             self.show_error(strings::reply_not_sent(&reason));
         }
+        // The refused one waits for the agent; the next may go.
+        self.flush();
     }
 
     /// Changes the outbox and, if `change` says it did, saves it.
@@ -369,38 +415,27 @@ impl Console {
         });
     }
 
-    /// Queues a reply (already checked with `validate_text`) and sends it now if the link
-    /// is up; otherwise it goes after the next welcome.
+    /// Queues a reply (already checked with `validate_text`); it goes in its turn (see
+    /// `flush`): now if the link is up and nothing is on its way, else after the ones before
+    /// it or after the next welcome.
     pub fn reply(&self, conversation: ConversationId, id: ClientMessageId, text: String) {
-        let mut frame = None;
         self.settle(|outbox| {
-            frame = Some(outbox.push(conversation, id, text));
+            outbox.push(conversation, id, text);
             true
         });
-        if let Some(frame) = frame
-            && self.link.get_untracked() == LinkStatus::Online
-        {
-            self.send(frame);
-        }
+        self.flush();
     }
 
-    /// Sends a failed reply again, with the same id.
+    /// Sends a failed reply again, with the same id, after the ones waiting now.
     pub fn retry(&self, id: &ClientMessageId) {
-        let mut frame = None;
-        self.settle(|outbox| {
-            frame = outbox.retry(id);
-            frame.is_some()
-        });
-        if let Some(frame) = frame
-            && self.link.get_untracked() == LinkStatus::Online
-        {
-            self.send(frame);
-        }
+        self.settle(|outbox| outbox.retry(id).is_some());
+        self.flush();
     }
 
     /// Gives up on a failed reply.
     pub fn discard(&self, id: &ClientMessageId) {
         self.settle(|outbox| outbox.remove(id).is_some());
+        self.flush();
     }
 
     /// Puts a conversation on screen and marks it read.
@@ -422,6 +457,7 @@ impl Console {
         });
         // Whatever was not sent to it can never be.
         self.settle(|outbox| outbox.retain(|reply| reply.conversation != id));
+        self.flush();
         if self.selected.get_untracked() == Some(id) {
             let next = self.conversations.with_untracked(|list| {
                 list.iter()
@@ -913,11 +949,117 @@ mod tests {
             ]),
             0,
         );
+        // Unacknowledged ones again, same ids, in order, each once the last is answered.
+        assert_eq!(sent(&mut frames), ["r1"]);
+        console.apply_at(ack(2, "r1", 2), 0);
+        assert_eq!(sent(&mut frames), ["r2"]);
+        console.apply_at(ack(1, "r2", 1), 0);
+        assert_eq!(sent(&mut frames), ["r3"]);
+        console.apply_at(ack(2, "r3", 3), 0);
+        assert!(sent(&mut frames).is_empty());
+        assert_eq!(texts(&console, 2), ["Hola", "uno", "tres"]);
+    }
+
+    #[test]
+    fn replies_go_one_at_a_time_in_the_order_written() {
+        let (console, mut frames) = online();
+        console.reply(ConversationId(2), id("r1"), "uno".into());
+        console.reply(ConversationId(2), id("r2"), "dos".into());
+        console.reply(ConversationId(1), id("r3"), "tres".into());
+        assert_eq!(sent(&mut frames), ["r1"], "the others wait for r1's answer");
         assert_eq!(
-            sent(&mut frames),
-            ["r1", "r2", "r3"],
-            "unacknowledged ones again, same ids, in order"
+            texts(&console, 2),
+            ["Hola", "uno", "dos"],
+            "all shown sending"
         );
+        // The server's copy of r1 settles it as well as an acknowledgement does.
+        console.apply_at(stored_frame(2, stored(2, "r1", "uno")), 0);
+        assert_eq!(sent(&mut frames), ["r2"]);
+        // A refusal for good: r2 waits for the agent, r3 goes.
+        console.apply_at(
+            ServerToAgent::Rejected {
+                id: id("r2"),
+                error: ProtocolError::new(ErrorCode::MessageTooLong, "long"),
+            },
+            0,
+        );
+        assert_eq!(sent(&mut frames), ["r3"]);
+        // Retried, r2 goes after r3 is answered.
+        console.retry(&id("r2"));
+        assert!(sent(&mut frames).is_empty());
+        console.apply_at(ack(1, "r3", 1), 0);
+        assert_eq!(sent(&mut frames), ["r2"]);
+    }
+
+    #[test]
+    fn a_reply_refused_for_speed_stays_sending_and_goes_again_first_after_a_pause() {
+        for code in [ErrorCode::RateLimited, ErrorCode::Internal] {
+            let (console, mut frames) = online();
+            console.reply(ConversationId(2), id("r1"), "uno".into());
+            console.reply(ConversationId(2), id("r2"), "dos".into());
+            assert_eq!(sent(&mut frames), ["r1"]);
+            console.apply_at(
+                ServerToAgent::Rejected {
+                    id: id("r1"),
+                    error: ProtocolError::new(code, "slow down"),
+                },
+                0,
+            );
+            let states: Vec<ReplyState> = console
+                .pending(ConversationId(2))
+                .into_iter()
+                .map(|r| r.state)
+                .collect();
+            assert_eq!(states, [ReplyState::Sending, ReplyState::Sending]);
+            assert_eq!(
+                console.error.get_untracked(),
+                None,
+                "nothing for the agent to do"
+            );
+            // Nothing goes during the pause, not even a new reply or a new connection's resend.
+            console.reply(ConversationId(2), id("r3"), "tres".into());
+            console.apply_at(
+                welcome(vec![
+                    conversation(1, vec![]),
+                    conversation(2, vec![message(1, Author::Visitor, "Hola")]),
+                ]),
+                0,
+            );
+            assert!(sent(&mut frames).is_empty());
+            // The pause's timer fires: the refused one first, under the same id.
+            console.resume();
+            assert_eq!(sent(&mut frames), ["r1"]);
+            console.apply_at(ack(2, "r1", 2), 0);
+            assert_eq!(sent(&mut frames), ["r2"]);
+            console.apply_at(ack(2, "r2", 3), 0);
+            assert_eq!(sent(&mut frames), ["r3"]);
+            console.apply_at(ack(2, "r3", 4), 0);
+            assert_eq!(texts(&console, 2), ["Hola", "uno", "dos", "tres"]);
+        }
+    }
+
+    #[test]
+    fn refusals_in_a_row_pause_longer_and_an_ack_starts_over() {
+        let (console, mut frames) = online();
+        console.reply(ConversationId(2), id("r1"), "uno".into());
+        let slow_down = || ServerToAgent::Rejected {
+            id: id("r1"),
+            error: ProtocolError::new(ErrorCode::RateLimited, "slow down"),
+        };
+        for refusals in 1..=3 {
+            assert_eq!(sent(&mut frames), ["r1"]);
+            console.apply_at(slow_down(), 0);
+            assert_eq!(console.refusals.get_value(), refusals);
+            console.resume();
+        }
+        // A refusal repeated during the pause (a resend crossing it) counts once.
+        sent(&mut frames);
+        console.apply_at(slow_down(), 0);
+        console.apply_at(slow_down(), 0);
+        assert_eq!(console.refusals.get_value(), 4);
+        console.resume();
+        console.apply_at(ack(2, "r1", 2), 0);
+        assert_eq!(console.refusals.get_value(), 0);
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The agent's WebSocket: connect, greet, pass frames both ways, and reconnect with backoff
-//! when the link drops, or at once when the page says the network is back. No view code: the
-//! console hands it two callbacks and sends through a `Sender`.
+//! The agent's WebSocket: connect, greet, pass frames both ways no faster than the server
+//! takes them (`pace`), and reconnect with backoff when the link drops, or at once when the
+//! page says the network is back. No view code: the console hands it two callbacks and sends
+//! through a `Sender`.
 
 use std::collections::VecDeque;
 use std::pin::pin;
@@ -15,6 +16,8 @@ use gloo_net::websocket::{Message, State, WebSocketError};
 use gloo_timers::future::TimeoutFuture;
 use pronto_protocol::agent::{AgentToServer, ServerToAgent};
 use pronto_protocol::{PROTOCOL_VERSION, decode, encode};
+
+use pronto_protocol::pace::Budget;
 
 /// The first wait before reconnecting; it doubles with every failed attempt.
 pub const FIRST_RETRY_MS: u32 = 500;
@@ -99,6 +102,8 @@ impl Transport {
             nudged,
             _nudges: nudges.clone(),
             pending: VecDeque::new(),
+            held: None,
+            budget: Budget::new(js_sys::Date::now()),
             stopped: Arc::clone(&stopped),
             on_frame: Box::new(on_frame),
             on_status: Box::new(on_status),
@@ -137,7 +142,8 @@ enum Ended {
 /// What woke the connection loop.
 enum Event {
     Incoming(Option<Result<Message, WebSocketError>>),
-    Outgoing(Option<AgentToServer>),
+    /// A frame whose turn it is.
+    Outgoing(AgentToServer),
 }
 
 struct Link {
@@ -150,6 +156,11 @@ struct Link {
     _nudges: UnboundedSender<()>,
     /// Frames the agent sent while the link was down, in order.
     pending: VecDeque<AgentToServer>,
+    /// The oldest frame not sent yet, waiting for its turn under `budget`.
+    held: Option<AgentToServer>,
+    /// What the server lets us send; one for the life of the console, so stricter than the
+    /// server's, which starts afresh with every connection.
+    budget: Budget,
     stopped: Arc<AtomicBool>,
     on_frame: Box<dyn Fn(ServerToAgent)>,
     on_status: Box<dyn Fn(LinkStatus)>,
@@ -216,6 +227,13 @@ impl Link {
         }
     }
 
+    /// Keeps the oldest frame not sent (held, or failed to send) ahead of everything else.
+    fn put_back(&mut self, frame: AgentToServer) {
+        if !matches!(frame, AgentToServer::Send { .. }) {
+            self.pending.push_front(frame);
+        }
+    }
+
     /// Forgets nudges that came while a socket was open: they were about that socket, and
     /// would otherwise skip the backoff after it drops.
     fn forget_nudges(&mut self) {
@@ -242,6 +260,9 @@ impl Link {
             return Ended::Dropped { welcomed: false };
         }
         let ended = self.open_connection(socket).await;
+        if let Some(frame) = self.held.take() {
+            self.put_back(frame);
+        }
         self.forget_nudges();
         ended
     }
@@ -251,24 +272,41 @@ impl Link {
         let hello = AgentToServer::Hello {
             version: PROTOCOL_VERSION,
         };
+        // It must go first, whatever the budget says; the server counts it all the same.
+        self.budget.spend(js_sys::Date::now());
         if socket.send(Message::Text(encode(&hello))).await.is_err() {
             return Ended::Dropped { welcomed: false };
-        }
-        while let Some(frame) = self.pending.pop_front() {
-            if socket.send(Message::Text(encode(&frame))).await.is_err() {
-                // Never a reply (see `keep`), so putting it back keeps the order.
-                self.pending.push_front(frame);
-                return Ended::Dropped { welcomed: false };
-            }
         }
 
         let mut welcomed = false;
         loop {
+            // Frames kept from before this socket go first, then new ones, each in its turn.
+            if self.held.is_none() {
+                self.held = self.pending.pop_front();
+            }
             // Both futures are dropped at the end of this statement, so `socket` is free to
             // send below; neither loses anything when dropped unfinished.
-            let event = match select(socket.next(), self.frames.next()).await {
-                Either::Left((incoming, _)) => Event::Incoming(incoming),
-                Either::Right((outgoing, _)) => Event::Outgoing(outgoing),
+            let event = match self.held.take() {
+                Some(frame) => match self.budget.admit(js_sys::Date::now()) {
+                    Ok(()) => Event::Outgoing(frame),
+                    Err(wait_ms) => {
+                        self.held = Some(frame);
+                        // Keep reading meanwhile: a socket that stops reading gets cut.
+                        match select(socket.next(), TimeoutFuture::new(wait_ms)).await {
+                            Either::Left((incoming, _)) => Event::Incoming(incoming),
+                            Either::Right(_) => continue,
+                        }
+                    }
+                },
+                None => match select(socket.next(), self.frames.next()).await {
+                    Either::Left((incoming, _)) => Event::Incoming(incoming),
+                    Either::Right((Some(frame), _)) => {
+                        self.held = Some(frame);
+                        continue;
+                    }
+                    // Dropping the socket closes it.
+                    Either::Right((None, _)) => return Ended::Stopped,
+                },
             };
             match event {
                 Event::Incoming(Some(Ok(Message::Text(text)))) => {
@@ -293,15 +331,14 @@ impl Link {
                 // An error event is always followed by the close event; wait for that.
                 Event::Incoming(Some(Err(WebSocketError::ConnectionError))) => {}
                 Event::Incoming(Some(Err(_)) | None) => return Ended::Dropped { welcomed },
-                Event::Outgoing(Some(frame)) => {
-                    if socket.send(Message::Text(encode(&frame))).await.is_err() {
+                Event::Outgoing(frame) => {
+                    let text = encode(&frame);
+                    if socket.send(Message::Text(text)).await.is_err() {
                         // Most likely never reached the server: try again on the next socket.
-                        self.keep(frame);
+                        self.put_back(frame);
                         return Ended::Dropped { welcomed };
                     }
                 }
-                // Dropping the socket closes it.
-                Event::Outgoing(None) => return Ended::Stopped,
             }
         }
     }

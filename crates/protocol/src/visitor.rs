@@ -73,7 +73,8 @@ pub enum ServerToVisitor {
         id: ClientMessageId,
         seq: u32,
     },
-    /// The message with this id was not stored, and why; the widget offers to retry.
+    /// The message with this id was not stored, and why. Clients send it again by themselves
+    /// after a passing refusal (`pace::is_transient`) and offer the visitor a retry otherwise.
     Rejected {
         id: ClientMessageId,
         error: ProtocolError,
