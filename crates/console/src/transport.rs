@@ -279,6 +279,11 @@ impl Link {
         }
 
         let mut welcomed = false;
+        // Every frame the console sends gets an answer (welcome, ack, rejected, conversation,
+        // closed, error). A socket that stays silent past this after a send is dead even if
+        // the browser still calls it open (a phone that changed networks): drop it, so the
+        // outbox goes again on a new one.
+        let mut answer_by: Option<f64> = Some(js_sys::Date::now() + f64::from(ANSWER_TIMEOUT_MS));
         loop {
             // Frames kept from before this socket go first, then new ones, each in its turn.
             if self.held.is_none() {
@@ -298,18 +303,35 @@ impl Link {
                         }
                     }
                 },
-                None => match select(socket.next(), self.frames.next()).await {
-                    Either::Left((incoming, _)) => Event::Incoming(incoming),
-                    Either::Right((Some(frame), _)) => {
-                        self.held = Some(frame);
-                        continue;
+                None => {
+                    let silence = async {
+                        match answer_by {
+                            Some(at) => {
+                                let left = (at - js_sys::Date::now()).max(0.0) as u32;
+                                TimeoutFuture::new(left).await;
+                            }
+                            None => std::future::pending::<()>().await,
+                        }
+                    };
+                    let next = select(socket.next(), self.frames.next());
+                    match select(next, pin!(silence)).await {
+                        Either::Left((Either::Left((incoming, _)), _)) => Event::Incoming(incoming),
+                        Either::Left((Either::Right((Some(frame), _)), _)) => {
+                            self.held = Some(frame);
+                            continue;
+                        }
+                        // Dropping the socket closes it.
+                        Either::Left((Either::Right((None, _)), _)) => return Ended::Stopped,
+                        Either::Right(_) => {
+                            leptos::logging::warn!("no answer from the server; reconnecting");
+                            return Ended::Dropped { welcomed };
+                        }
                     }
-                    // Dropping the socket closes it.
-                    Either::Right((None, _)) => return Ended::Stopped,
-                },
+                }
             };
             match event {
                 Event::Incoming(Some(Ok(Message::Text(text)))) => {
+                    answer_by = None;
                     match decode::<ServerToAgent>(&text) {
                         Ok(frame) => {
                             if self.stopped() {
@@ -332,6 +354,7 @@ impl Link {
                 Event::Incoming(Some(Err(WebSocketError::ConnectionError))) => {}
                 Event::Incoming(Some(Err(_)) | None) => return Ended::Dropped { welcomed },
                 Event::Outgoing(frame) => {
+                    answer_by.get_or_insert(js_sys::Date::now() + f64::from(ANSWER_TIMEOUT_MS));
                     let text = encode(&frame);
                     if socket.send(Message::Text(text)).await.is_err() {
                         // Most likely never reached the server: try again on the next socket.
@@ -343,6 +366,9 @@ impl Link {
         }
     }
 }
+
+/// How long a socket may stay silent after the console sent something.
+const ANSWER_TIMEOUT_MS: u32 = 10_000;
 
 /// `ws://` or `wss://` to match the page, on the page's own host: the console is served
 /// same-origin with the API, so the session cookie goes along.
