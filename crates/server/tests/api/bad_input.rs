@@ -360,3 +360,50 @@ where
     // Writing is all we can do without reading; a reset connection refuses the write.
     socket.send(Message::Ping(vec![].into())).await.is_ok()
 }
+
+#[tokio::test]
+async fn a_visitor_cannot_open_conversations_without_end() {
+    use pronto_protocol::agent::{AgentToServer, ServerToAgent};
+    use pronto_protocol::limits::MAX_CONVERSATIONS_PER_HOUR;
+
+    let app = spawn_app().await;
+    let (mut agent, _) = app.agent().await;
+    let (mut visitor, _) = app.greeted_visitor(None).await;
+    for n in 0..MAX_CONVERSATIONS_PER_HOUR {
+        visitor.send(&say(&format!("consulta {n}"))).await;
+        let queue = agent
+            .next_matching(
+                |f| matches!(f, ServerToAgent::Queue { entries, .. } if !entries.is_empty()),
+            )
+            .await;
+        let ServerToAgent::Queue { entries, .. } = queue else {
+            unreachable!()
+        };
+        let conversation = entries[0].conversation;
+        agent.send(&AgentToServer::Take { conversation }).await;
+        agent
+            .next_matching(|f| matches!(f, ServerToAgent::Conversation { .. }))
+            .await;
+        agent.send(&AgentToServer::Close { conversation }).await;
+        visitor
+            .next_matching(|f| matches!(f, ServerToVisitor::Closed))
+            .await;
+    }
+    let over = say("una más");
+    visitor.send(&over).await;
+    let refused = visitor
+        .next_matching(|f| {
+            matches!(
+                f,
+                ServerToVisitor::Rejected { .. } | ServerToVisitor::Ack { .. }
+            )
+        })
+        .await;
+    let ServerToVisitor::Rejected { error, .. } = refused else {
+        panic!(
+            "conversation {} should be refused: {refused:?}",
+            MAX_CONVERSATIONS_PER_HOUR + 1
+        )
+    };
+    assert_eq!(error.code, ErrorCode::TooManyConversations);
+}
