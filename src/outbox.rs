@@ -210,11 +210,6 @@ impl Outbox {
     }
 }
 
-/// An id made of `bytes` (random ones): each byte picks one of 64 symbols.
-pub fn id_from_bytes(bytes: &[u8; ID_CHARS]) -> ClientMessageId {
-    ClientMessageId::from_random_bytes(bytes)
-}
-
 /// A new random message id, from the browser's cryptographic generator when it has one.
 pub fn new_id() -> ClientMessageId {
     let mut bytes = [0u8; ID_CHARS];
@@ -227,7 +222,7 @@ pub fn new_id() -> ClientMessageId {
             *byte = (js_sys::Math::random() * 256.0) as u8;
         }
     }
-    id_from_bytes(&bytes)
+    ClientMessageId::from_random_bytes(&bytes)
 }
 
 #[cfg(test)]
@@ -464,12 +459,15 @@ mod tests {
     #[test]
     fn ids_use_only_the_allowed_symbols() {
         let bytes: [u8; ID_CHARS] = std::array::from_fn(|i| (i * 37) as u8);
-        let made = id_from_bytes(&bytes);
+        let made = ClientMessageId::from_random_bytes(&bytes);
         assert_eq!(made.as_str().len(), ID_CHARS);
         assert_eq!(
-            id_from_bytes(&[255; ID_CHARS]).as_str(),
+            ClientMessageId::from_random_bytes(&[255; ID_CHARS]).as_str(),
             "_".repeat(ID_CHARS)
         );
-        assert_eq!(id_from_bytes(&[0; ID_CHARS]).as_str(), "A".repeat(ID_CHARS));
+        assert_eq!(
+            ClientMessageId::from_random_bytes(&[0; ID_CHARS]).as_str(),
+            "A".repeat(ID_CHARS)
+        );
     }
 }

@@ -241,11 +241,6 @@ struct StoredReply {
     failed: Option<String>,
 }
 
-/// A reply id from random bytes (only the low six bits of each are used).
-fn id_from_bytes(bytes: [u8; ID_CHARS]) -> ClientMessageId {
-    ClientMessageId::from_random_bytes(&bytes)
-}
-
 /// A fresh random reply id, from the browser's cryptographic generator where there is one.
 /// `Math.random` is the fallback: an id must be unique, not secret.
 pub fn new_id() -> ClientMessageId {
@@ -258,7 +253,7 @@ pub fn new_id() -> ClientMessageId {
             *byte = (js_sys::Math::random() * 256.0) as u8;
         }
     }
-    id_from_bytes(bytes)
+    ClientMessageId::from_random_bytes(&bytes)
 }
 
 #[cfg(test)]
@@ -281,9 +276,9 @@ mod tests {
 
     #[test]
     fn ids_use_the_whole_alphabet_and_are_valid() {
-        let all = id_from_bytes(std::array::from_fn(|i| i as u8));
+        let all = ClientMessageId::from_random_bytes(&std::array::from_fn(|i| i as u8));
         assert_eq!(all.as_str(), "ABCDEFGHIJKLMNOPQRSTUV");
-        let high = id_from_bytes([255; ID_CHARS]);
+        let high = ClientMessageId::from_random_bytes(&[255; ID_CHARS]);
         assert_eq!(high.as_str(), "_".repeat(ID_CHARS));
     }
 

@@ -41,9 +41,7 @@ impl<T> Outbox<T> {
             Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
     }
-}
 
-impl<T> Outbox<T> {
     /// Sends a last frame (say why), then disconnects.
     pub fn deliver_and_close(&self, frame: T) {
         self.deliver(frame);

@@ -11,6 +11,7 @@ use pronto_protocol::visitor::ServerToVisitor;
 use crate::app::AppState;
 use crate::clock::now_ms;
 use crate::error::AppResult;
+use crate::storage::VisitorId;
 
 /// How many recent waits the estimate looks at.
 const RECENT_WAITS: u32 = 20;
@@ -74,6 +75,27 @@ pub async fn announce(app: &AppState, site: &SiteId) -> AppResult<()> {
         ServerToAgent::Queue {
             now_ms: now_ms(),
             entries: waiting.into_iter().map(|w| w.entry).collect(),
+        },
+    );
+    Ok(())
+}
+
+/// Tells one visitor (back after a reconnect) their place in line; the others' places did
+/// not change, so they are not told again.
+pub async fn tell_place(app: &AppState, site: &SiteId, visitor: VisitorId) -> AppResult<()> {
+    let lock = app.announcer.lock_for(site);
+    let _one_at_a_time = lock.lock().await;
+    let waiting = app.store.waiting(site).await?;
+    let Some(index) = waiting.iter().position(|w| w.visitor == visitor) else {
+        return Ok(());
+    };
+    let recent = app.store.recent_waits_ms(site, RECENT_WAITS).await?;
+    let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
+    app.hub.to_visitor(
+        visitor,
+        ServerToVisitor::Queue {
+            position,
+            estimate: Some(estimate(position, &recent)),
         },
     );
     Ok(())

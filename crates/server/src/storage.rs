@@ -290,13 +290,6 @@ impl Store {
         Ok(row.map(Self::agent))
     }
 
-    pub async fn agent_name(&self, agent: AgentId) -> sqlx::Result<String> {
-        sqlx::query_scalar("SELECT name FROM agents WHERE id = ?")
-            .bind(agent.0)
-            .fetch_one(&self.pool)
-            .await
-    }
-
     pub async fn create_session(&self, agent: AgentId) -> sqlx::Result<String> {
         let token = random_token();
         sqlx::query("INSERT INTO agent_sessions (token, agent_id, created_ms) VALUES (?, ?, ?)")
@@ -602,12 +595,17 @@ impl Store {
             .collect())
     }
 
-    /// A conversation with all its messages, as a reconnecting client needs it.
-    pub async fn full_conversation(&self, row: &ConversationRow) -> sqlx::Result<Conversation> {
+    /// A conversation with its messages after `last_seq` (all of them for 0), as a
+    /// (re)connecting client needs it.
+    pub async fn conversation_since(
+        &self,
+        row: &ConversationRow,
+        last_seq: u32,
+    ) -> sqlx::Result<Conversation> {
         Ok(Conversation {
             id: row.id,
             state: row.state.clone(),
-            messages: self.messages(row.id).await?,
+            messages: self.messages_after(row.id, last_seq).await?,
         })
     }
 

@@ -193,18 +193,7 @@ impl VisitorSession {
                     .await?
             }
         };
-        let latest = store.latest_conversation(visitor).await?;
-        // A widget that says what it has gets only what it missed.
-        let resumed = matches!((&latest, resume), (Some(row), Some(r)) if r.conversation == row.id);
-        let conversation = match (&latest, resume) {
-            (Some(row), Some(resume)) if resumed => Some(pronto_protocol::chat::Conversation {
-                id: row.id,
-                state: row.state.clone(),
-                messages: store.messages_after(row.id, resume.last_seq).await?,
-            }),
-            (Some(row), _) => Some(store.full_conversation(row).await?),
-            (None, _) => None,
-        };
+        let (welcome, waiting) = self.welcome(shop, visitor, token, resume).await?;
         // Join before the welcome goes out, so no update between the two can be missed.
         let connection = self.app.hub.join_visitor(visitor, self.outbox.clone());
         self.greeted = Some(Greeted {
@@ -212,7 +201,39 @@ impl VisitorSession {
             visitor,
             connection,
         });
-        self.outbox.deliver(ServerToVisitor::Welcome {
+        self.outbox.deliver(welcome);
+        if waiting {
+            queue::tell_place(&self.app, &site, visitor).await?;
+        }
+        Ok(())
+    }
+
+    /// The visitor's welcome: their token and latest conversation (only what they missed,
+    /// when `resume` names it); and whether that conversation is waiting in line.
+    async fn welcome(
+        &self,
+        shop: Site,
+        visitor: VisitorId,
+        token: String,
+        resume: Option<Resume>,
+    ) -> AppResult<(ServerToVisitor, bool)> {
+        let store = &self.app.store;
+        let latest = store.latest_conversation(visitor).await?;
+        let mut resumed = false;
+        let conversation = match &latest {
+            Some(row) => {
+                let last_seq = match resume {
+                    Some(resume) if resume.conversation == row.id => {
+                        resumed = true;
+                        resume.last_seq
+                    }
+                    _ => 0,
+                };
+                Some(store.conversation_since(row, last_seq).await?)
+            }
+            None => None,
+        };
+        let welcome = ServerToVisitor::Welcome {
             token,
             shop: Shop {
                 name: shop.name,
@@ -220,11 +241,9 @@ impl VisitorSession {
             },
             conversation,
             resumed,
-        });
-        if latest.is_some_and(|row| row.state == ConversationState::Waiting) {
-            queue::announce(&self.app, &site).await?;
-        }
-        Ok(())
+        };
+        let waiting = latest.is_some_and(|row| row.state == ConversationState::Waiting);
+        Ok((welcome, waiting))
     }
 
     /// Identity verification: joins this visitor with the shop's customer on other devices.
@@ -270,22 +289,11 @@ impl VisitorSession {
             .site(&site)
             .await?
             .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
-        let latest = store.latest_conversation(visitor).await?;
-        let conversation = match &latest {
-            Some(row) => Some(store.full_conversation(row).await?),
-            None => None,
-        };
-        self.outbox.deliver(ServerToVisitor::Welcome {
-            token: self.app.tokens.issue(&site, visitor),
-            shop: Shop {
-                name: shop.name,
-                greeting: shop.greeting,
-            },
-            conversation,
-            resumed: false,
-        });
-        if latest.is_some_and(|row| row.state == ConversationState::Waiting) {
-            queue::announce(&self.app, &site).await?;
+        let token = self.app.tokens.issue(&site, visitor);
+        let (welcome, waiting) = self.welcome(shop, visitor, token, None).await?;
+        self.outbox.deliver(welcome);
+        if waiting {
+            queue::tell_place(&self.app, &site, visitor).await?;
         }
         Ok(())
     }
