@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::{Element, ElementRef};
 use fantoccini::{Client, ClientBuilder};
 use pronto_server::{Config, Running, Server};
+use pronto_testkit::Scratch;
 use serde_json::{Value, json};
 
 /// How long a person would wait for something to appear before calling it broken.
@@ -38,25 +39,27 @@ fn dist() -> PathBuf {
     dist
 }
 
-/// A Pronto server on a free port with a fresh SQLite database and the demo shop.
+/// A Pronto server on a free port with a fresh database (SQLite, or PostgreSQL and Redis with
+/// `PRONTO_TEST_BACKEND=postgres`) and the demo shop.
 pub struct Pronto {
     pub addr: SocketAddr,
     running: Option<Running>,
     config: Config,
-    _dir: tempfile::TempDir,
+    _scratch: Scratch,
 }
 
 impl Pronto {
     pub async fn start() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("pronto.db").display());
-        let config = Config::for_tests(url, dist());
+        let scratch = Scratch::from_env().await;
+        let mut config = Config::for_tests(scratch.database_url.clone(), dist());
+        config.redis_url = scratch.redis_url.clone();
+        config.redis_prefix = scratch.redis_prefix.clone();
         let running = serve(&config, config.listen).await;
         Self {
             addr: running.addr,
             running: Some(running),
             config,
-            _dir: dir,
+            _scratch: scratch,
         }
     }
 

@@ -5,24 +5,32 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use pronto_testkit::Scratch;
 
 use crate::{PATIENCE, dist, env_path, free_port};
 
-/// A `pronto-server` process with the demo shop on a fixed loopback port and its own database.
+/// A `pronto-server` process with the demo shop on a fixed loopback port; several may share
+/// one database (and Redis), as the servers of one deployment do.
 pub struct ServerProcess {
     pub addr: SocketAddr,
     bin: PathBuf,
     dist: PathBuf,
-    database_url: String,
+    scratch: Arc<Scratch>,
     child: Option<Child>,
-    _dir: tempfile::TempDir,
 }
 
 impl ServerProcess {
-    /// Starts the binary `cargo xtask test` built (`PRONTO_SERVER_BIN`) and waits until it
-    /// takes connections.
+    /// Starts the binary `cargo xtask test` built (`PRONTO_SERVER_BIN`) on fresh storage of the
+    /// backend `PRONTO_TEST_BACKEND` names, and waits until it takes connections.
     pub async fn start() -> Self {
+        Self::start_on(Arc::new(Scratch::from_env().await)).await
+    }
+
+    /// Starts a server on `scratch`'s storage, shared with any other server started on it.
+    pub async fn start_on(scratch: Arc<Scratch>) -> Self {
         let bin = env_path("PRONTO_SERVER_BIN", "target/debug/pronto-server");
         assert!(
             bin.is_file(),
@@ -30,15 +38,12 @@ impl ServerProcess {
              `cargo build -p pronto-server --bin pronto-server` and set PRONTO_SERVER_BIN",
             bin.display()
         );
-        let dir = tempfile::tempdir().expect("temp dir");
-        let database_url = format!("sqlite://{}", dir.path().join("pronto.db").display());
         let mut server = Self {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, free_port())),
             bin,
             dist: dist(),
-            database_url,
+            scratch,
             child: None,
-            _dir: dir,
         };
         server.spawn_and_wait().await;
         server
@@ -53,6 +58,20 @@ impl ServerProcess {
         }
     }
 
+    /// Stops the server as a deployment does (SIGTERM: every socket is told "going away") and
+    /// waits until the process is gone.
+    pub fn terminate(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let sent = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
+            assert!(sent.is_ok_and(|s| s.success()), "kill -TERM failed");
+            let status = child.wait().expect("the server exits");
+            assert!(status.success(), "the server stopped with {status}");
+        }
+    }
+
     /// Kills the server (SIGKILL) and starts it again on the same port and database.
     pub async fn crash_and_restart(&mut self) {
         self.kill();
@@ -62,11 +81,17 @@ impl ServerProcess {
     async fn spawn_and_wait(&mut self) {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            let mut child = Command::new(&self.bin)
+            let mut command = Command::new(&self.bin);
+            if let Some(redis) = &self.scratch.redis_url {
+                command
+                    .env("REDIS_URL", redis)
+                    .env("PRONTO_REDIS_PREFIX", &self.scratch.redis_prefix);
+            }
+            let mut child = command
                 .arg("--listen")
                 .arg(self.addr.to_string())
                 .arg("--database-url")
-                .arg(&self.database_url)
+                .arg(&self.scratch.database_url)
                 .arg("--assets")
                 .arg(&self.dist)
                 .arg("--demo")

@@ -91,8 +91,10 @@ pub struct Notice {
 pub struct Console {
     pub agent: RwSignal<AgentProfile>,
     pub link: RwSignal<LinkStatus>,
-    /// Waiting visitors of the agent's site, in the server's order.
+    /// The first waiting visitors of the agent's site, in the server's order.
     pub queue: RwSignal<Vec<QueueEntry>>,
+    /// How many visitors wait in all (the list above shows the first few dozen).
+    pub queue_total: RwSignal<u32>,
     /// In the order they came to this agent.
     pub conversations: RwSignal<Vec<OpenConversation>>,
     pub selected: RwSignal<Option<ConversationId>>,
@@ -126,6 +128,7 @@ impl Console {
             agent: RwSignal::new(agent),
             link: RwSignal::new(LinkStatus::Connecting),
             queue: RwSignal::new(Vec::new()),
+            queue_total: RwSignal::new(0),
             conversations: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
             error: RwSignal::new(None),
@@ -158,17 +161,24 @@ impl Console {
                 agent,
                 now_ms,
                 queue,
+                queue_total,
                 conversations,
             } => {
                 self.agent.set(agent);
                 self.sync_clock(now_ms, local_now_ms);
                 self.queue.set(queue);
+                self.queue_total.set(queue_total);
                 self.welcome(conversations);
                 self.resend();
             }
-            ServerToAgent::Queue { now_ms, entries } => {
+            ServerToAgent::Queue {
+                now_ms,
+                total,
+                entries,
+            } => {
                 self.sync_clock(now_ms, local_now_ms);
                 self.queue.set(entries);
+                self.queue_total.set(total);
             }
             ServerToAgent::Conversation { conversation } => self.taken(conversation),
             ServerToAgent::Ack {
@@ -243,8 +253,15 @@ impl Console {
                 None => list.push(conversation),
             });
         // The server sends the new queue too; until then the visitor should not look takeable.
-        self.queue
-            .update(|queue| queue.retain(|e| e.conversation != id));
+        let mut was_waiting = false;
+        self.queue.update(|queue| {
+            let before = queue.len();
+            queue.retain(|e| e.conversation != id);
+            was_waiting = queue.len() < before;
+        });
+        if was_waiting {
+            self.queue_total.update(|n| *n = n.saturating_sub(1));
+        }
         self.select(id);
         self.focus_composer.set(Some(id));
     }
@@ -698,6 +715,7 @@ mod tests {
             agent: agent(),
             now_ms: 100_000,
             queue: vec![entry(9, 0)],
+            queue_total: 1,
             conversations,
         }
     }

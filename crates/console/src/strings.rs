@@ -28,6 +28,11 @@ pub const NOBODY_WAITING: &str = "Nobody is waiting";
 pub const TAKE: &str = "Take";
 pub const TAKE_NEXT: &str = "Take next";
 
+/// Under the queue list when more visitors wait than it shows.
+pub fn more_waiting(count: u32) -> String {
+    format!("…and {count} more waiting")
+}
+
 // Conversations.
 pub const YOUR_CONVERSATIONS: &str = "Your conversations";
 pub const NO_CONVERSATIONS: &str = "No open conversations. Take a visitor from the queue.";

@@ -35,6 +35,15 @@ pub struct AgentProfile {
     pub role: Role,
 }
 
+/// Body of `POST /api/site/agents` (owners only): a new console account for the shop.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAgent {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    pub role: Role,
+}
+
 /// A new identity-verification secret, from `POST /api/site/identity-secret` (owners only).
 /// The shop's backend signs customer ids with it; it is shown this once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +72,9 @@ pub enum AgentToServer {
     Take {
         conversation: ConversationId,
     },
+    /// Take the visitor who has waited longest. When agents on several servers ask at the same
+    /// instant, each conversation still goes to exactly one of them.
+    TakeNext,
     /// A reply. Sending the same `id` again (after a lost acknowledgement) stores nothing new.
     Send {
         conversation: ConversationId,
@@ -99,16 +111,21 @@ pub struct AgentConversation {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerToAgent {
-    /// Answer to `hello`: the queue and the agent's open conversations.
+    /// Answer to `hello`: the head of the queue and the agent's open conversations.
     Welcome {
         agent: AgentProfile,
         now_ms: i64,
+        /// The first `limits::QUEUE_VIEW_ENTRIES` waiting visitors, in order.
         queue: Vec<QueueEntry>,
+        /// How many visitors are waiting in all.
+        queue_total: u32,
         conversations: Vec<AgentConversation>,
     },
-    /// The whole waiting queue of the agent's site, in order, whenever it changes.
+    /// The head of the site's queue (the first `limits::QUEUE_VIEW_ENTRIES`, in order) and how
+    /// many wait in all, whenever it changes.
     Queue {
         now_ms: i64,
+        total: u32,
         entries: Vec<QueueEntry>,
     },
     /// A conversation this agent now holds (after `take`).
@@ -148,6 +165,7 @@ mod tests {
         let frames = vec![
             ServerToAgent::Queue {
                 now_ms: 5,
+                total: 1,
                 entries: vec![QueueEntry {
                     conversation: ConversationId(3),
                     visitor: "Visitor 3".into(),
@@ -163,6 +181,8 @@ mod tests {
         for frame in frames {
             assert_eq!(decode::<ServerToAgent>(&encode(&frame)).unwrap(), frame);
         }
+        let next: AgentToServer = decode(r#"{"type":"take_next"}"#).unwrap();
+        assert_eq!(next, AgentToServer::TakeNext);
         let take: AgentToServer = decode(r#"{"type":"take","conversation":3}"#).unwrap();
         assert_eq!(
             take,

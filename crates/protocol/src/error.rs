@@ -32,6 +32,10 @@ pub enum ErrorCode {
     ConversationNotFound,
     /// Another agent took the conversation first.
     AlreadyTaken,
+    /// `take_next` found nobody waiting.
+    QueueEmpty,
+    /// An account with this e-mail address exists already.
+    EmailTaken,
     /// The conversation belongs to another agent.
     NotYourConversation,
     /// The conversation is closed.

@@ -19,6 +19,7 @@ mod codec;
 pub mod error;
 pub mod ids;
 pub mod limits;
+pub mod node;
 pub mod pace;
 pub mod visitor;
 

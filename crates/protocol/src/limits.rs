@@ -35,3 +35,10 @@ pub const MAX_GREETING_CHARS: usize = 500;
 pub const MAX_ALLOWED_ORIGINS: usize = 20;
 /// Longest customer id a shop may pass in `identify`.
 pub const MAX_USER_ID_CHARS: usize = 128;
+
+/// How many waiting visitors the console's queue view lists; the rest are counted. Every queue
+/// change goes to every agent of the site, so the frame stays small however long the line is.
+pub const QUEUE_VIEW_ENTRIES: usize = 50;
+
+/// The shortest password an owner may give a new agent.
+pub const MIN_PASSWORD_CHARS: usize = 8;

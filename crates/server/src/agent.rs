@@ -20,9 +20,8 @@ use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::hub::{ConnectionId, Outbox};
 use crate::origin;
-use crate::queue;
 use crate::socket::{self, Session};
-use crate::storage::{Agent, TakeRefusal, Writer, ensure_held_by};
+use crate::storage::{Agent, ConversationRow, TakeRefusal, Writer, ensure_held_by};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws/agent", get(upgrade))
@@ -45,26 +44,12 @@ async fn upgrade(
         )
         .into_response();
     }
-    let slot = match app.admit(peer) {
-        Ok(slot) => slot,
-        Err(refusal) => return refusal.into_response(),
-    };
-    ws.max_message_size(socket::TRANSPORT_MAX_BYTES)
-        .on_upgrade(move |ws| {
-            let (outbox, outgoing) = socket::outbox();
-            let shutdown = app.shutdown.clone();
-            let session = AgentSession {
-                app,
-                agent,
-                outbox,
-                connection: None,
-            };
-            async move {
-                // Held while the socket is open.
-                let _slot = slot;
-                socket::run(ws, session, outgoing, shutdown).await;
-            }
-        })
+    socket::accept(app, peer, ws, move |app, outbox| AgentSession {
+        app,
+        agent,
+        outbox,
+        connection: None,
+    })
 }
 
 struct AgentSession {
@@ -107,6 +92,7 @@ impl Session for AgentSession {
         match frame {
             AgentToServer::Hello { .. } => unreachable!("handled above"),
             AgentToServer::Take { conversation } => self.take(conversation).await,
+            AgentToServer::TakeNext => self.take_next().await,
             AgentToServer::Send {
                 conversation,
                 id,
@@ -126,6 +112,7 @@ impl Session for AgentSession {
     fn on_leave(&mut self) {
         if let Some(connection) = self.connection {
             self.app.hub.leave_agent(&self.agent.site, connection);
+            self.app.fanout.forget(&self.agent.site);
         }
     }
 }
@@ -145,18 +132,21 @@ impl AgentSession {
             ));
         }
         let site = &self.agent.site;
-        // Join first: a queue change between the snapshot and joining would otherwise be lost.
+        // Join first: a change between the snapshot and joining would otherwise be lost. The
+        // console applies what arrives before the welcome again after it, harmlessly.
+        self.app.fanout.listen(site).await?;
         self.connection = Some(
             self.app
                 .hub
                 .join_agent(site, self.agent.id, self.outbox.clone()),
         );
-        let queue = self.app.store.waiting(site).await?;
+        let queue = self.app.store.queue_view(site).await?;
         let conversations = self.app.store.agent_conversations(self.agent.id).await?;
         self.outbox.deliver(ServerToAgent::Welcome {
             agent: self.agent.profile(),
             now_ms: now_ms(),
-            queue: queue.into_iter().map(|w| w.entry).collect(),
+            queue: queue.entries,
+            queue_total: queue.total,
             conversations,
         });
         Ok(())
@@ -184,22 +174,43 @@ impl AgentSession {
                 ));
             }
         };
-        tracing::info!(conversation_id = %conversation, agent_id = %self.agent.id, "conversation taken");
+        self.taken(row).await
+    }
+
+    /// The visitor who has waited longest, if anyone waits.
+    async fn take_next(&mut self) -> AppResult<()> {
+        let site = &self.agent.site;
+        match self.app.store.take_next(site, self.agent.id).await? {
+            Some(row) => self.taken(row).await,
+            None => Err(AppError::refused(
+                ErrorCode::QueueEmpty,
+                "nobody is waiting",
+            )),
+        }
+    }
+
+    /// Tells everyone concerned that this agent took `row`.
+    async fn taken(&self, row: ConversationRow) -> AppResult<()> {
+        tracing::info!(conversation_id = %row.id, agent_id = %self.agent.id, "conversation taken");
+        let site = &self.agent.site;
+        let fanout = &self.app.fanout;
         let taken = self.app.store.agent_conversation(&row).await?;
-        self.app.hub.to_agent(
+        fanout.to_agent(
             site,
             self.agent.id,
-            ServerToAgent::Conversation {
+            &ServerToAgent::Conversation {
                 conversation: taken,
             },
         );
-        self.app.hub.to_visitor(
+        fanout.to_visitor(
+            site,
             row.visitor,
-            ServerToVisitor::Assigned {
+            &ServerToVisitor::Assigned {
                 agent_name: self.agent.name.clone(),
             },
         );
-        queue::announce(&self.app, site).await
+        fanout.queue_changed(site);
+        Ok(())
     }
 
     async fn send(
@@ -225,25 +236,14 @@ impl AgentSession {
             self.acknowledge_repeat(id).await?;
             return Ok(());
         };
+        self.app.fanout.message_stored(&row, &message);
+        // Acknowledged once everyone can hear of it (see `Fanout::flushed`).
+        self.app.fanout.flushed().await?;
         self.outbox.deliver(ServerToAgent::Ack {
             conversation,
             id: id.clone(),
             seq: message.seq,
         });
-        self.app.hub.to_visitor(
-            row.visitor,
-            ServerToVisitor::Message {
-                message: message.clone(),
-            },
-        );
-        self.app.hub.to_agent(
-            site,
-            self.agent.id,
-            ServerToAgent::Message {
-                conversation,
-                message,
-            },
-        );
         Ok(())
     }
 
@@ -258,6 +258,15 @@ impl AgentSession {
                 "this message id is taken; send it with a new id",
             ));
         }
+        // The server that stored it may have stopped before telling anyone: tell again.
+        let store = &self.app.store;
+        if let (Some(row), Some(message)) = (
+            store.conversation(prior.conversation).await?,
+            store.message(prior.conversation, prior.seq).await?,
+        ) {
+            self.app.fanout.message_stored(&row, &message);
+        }
+        self.app.fanout.flushed().await?;
         self.outbox.deliver(ServerToAgent::Ack {
             conversation: prior.conversation,
             id: id.clone(),
@@ -273,11 +282,11 @@ impl AgentSession {
         self.app.store.close_conversation(row.id).await?;
         tracing::info!(conversation_id = %conversation, "conversation closed");
         self.app
-            .hub
-            .to_visitor(row.visitor, ServerToVisitor::Closed);
+            .fanout
+            .to_visitor(site, row.visitor, &ServerToVisitor::Closed);
         self.app
-            .hub
-            .to_agent(site, self.agent.id, ServerToAgent::Closed { conversation });
+            .fanout
+            .to_agent(site, self.agent.id, &ServerToAgent::Closed { conversation });
         Ok(())
     }
 }

@@ -10,19 +10,24 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::error::AppError;
+use crate::fanout::Fanout;
 use crate::hub::Hub;
 use crate::limits::{Addresses, SignInGuard, Slot};
 use crate::queue::Announcer;
 use crate::storage::{Store, random_token};
 use crate::token::Signer;
-use crate::{agent, assets, auth, demo, settings, visitor};
+use crate::{agent, assets, auth, demo, settings, team, visitor};
 
 /// What every request and socket shares; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// This server's sockets.
     pub hub: Arc<Hub>,
+    /// Tells waiting visitors their places and agents the queue.
     pub announcer: Arc<Announcer>,
+    /// Events for people wherever they are connected (this server, or all through Redis).
+    pub fanout: Arc<Fanout>,
     /// Cancelled when the server stops, so every socket closes with "going away".
     pub shutdown: CancellationToken,
     /// Open sockets per client address, against `max_connections_per_ip`.
@@ -80,11 +85,21 @@ impl Server {
             Some(secret) => secret.clone(),
             None => store.server_secret("visitor-tokens", random_token).await?,
         };
+        let shutdown = CancellationToken::new();
+        let hub = Arc::new(Hub::default());
+        let announcer = Arc::new(Announcer::new(store.clone(), hub.clone(), shutdown.clone()));
+        let fanout = match &config.redis_url {
+            Some(url) => {
+                Fanout::redis(url, &config.redis_prefix, hub.clone(), announcer.clone()).await?
+            }
+            None => Fanout::local(hub.clone(), announcer.clone()),
+        };
         let state = AppState {
             store,
-            hub: Arc::default(),
-            announcer: Arc::default(),
-            shutdown: CancellationToken::new(),
+            hub,
+            announcer,
+            fanout: Arc::new(fanout),
+            shutdown,
             addresses: Arc::default(),
             max_connections_per_ip: config.max_connections_per_ip,
             tokens: Arc::new(Signer::new(secret.as_bytes())),
@@ -96,6 +111,7 @@ impl Server {
             .merge(agent::router())
             .merge(auth::router())
             .merge(settings::router())
+            .merge(team::router())
             .merge(assets::router(&config.assets))
             .with_state(state.clone());
         Ok(Self {
@@ -126,6 +142,10 @@ impl Server {
                 shutdown.cancel();
             })
             .await;
+        // Whatever the last requests sent other servers goes out before the process ends.
+        if self.state.fanout.flushed().await.is_err() {
+            tracing::error!("events to other servers were lost on the way out");
+        }
         self.state.store.close().await;
         result
     }

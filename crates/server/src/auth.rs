@@ -178,7 +178,7 @@ async fn logout_everywhere(
 ) -> AppResult<Response> {
     ensure_same_site(&headers)?;
     app.store.delete_sessions_of(agent.id).await?;
-    app.hub.disconnect_agent(&agent.site, agent.id);
+    app.fanout.disconnect_agent(&agent.site, agent.id);
     tracing::info!(agent_id = %agent.id, "agent signed out everywhere");
     let mut response = StatusCode::NO_CONTENT.into_response();
     response

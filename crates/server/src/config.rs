@@ -40,6 +40,15 @@ pub struct Config {
     #[arg(long, env = "PRONTO_SECURE_COOKIES")]
     pub secure_cookies: bool,
 
+    /// Redis to share events with the other servers of a deployment (`redis://127.0.0.1:6379`).
+    /// Without it, this server is the only one.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Prefix of this deployment's Redis channels, so deployments sharing a Redis stay apart.
+    #[arg(long, env = "PRONTO_REDIS_PREFIX", default_value = "pronto")]
+    pub redis_prefix: String,
+
     /// Open sockets allowed from one client address.
     #[arg(long, env = "PRONTO_MAX_CONNECTIONS_PER_IP", default_value_t = MAX_CONNECTIONS_PER_IP)]
     pub max_connections_per_ip: usize,
@@ -58,6 +67,8 @@ impl Config {
             max_connections_per_ip: MAX_CONNECTIONS_PER_IP,
             secret: None,
             secure_cookies: false,
+            redis_url: None,
+            redis_prefix: "pronto".into(),
         }
     }
 }

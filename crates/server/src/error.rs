@@ -13,6 +13,12 @@ pub enum AppError {
     /// Storage failed. Logged in full; the client only hears "internal".
     #[error("storage: {0}")]
     Storage(#[from] sqlx::Error),
+    /// Redis, which carries events between servers, failed.
+    #[error("fan-out: {0}")]
+    Fanout(#[from] redis::RedisError),
+    /// Events could not be handed to the other servers.
+    #[error(transparent)]
+    Unpublished(#[from] crate::fanout::Unpublished),
     /// Password hashing failed (a malformed stored hash, or a panicked worker).
     #[error("password hashing: {0}")]
     Hashing(String),
@@ -41,6 +47,7 @@ impl IntoResponse for AppError {
         let status = match body.code {
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::OriginNotAllowed | ErrorCode::OwnerOnly => StatusCode::FORBIDDEN,
+            ErrorCode::EmailTaken => StatusCode::CONFLICT,
             ErrorCode::TooManyConnections | ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,

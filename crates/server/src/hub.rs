@@ -1,15 +1,20 @@
-//! Who is connected right now, and delivery of frames to them.
+//! Who is connected to this server right now, and delivery of frames to them.
 //!
 //! Each socket registers a bounded outbox here. Delivery never waits: a socket whose outbox is
 //! full is a slow reader, and it is disconnected rather than buffered without bound. It loses
 //! nothing by that, since every message is in the database and a reconnect sends a fresh copy.
+//! Outboxes carry frames already encoded, so a frame for many sockets is encoded once.
+//!
+//! The hub knows only this server's sockets; [`crate::fanout`] reaches the other servers'.
 
 use std::collections::HashMap;
+use std::marker::PhantomData;
 use std::sync::Mutex;
 
-use pronto_protocol::agent::ServerToAgent;
+use axum::extract::ws::Utf8Bytes;
+use pronto_protocol::encode;
 use pronto_protocol::ids::{AgentId, SiteId};
-use pronto_protocol::visitor::ServerToVisitor;
+use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -21,25 +26,40 @@ pub const OUTBOX_FRAMES: usize = 256;
 /// Identifies one socket, so it can leave without disturbing the visitor's or agent's other tabs.
 pub type ConnectionId = u64;
 
-/// A socket's way in: its outbox and the switch that disconnects it.
-#[derive(Clone)]
+/// A socket's way in: its queue of encoded frames of type `T`, and the switch that
+/// disconnects it.
 pub struct Outbox<T> {
-    pub frames: mpsc::Sender<T>,
+    frames: mpsc::Sender<Utf8Bytes>,
     pub kick: CancellationToken,
+    frame: PhantomData<fn(T)>,
 }
 
-impl<T> Outbox<T> {
+// Derived `Clone` would require `T: Clone`; only the sender and the switch are cloned.
+impl<T> Clone for Outbox<T> {
+    fn clone(&self) -> Self {
+        Self {
+            frames: self.frames.clone(),
+            kick: self.kick.clone(),
+            frame: PhantomData,
+        }
+    }
+}
+
+impl<T: Serialize> Outbox<T> {
+    /// A fresh outbox and the receiving end its socket's writer drains.
+    pub fn new() -> (Self, mpsc::Receiver<Utf8Bytes>) {
+        let (frames, receiver) = mpsc::channel(OUTBOX_FRAMES);
+        let outbox = Self {
+            frames,
+            kick: CancellationToken::new(),
+            frame: PhantomData,
+        };
+        (outbox, receiver)
+    }
+
     /// Queues a frame without waiting; a full outbox disconnects its slow reader.
     pub fn deliver(&self, frame: T) {
-        match self.frames.try_send(frame) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!("disconnecting a slow reader");
-                self.kick.cancel();
-            }
-            // The socket is on its way out and will leave the hub itself.
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
-        }
+        self.deliver_encoded(encode(&frame).into());
     }
 
     /// Sends a last frame (say why), then disconnects.
@@ -49,16 +69,34 @@ impl<T> Outbox<T> {
     }
 }
 
+impl<T> Outbox<T> {
+    /// Queues a frame encoded earlier (the same text for many sockets).
+    pub fn deliver_encoded(&self, text: Utf8Bytes) {
+        match self.frames.try_send(text) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!("disconnecting a slow reader");
+                self.kick.cancel();
+            }
+            // The socket is on its way out and will leave the hub itself.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+}
+
+pub type VisitorOutbox = Outbox<pronto_protocol::visitor::ServerToVisitor>;
+pub type AgentOutbox = Outbox<pronto_protocol::agent::ServerToAgent>;
+
 struct AgentSocket {
     agent: AgentId,
-    outbox: Outbox<ServerToAgent>,
+    outbox: AgentOutbox,
 }
 
 #[derive(Default)]
 struct Rooms {
     next_connection: ConnectionId,
-    /// Every tab a visitor has open.
-    visitors: HashMap<VisitorId, HashMap<ConnectionId, Outbox<ServerToVisitor>>>,
+    /// Every tab a visitor has open here. Visitor ids are unique across sites.
+    visitors: HashMap<VisitorId, HashMap<ConnectionId, VisitorOutbox>>,
     /// Every console tab of every agent of a site.
     agents: HashMap<SiteId, HashMap<ConnectionId, AgentSocket>>,
 }
@@ -70,7 +108,7 @@ impl Rooms {
     }
 }
 
-/// The registry of connected sockets.
+/// The registry of this server's sockets.
 #[derive(Default)]
 pub struct Hub {
     // A std mutex: it is held only to copy senders in or out, never across an await.
@@ -86,11 +124,7 @@ impl Hub {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn join_visitor(
-        &self,
-        visitor: VisitorId,
-        outbox: Outbox<ServerToVisitor>,
-    ) -> ConnectionId {
+    pub fn join_visitor(&self, visitor: VisitorId, outbox: VisitorOutbox) -> ConnectionId {
         let mut rooms = self.rooms();
         let id = rooms.next();
         rooms
@@ -111,12 +145,7 @@ impl Hub {
         }
     }
 
-    pub fn join_agent(
-        &self,
-        site: &SiteId,
-        agent: AgentId,
-        outbox: Outbox<ServerToAgent>,
-    ) -> ConnectionId {
+    pub fn join_agent(&self, site: &SiteId, agent: AgentId, outbox: AgentOutbox) -> ConnectionId {
         let mut rooms = self.rooms();
         let id = rooms.next();
         rooms
@@ -137,7 +166,7 @@ impl Hub {
         }
     }
 
-    /// Disconnects every console of one agent (their sessions were just ended).
+    /// Disconnects every console of one agent here (their sessions were just ended).
     pub fn disconnect_agent(&self, site: &SiteId, agent: AgentId) {
         if let Some(sockets) = self.rooms().agents.get(site) {
             for socket in sockets.values().filter(|socket| socket.agent == agent) {
@@ -146,8 +175,22 @@ impl Hub {
         }
     }
 
-    /// Sends to every tab the visitor has open.
-    pub fn to_visitor(&self, visitor: VisitorId, frame: ServerToVisitor) {
+    /// Disconnects everyone here: this server can no longer hear the others, so its people
+    /// reconnect (to it once it hears again, or to another) and get what they missed.
+    pub fn disconnect_everyone(&self) {
+        let rooms = self.rooms();
+        for tabs in rooms.visitors.values() {
+            tabs.values().for_each(|outbox| outbox.kick.cancel());
+        }
+        for sockets in rooms.agents.values() {
+            sockets
+                .values()
+                .for_each(|socket| socket.outbox.kick.cancel());
+        }
+    }
+
+    /// Sends an encoded frame to every tab the visitor has open here.
+    pub fn to_visitor(&self, visitor: VisitorId, text: &Utf8Bytes) {
         let outboxes: Vec<_> = self
             .rooms()
             .visitors
@@ -155,26 +198,41 @@ impl Hub {
             .map(|tabs| tabs.values().cloned().collect())
             .unwrap_or_default();
         for outbox in outboxes {
-            outbox.deliver(frame.clone());
+            outbox.deliver_encoded(text.clone());
         }
     }
 
-    /// Sends to every console tab of one agent.
-    pub fn to_agent(&self, site: &SiteId, agent: AgentId, frame: ServerToAgent) {
-        self.to_agents_where(site, frame, |socket| socket == agent);
-    }
-
-    /// Sends to every console tab of every agent of the site.
-    pub fn to_site_agents(&self, site: &SiteId, frame: ServerToAgent) {
-        self.to_agents_where(site, frame, |_| true);
-    }
-
-    fn to_agents_where(
+    /// Those of `people` with a tab open here, each with their outboxes, in the order given:
+    /// one lock for a whole queue, not one per visitor.
+    pub fn visitors_here<T>(
         &self,
-        site: &SiteId,
-        frame: ServerToAgent,
-        wanted: impl Fn(AgentId) -> bool,
-    ) {
+        people: impl Iterator<Item = (T, VisitorId)>,
+    ) -> Vec<(T, VisitorId, Vec<VisitorOutbox>)> {
+        let rooms = self.rooms();
+        people
+            .filter_map(|(tag, visitor)| {
+                let tabs = rooms.visitors.get(&visitor)?;
+                Some((tag, visitor, tabs.values().cloned().collect()))
+            })
+            .collect()
+    }
+
+    /// Sends an encoded frame to every console tab of one agent here.
+    pub fn to_agent(&self, site: &SiteId, agent: AgentId, text: &Utf8Bytes) {
+        self.to_agents_where(site, text, |socket| socket == agent);
+    }
+
+    /// Sends an encoded frame to every console tab of every agent of the site here.
+    pub fn to_site_agents(&self, site: &SiteId, text: &Utf8Bytes) {
+        self.to_agents_where(site, text, |_| true);
+    }
+
+    /// Whether any agent of the site has a console open here.
+    pub fn has_agents(&self, site: &SiteId) -> bool {
+        self.rooms().agents.contains_key(site)
+    }
+
+    fn to_agents_where(&self, site: &SiteId, text: &Utf8Bytes, wanted: impl Fn(AgentId) -> bool) {
         let outboxes: Vec<_> = self
             .rooms()
             .agents
@@ -188,7 +246,7 @@ impl Hub {
             })
             .unwrap_or_default();
         for outbox in outboxes {
-            outbox.deliver(frame.clone());
+            outbox.deliver_encoded(text.clone());
         }
     }
 }

@@ -10,6 +10,7 @@ mod clock;
 pub mod config;
 pub mod demo;
 mod error;
+mod fanout;
 mod hub;
 mod limits;
 mod origin;
@@ -17,6 +18,7 @@ mod queue;
 mod settings;
 mod socket;
 mod storage;
+mod team;
 mod token;
 mod visitor;
 

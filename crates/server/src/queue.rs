@@ -1,36 +1,156 @@
 //! The shop's waiting line: positions, the expected wait, and telling everyone when it moves.
+//!
+//! Every server runs one announcer task per site it has people for. A change to the queue
+//! (here or, through [`crate::fanout`], on another server) wakes the task; it reads the line
+//! from the shared database, so every server tells the same places, and tells only the
+//! waiting visitors connected here whose place changed, and the agents connected here. Changes
+//! that arrive while it works are coalesced into one more round, so a burst of takes costs
+//! one pass over the line, not one per take.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use axum::extract::ws::Utf8Bytes;
 use pronto_protocol::agent::ServerToAgent;
 use pronto_protocol::chat::WaitEstimate;
+use pronto_protocol::encode;
 use pronto_protocol::ids::SiteId;
 use pronto_protocol::visitor::ServerToVisitor;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
-use crate::app::AppState;
 use crate::clock::now_ms;
-use crate::error::AppResult;
-use crate::storage::VisitorId;
+use crate::hub::Hub;
+use crate::storage::{Store, VisitorId};
 
 /// How many recent waits the estimate looks at.
 const RECENT_WAITS: u32 = 20;
 /// The wait per person ahead assumed before a shop has any history.
 const DEFAULT_WAIT_PER_PLACE_SECS: u32 = 120;
 
-/// Serialises announcements per site, so a slower announcement of an older queue can never
-/// reach people after a newer one.
-#[derive(Default)]
+/// Starts and wakes the per-site announcer tasks.
 pub struct Announcer {
-    // A std mutex guarding only the map; the per-site async mutex is held across the queries.
-    sites: Mutex<HashMap<SiteId, Arc<tokio::sync::Mutex<()>>>>,
+    store: Store,
+    hub: Arc<Hub>,
+    shutdown: CancellationToken,
+    // A std mutex guarding only the map; the tasks do the slow work.
+    sites: Mutex<HashMap<SiteId, Arc<Line>>>,
+}
+
+/// One site's announcer: its wake-up call and what it last told whom.
+#[derive(Default)]
+struct Line {
+    wake: Notify,
+    /// The place last told to each waiting visitor connected here.
+    told: Mutex<HashMap<VisitorId, u32>>,
+}
+
+impl Line {
+    fn told(&self) -> std::sync::MutexGuard<'_, HashMap<VisitorId, u32>> {
+        self.told.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 impl Announcer {
-    fn lock_for(&self, site: &SiteId) -> Arc<tokio::sync::Mutex<()>> {
-        let mut sites = self.sites.lock().unwrap_or_else(|p| p.into_inner());
-        sites.entry(site.clone()).or_default().clone()
+    pub fn new(store: Store, hub: Arc<Hub>, shutdown: CancellationToken) -> Self {
+        Self {
+            store,
+            hub,
+            shutdown,
+            sites: Mutex::default(),
+        }
     }
+
+    fn line(&self, site: &SiteId) -> Arc<Line> {
+        let mut sites = self.sites.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(line) = sites.get(site) {
+            return line.clone();
+        }
+        let line = Arc::new(Line::default());
+        sites.insert(site.clone(), line.clone());
+        tokio::spawn(announce_while_running(
+            self.store.clone(),
+            self.hub.clone(),
+            site.clone(),
+            line.clone(),
+            self.shutdown.clone(),
+        ));
+        line
+    }
+
+    /// The site's queue changed: tell everyone here, soon, once.
+    pub fn poke(&self, site: &SiteId) {
+        // A waiting permit is kept if the task is busy: it runs once more, not once per poke.
+        self.line(site).wake.notify_one();
+    }
+
+    /// A waiting visitor is back (a reconnect, a new tab): tell them their place even though
+    /// it did not change.
+    pub fn retell(&self, site: &SiteId, visitor: VisitorId) {
+        let line = self.line(site);
+        line.told().remove(&visitor);
+        line.wake.notify_one();
+    }
+}
+
+async fn announce_while_running(
+    store: Store,
+    hub: Arc<Hub>,
+    site: SiteId,
+    line: Arc<Line>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            () = line.wake.notified() => {}
+            () = shutdown.cancelled() => return,
+        }
+        if let Err(error) = announce(&store, &hub, &site, &line).await {
+            tracing::error!(%error, %site, "could not announce the queue");
+        }
+    }
+}
+
+/// Tells the waiting visitors here whose place changed their new place, and the agents here
+/// the head of the queue.
+async fn announce(store: &Store, hub: &Hub, site: &SiteId, line: &Line) -> sqlx::Result<()> {
+    let order = store.queue_order(site).await?;
+    let here = hub.visitors_here(
+        order
+            .iter()
+            .enumerate()
+            .map(|(index, (_, visitor))| (u32::try_from(index + 1).unwrap_or(u32::MAX), *visitor)),
+    );
+    if !here.is_empty() {
+        let recent = store.recent_waits_ms(site, RECENT_WAITS).await?;
+        let mut told = line.told();
+        let mut still_waiting = HashMap::with_capacity(here.len());
+        for (position, visitor, outboxes) in here {
+            if told.get(&visitor) != Some(&position) {
+                let frame = Utf8Bytes::from(encode(&ServerToVisitor::Queue {
+                    position,
+                    estimate: Some(estimate(position, &recent)),
+                }));
+                for outbox in outboxes {
+                    outbox.deliver_encoded(frame.clone());
+                }
+            }
+            still_waiting.insert(visitor, position);
+        }
+        *told = still_waiting;
+    } else {
+        line.told().clear();
+    }
+    if hub.has_agents(site) {
+        let view = store.queue_view(site).await?;
+        let frame = Utf8Bytes::from(encode(&ServerToAgent::Queue {
+            now_ms: now_ms(),
+            total: view.total,
+            entries: view.entries,
+        }));
+        hub.to_site_agents(site, &frame);
+    }
+    Ok(())
 }
 
 /// A deliberately simple estimate until the estimator crate replaces it: the median of the
@@ -52,53 +172,6 @@ pub fn estimate(position: u32, recent_waits_ms: &[i64]) -> WaitEstimate {
         low_secs: typical / 2,
         high_secs: typical.saturating_add(typical / 2),
     }
-}
-
-/// Tells every waiting visitor of the site their position, and every agent the queue.
-pub async fn announce(app: &AppState, site: &SiteId) -> AppResult<()> {
-    let lock = app.announcer.lock_for(site);
-    let _one_at_a_time = lock.lock().await;
-    let waiting = app.store.waiting(site).await?;
-    let recent = app.store.recent_waits_ms(site, RECENT_WAITS).await?;
-    for (index, person) in waiting.iter().enumerate() {
-        let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        app.hub.to_visitor(
-            person.visitor,
-            ServerToVisitor::Queue {
-                position,
-                estimate: Some(estimate(position, &recent)),
-            },
-        );
-    }
-    app.hub.to_site_agents(
-        site,
-        ServerToAgent::Queue {
-            now_ms: now_ms(),
-            entries: waiting.into_iter().map(|w| w.entry).collect(),
-        },
-    );
-    Ok(())
-}
-
-/// Tells one visitor (back after a reconnect) their place in line; the others' places did
-/// not change, so they are not told again.
-pub async fn tell_place(app: &AppState, site: &SiteId, visitor: VisitorId) -> AppResult<()> {
-    let lock = app.announcer.lock_for(site);
-    let _one_at_a_time = lock.lock().await;
-    let waiting = app.store.waiting(site).await?;
-    let Some(index) = waiting.iter().position(|w| w.visitor == visitor) else {
-        return Ok(());
-    };
-    let recent = app.store.recent_waits_ms(site, RECENT_WAITS).await?;
-    let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
-    app.hub.to_visitor(
-        visitor,
-        ServerToVisitor::Queue {
-            position,
-            estimate: Some(estimate(position, &recent)),
-        },
-    );
-    Ok(())
 }
 
 #[cfg(test)]

@@ -2,19 +2,23 @@
 //! drains the socket's outbox. Shared by visitors' and agents' sockets.
 
 use std::future::Future;
+use std::net::SocketAddr;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
+use axum::response::{IntoResponse, Response};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
 use pronto_protocol::limits::{FRAMES_PER_SECOND, RATE_STRIKES_BEFORE_CLOSE};
-use pronto_protocol::{ErrorCode, ProtocolError, decode_frame, encode};
+use pronto_protocol::{ErrorCode, ProtocolError, decode_frame};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::app::AppState;
 use crate::error::AppResult;
-use crate::hub::{OUTBOX_FRAMES, Outbox};
+use crate::hub::Outbox;
 use crate::limits::FrameBudget;
 
 /// How long a connection that broke the protocol gets to receive the reason before it is cut.
@@ -23,6 +27,37 @@ const CLOSING_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 /// The largest WebSocket message the transport accepts at all. Frames between this and
 /// `MAX_FRAME_BYTES` reach the decoder and get a typed `frame_too_large` answer.
 pub const TRANSPORT_MAX_BYTES: usize = 64 * 1024;
+
+/// What the transport reads into at once. Frames from people are small, and the buffer is
+/// allocated for every open socket, idle or not: the default 128 KiB would make an idle
+/// visitor cost more than everything else about them.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
+/// Admits one more socket from `peer` (or answers why not), and once the connection is a
+/// WebSocket, runs the session `start` makes for it until it ends.
+pub fn accept<S: Session>(
+    app: AppState,
+    peer: SocketAddr,
+    ws: WebSocketUpgrade,
+    start: impl FnOnce(AppState, Outbox<S::Outgoing>) -> S + Send + 'static,
+) -> Response {
+    let slot = match app.admit(peer) {
+        Ok(slot) => slot,
+        Err(refusal) => return refusal.into_response(),
+    };
+    ws.max_message_size(TRANSPORT_MAX_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        // Each frame is written out as soon as it is sent; nothing is held back to batch.
+        .write_buffer_size(0)
+        .on_upgrade(move |ws| async move {
+            // Held while the socket is open.
+            let _slot = slot;
+            let (outbox, outgoing) = Outbox::new();
+            let shutdown = app.shutdown.clone();
+            let session = start(app, outbox);
+            run(ws, session, outgoing, shutdown).await;
+        })
+}
 
 /// What the person on the other end of a socket can do.
 pub trait Session: Send + 'static {
@@ -40,21 +75,11 @@ pub trait Session: Send + 'static {
     fn on_leave(&mut self);
 }
 
-/// A fresh outbox for a new socket.
-pub fn outbox<T>() -> (Outbox<T>, mpsc::Receiver<T>) {
-    let (frames, receiver) = mpsc::channel(OUTBOX_FRAMES);
-    let outbox = Outbox {
-        frames,
-        kick: CancellationToken::new(),
-    };
-    (outbox, receiver)
-}
-
 /// Runs a socket until the client leaves, the server shuts down, or the hub kicks it.
-pub async fn run<S: Session>(
+async fn run<S: Session>(
     socket: WebSocket,
     mut session: S,
-    outgoing: mpsc::Receiver<S::Outgoing>,
+    outgoing: mpsc::Receiver<Utf8Bytes>,
     shutdown: CancellationToken,
 ) {
     let (sink, mut stream) = socket.split();
@@ -105,7 +130,9 @@ async fn handle<S: Session>(session: &mut S, message: Message) {
     };
     match decode_frame::<S::Incoming>(text.as_str()) {
         Ok(frame) => {
-            if let Err(error) = session.on_frame(frame).await {
+            // Boxed: handling a frame (queries and all) takes far more memory than waiting for
+            // one, and an idle socket should only hold the latter.
+            if let Err(error) = Box::pin(session.on_frame(frame)).await {
                 reply(session, error.to_client());
             }
         }
@@ -140,9 +167,9 @@ fn reply<S: Session>(session: &S, refusal: ProtocolError) {
     session.outbox().deliver(S::error_frame(refusal));
 }
 
-async fn write<T: Serialize>(
+async fn write(
     mut sink: SplitSink<WebSocket, Message>,
-    mut frames: mpsc::Receiver<T>,
+    mut frames: mpsc::Receiver<Utf8Bytes>,
     shutdown: CancellationToken,
     kick: CancellationToken,
 ) {
@@ -163,12 +190,11 @@ async fn write<T: Serialize>(
                 return;
             }
         };
-        let text = encode(&frame);
         tokio::select! {
             // The send first: a frame queued before a kick (a refusal) still goes out, unless
             // the peer is not reading at all, in which case the kick wins.
             biased;
-            sent = sink.send(Message::Text(text.into())) => if sent.is_err() { return },
+            sent = sink.send(Message::Text(frame)) => if sent.is_err() { return },
             // A peer that stopped reading blocks `send`; the kick must still get through.
             () = kick.cancelled() => return,
             () = shutdown.cancelled() => return,

@@ -6,9 +6,10 @@ use std::net::SocketAddr;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use pronto_protocol::chat::{ConversationState, validate_text};
+use pronto_protocol::ids::ConversationId;
 use pronto_protocol::ids::{ClientMessageId, SiteId};
 use pronto_protocol::limits::{MAX_CONVERSATIONS_PER_HOUR, MAX_TOKEN_CHARS, MAX_USER_ID_CHARS};
 use pronto_protocol::visitor::{Resume, ServerToVisitor, Shop, VisitorToServer};
@@ -17,7 +18,6 @@ use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::hub::{ConnectionId, Outbox};
-use crate::queue;
 use crate::socket::{self, Session};
 use crate::storage::{Site, VisitorId, VisitorSent};
 use crate::{origin, token};
@@ -37,26 +37,12 @@ async fn upgrade(
         origin: origin::of(&headers).map(str::to_owned),
         same_site: origin::is_same_site(&headers),
     };
-    let slot = match app.admit(peer) {
-        Ok(slot) => slot,
-        Err(refusal) => return refusal.into_response(),
-    };
-    ws.max_message_size(socket::TRANSPORT_MAX_BYTES)
-        .on_upgrade(move |ws| {
-            let (outbox, outgoing) = socket::outbox();
-            let shutdown = app.shutdown.clone();
-            let session = VisitorSession {
-                app,
-                outbox,
-                page,
-                greeted: None,
-            };
-            async move {
-                // Held while the socket is open.
-                let _slot = slot;
-                socket::run(ws, session, outgoing, shutdown).await;
-            }
-        })
+    socket::accept(app, peer, ws, move |app, outbox| VisitorSession {
+        app,
+        outbox,
+        page,
+        greeted: None,
+    })
 }
 
 /// A visitor known from their `hello`.
@@ -64,6 +50,13 @@ struct Greeted {
     site: SiteId,
     visitor: VisitorId,
     connection: ConnectionId,
+}
+
+/// What a welcome told the visitor about their latest conversation.
+struct Told {
+    conversation: ConversationId,
+    state: ConversationState,
+    last_seq: u32,
 }
 
 /// The page that opened the socket.
@@ -134,6 +127,7 @@ impl Session for VisitorSession {
             self.app
                 .hub
                 .leave_visitor(greeted.visitor, greeted.connection);
+            self.app.fanout.forget(&greeted.site);
         }
     }
 }
@@ -193,8 +187,8 @@ impl VisitorSession {
                     .await?
             }
         };
-        let (welcome, waiting) = self.welcome(shop, visitor, token, resume).await?;
-        // Join before the welcome goes out, so no update between the two can be missed.
+        let (welcome, told) = self.welcome(shop, visitor, token, resume).await?;
+        self.app.fanout.listen(&site).await?;
         let connection = self.app.hub.join_visitor(visitor, self.outbox.clone());
         self.greeted = Some(Greeted {
             site: site.clone(),
@@ -202,21 +196,58 @@ impl VisitorSession {
             connection,
         });
         self.outbox.deliver(welcome);
-        if waiting {
-            queue::tell_place(&self.app, &site, visitor).await?;
+        self.catch_up(&site, visitor, told).await
+    }
+
+    /// Sends what changed between reading the welcome and joining the hub (a reply, the
+    /// agent taking the chat), which the hub could not deliver yet; repeats are harmless, as
+    /// clients keep each message number once. A waiting visitor is told their place.
+    async fn catch_up(
+        &self,
+        site: &SiteId,
+        visitor: VisitorId,
+        told: Option<Told>,
+    ) -> AppResult<()> {
+        let store = &self.app.store;
+        let Some(latest) = store.latest_conversation(visitor).await? else {
+            return Ok(());
+        };
+        let after = match &told {
+            Some(told) if told.conversation == latest.id => told.last_seq,
+            _ => 0,
+        };
+        for message in store.messages_after(latest.id, after).await? {
+            self.outbox.deliver(ServerToVisitor::Message { message });
+        }
+        let known_state = told
+            .filter(|told| told.conversation == latest.id)
+            .map(|told| told.state);
+        if known_state.as_ref() != Some(&latest.state) {
+            match &latest.state {
+                ConversationState::Active { agent_name } => {
+                    self.outbox.deliver(ServerToVisitor::Assigned {
+                        agent_name: agent_name.clone(),
+                    });
+                }
+                ConversationState::Closed => self.outbox.deliver(ServerToVisitor::Closed),
+                ConversationState::Waiting => {}
+            }
+        }
+        if latest.state == ConversationState::Waiting {
+            self.app.announcer.retell(site, visitor);
         }
         Ok(())
     }
 
     /// The visitor's welcome: their token and latest conversation (only what they missed,
-    /// when `resume` names it); and whether that conversation is waiting in line.
+    /// when `resume` names it); and what it tells of that conversation.
     async fn welcome(
         &self,
         shop: Site,
         visitor: VisitorId,
         token: String,
         resume: Option<Resume>,
-    ) -> AppResult<(ServerToVisitor, bool)> {
+    ) -> AppResult<(ServerToVisitor, Option<Told>)> {
         let store = &self.app.store;
         let latest = store.latest_conversation(visitor).await?;
         let mut resumed = false;
@@ -233,6 +264,17 @@ impl VisitorSession {
             }
             None => None,
         };
+        let told = conversation.as_ref().map(|c| Told {
+            conversation: c.id,
+            state: c.state.clone(),
+            last_seq: c
+                .messages
+                .iter()
+                .map(|m| m.seq)
+                .chain(resume.filter(|_| resumed).map(|r| r.last_seq))
+                .max()
+                .unwrap_or(0),
+        });
         let welcome = ServerToVisitor::Welcome {
             token,
             shop: Shop {
@@ -242,8 +284,7 @@ impl VisitorSession {
             conversation,
             resumed,
         };
-        let waiting = latest.is_some_and(|row| row.state == ConversationState::Waiting);
-        Ok((welcome, waiting))
+        Ok((welcome, told))
     }
 
     /// Identity verification: joins this visitor with the shop's customer on other devices.
@@ -290,12 +331,9 @@ impl VisitorSession {
             .await?
             .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
         let token = self.app.tokens.issue(&site, visitor);
-        let (welcome, waiting) = self.welcome(shop, visitor, token, None).await?;
+        let (welcome, told) = self.welcome(shop, visitor, token, None).await?;
         self.outbox.deliver(welcome);
-        if waiting {
-            queue::tell_place(&self.app, &site, visitor).await?;
-        }
-        Ok(())
+        self.catch_up(&site, visitor, told).await
     }
 
     async fn send(&mut self, id: &ClientMessageId, text: &str) -> AppResult<()> {
@@ -318,7 +356,17 @@ impl VisitorSession {
                 started,
             } => (conversation, message, started),
             VisitorSent::Repeat(prior) => {
-                // Stored before; the acknowledgement was lost on the way. Nothing new to tell.
+                // Stored before, and the acknowledgement was lost on the way: maybe with the
+                // server that stored it, before it told anyone. Tell everyone again (harmless
+                // if they know), then acknowledge.
+                let store = &self.app.store;
+                if let (Some(row), Some(message)) = (
+                    store.conversation(prior.conversation).await?,
+                    store.message(prior.conversation, prior.seq).await?,
+                ) {
+                    self.app.fanout.message_stored(&row, &message);
+                }
+                self.app.fanout.flushed().await?;
                 self.outbox.deliver(ServerToVisitor::Ack {
                     id: id.clone(),
                     seq: prior.seq,
@@ -339,29 +387,17 @@ impl VisitorSession {
             }
         };
         tracing::debug!(conversation_id = %conversation.id, seq = message.seq, "visitor wrote");
+        let fanout = &self.app.fanout;
+        fanout.message_stored(&conversation, &message);
+        if started {
+            fanout.queue_changed(&greeted.site);
+        }
+        // Acknowledged once everyone can hear of it (see `Fanout::flushed`).
+        fanout.flushed().await?;
         self.outbox.deliver(ServerToVisitor::Ack {
             id: id.clone(),
             seq: message.seq,
         });
-        self.app.hub.to_visitor(
-            greeted.visitor,
-            ServerToVisitor::Message {
-                message: message.clone(),
-            },
-        );
-        if let Some(agent) = conversation.agent {
-            self.app.hub.to_agent(
-                &greeted.site,
-                agent,
-                pronto_protocol::agent::ServerToAgent::Message {
-                    conversation: conversation.id,
-                    message,
-                },
-            );
-        }
-        if started {
-            queue::announce(&self.app, &greeted.site).await?;
-        }
         Ok(())
     }
 }

@@ -34,14 +34,15 @@ pub fn Queue() -> impl IntoView {
     });
     on_cleanup(move || ticking.store(false, Ordering::Relaxed));
 
-    let empty = move || console.queue.with(Vec::is_empty);
-    let take_next = move |_| {
-        let first = console
-            .queue
-            .with_untracked(|queue| queue.first().map(|e| e.conversation));
-        if let Some(conversation) = first {
-            sender.send(AgentToServer::Take { conversation });
-        }
+    let empty = move || console.queue_total.get() == 0;
+    // The server picks: the longest-waiting visitor nobody else is taking at this instant.
+    let take_next = move |_| sender.send(AgentToServer::TakeNext);
+    let more = move || {
+        let shown = u32::try_from(console.queue.with(Vec::len)).unwrap_or(u32::MAX);
+        let total = console.queue_total.get();
+        (total > shown).then(|| {
+            view! { <p class="panel-empty queue-more">{strings::more_waiting(total - shown)}</p> }
+        })
     };
 
     view! {
@@ -50,7 +51,7 @@ pub fn Queue() -> impl IntoView {
                 <h2 class="panel-title">
                     {strings::WAITING_VISITORS}
                     " "
-                    <span class="queue-count">{move || console.queue.with(Vec::len)}</span>
+                    <span class="queue-count">{move || console.queue_total.get()}</span>
                 </h2>
                 <button
                     type="button"
@@ -71,6 +72,7 @@ pub fn Queue() -> impl IntoView {
                     <QueueItem entry />
                 </For>
             </ol>
+            {more}
         </section>
     }
 }

@@ -2,6 +2,7 @@
 
 use futures::{SinkExt, StreamExt};
 use pronto_protocol::ErrorCode;
+use pronto_protocol::limits::QUEUE_VIEW_ENTRIES;
 use pronto_protocol::limits::{
     FRAME_BURST, MAX_CONNECTIONS_PER_IP, MAX_FRAME_BYTES, MAX_MESSAGE_CHARS,
     RATE_STRIKES_BEFORE_CLOSE,
@@ -153,7 +154,10 @@ async fn too_fast_is_refused_message_by_message_and_only_a_flood_is_cut_off() {
             _ => {}
         }
     }
-    assert_eq!(acked, burst);
+    // The whole burst is stored; of the rest, what came faster than the steady rate refills
+    // the bucket (how much refills depends on how fast the storage is) is refused.
+    assert!(acked >= burst, "{acked} of a burst of {burst}");
+    assert!(!rejected.is_empty(), "nothing was refused");
     // The refusals name the messages that were not stored, so the widget can retry them.
     let late: Vec<_> = sends[burst..]
         .iter()
@@ -162,7 +166,10 @@ async fn too_fast_is_refused_message_by_message_and_only_a_flood_is_cut_off() {
             _ => unreachable!(),
         })
         .collect();
-    assert_eq!(rejected, late);
+    assert!(
+        rejected.iter().all(|id| late.contains(id)),
+        "{rejected:?} are not among the late ones"
+    );
 
     // Still connected: a ping is answered.
     visitor
@@ -294,13 +301,14 @@ async fn a_console_that_stops_reading_is_disconnected_not_buffered() {
     .await
     .unwrap();
 
-    // Visitors keep joining the queue; every join sends the whole, growing queue to agents.
+    // Visitors keep joining the queue; every join sends the head of the queue (up to
+    // QUEUE_VIEW_ENTRIES long first messages) to every agent.
     let mut joined = 0;
     let mut disconnected = false;
     while joined < 600 && !disconnected {
         let (mut visitor, _) = app.greeted_visitor(None).await;
         visitor
-            .send(&say(&format!("visitante {joined} {}", "·".repeat(60))))
+            .send(&say(&format!("visitante {joined} {}", "·".repeat(300))))
             .await;
         visitor
             .next_matching(|f| matches!(f, ServerToVisitor::Queue { .. }))
@@ -345,10 +353,14 @@ async fn a_console_that_stops_reading_is_disconnected_not_buffered() {
     );
     // The server is fine: a console that reads gets the whole queue.
     let (_, welcome) = app.agent().await;
-    let ServerToAgent::Welcome { queue, .. } = welcome else {
+    let ServerToAgent::Welcome {
+        queue, queue_total, ..
+    } = welcome
+    else {
         unreachable!()
     };
-    assert_eq!(queue.len(), joined);
+    assert_eq!(queue_total as usize, joined);
+    assert_eq!(queue.len(), joined.min(QUEUE_VIEW_ENTRIES));
     println!("slow reader cut off after {joined} joins, having taken {frames} frames");
 }
 

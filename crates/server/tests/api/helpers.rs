@@ -1,50 +1,42 @@
-//! `spawn_app()` and clients that speak the protocol, for the integration tests.
+//! `spawn_app()` and signed-in clients for the integration tests.
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
+use pronto_protocol::PROTOCOL_VERSION;
 use pronto_protocol::agent::{AgentToServer, LoginRequest, ServerToAgent};
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use pronto_protocol::ids::{ClientMessageId, ConversationId, SiteId};
 use pronto_protocol::visitor::{ServerToVisitor, VisitorToServer};
-use pronto_protocol::{PROTOCOL_VERSION, decode, encode};
 use pronto_server::{Config, Running, Server, demo};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+pub use pronto_testkit::Scratch;
+pub use pronto_testkit::client::{PATIENCE, Socket, hello, new_id, reply, say};
 
-/// Long enough for a loaded CI machine; a test that waits this long has failed.
-pub const PATIENCE: Duration = Duration::from_secs(10);
-
-/// A running server with its own fresh database.
+/// A running server with its own fresh database: SQLite, or PostgreSQL and Redis when
+/// `PRONTO_TEST_BACKEND=postgres` (see `pronto_testkit::Scratch`).
 pub struct TestApp {
     pub addr: SocketAddr,
     running: Running,
     config: Config,
-    _dir: Option<tempfile::TempDir>,
+    _scratch: Option<Scratch>,
 }
 
 pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("pronto.db").display());
-    let mut app = start(Config::for_tests(url, dir.path().join("assets")), None).await;
-    app._dir = Some(dir);
-    app
+    spawn_app_with_assets(Path::new("no-assets-here")).await
 }
 
 /// Starts a server serving `assets` (for the static-file tests).
 pub async fn spawn_app_with_assets(assets: &Path) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("pronto.db").display());
-    let mut app = start(Config::for_tests(url, assets), None).await;
-    app._dir = Some(dir);
+    let scratch = Scratch::from_env().await;
+    let mut app = start(config_for(&scratch, assets), None).await;
+    app._scratch = Some(scratch);
     app
+}
+
+/// Settings for a server on `scratch`'s storage.
+pub fn config_for(scratch: &Scratch, assets: &Path) -> Config {
+    let mut config = Config::for_tests(scratch.database_url.clone(), assets);
+    config.redis_url = scratch.redis_url.clone();
+    config.redis_prefix = scratch.redis_prefix.clone();
+    config
 }
 
 async fn start(config: Config, addr: Option<SocketAddr>) -> TestApp {
@@ -59,7 +51,7 @@ async fn start(config: Config, addr: Option<SocketAddr>) -> TestApp {
         addr: running.addr,
         running,
         config,
-        _dir: None,
+        _scratch: None,
     }
 }
 
@@ -71,12 +63,17 @@ impl TestApp {
             addr,
             running,
             config,
-            _dir,
+            _scratch,
         } = self;
         running.stop().await.expect("server stopped cleanly");
         let mut next = start(config, Some(addr)).await;
-        next._dir = _dir;
+        next._scratch = _scratch;
         next
+    }
+
+    /// The database this server keeps everything in.
+    pub fn database_url(&self) -> &str {
+        &self.config.database_url
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -149,105 +146,5 @@ impl TestApp {
             "{welcome:?}"
         );
         (agent, welcome)
-    }
-}
-
-pub fn hello(token: Option<String>) -> VisitorToServer {
-    VisitorToServer::Hello {
-        version: PROTOCOL_VERSION,
-        site: SiteId::parse(demo::SITE).unwrap(),
-        token,
-        resume: None,
-    }
-}
-
-/// A fresh client message id, as a client makes one per message.
-pub fn new_id() -> ClientMessageId {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    ClientMessageId::parse(&format!("test-{}", NEXT.fetch_add(1, Ordering::Relaxed))).unwrap()
-}
-
-/// A visitor's message with a fresh id.
-pub fn say(text: &str) -> VisitorToServer {
-    VisitorToServer::Send {
-        id: new_id(),
-        text: text.into(),
-    }
-}
-
-/// An agent's reply with a fresh id.
-pub fn reply(conversation: ConversationId, text: &str) -> AgentToServer {
-    AgentToServer::Send {
-        conversation,
-        id: new_id(),
-        text: text.into(),
-    }
-}
-
-/// A typed WebSocket client: sends `Out` frames, reads `In` frames.
-pub struct Socket<Out, In> {
-    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    _types: std::marker::PhantomData<(Out, In)>,
-}
-
-impl<Out: Serialize, In: DeserializeOwned + std::fmt::Debug> Socket<Out, In> {
-    pub async fn connect(url: &str, cookie: Option<&str>) -> Self {
-        let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
-        Self::try_connect(url, &headers)
-            .await
-            .expect("socket connects")
-    }
-
-    /// Connects with extra handshake headers (a page's `Origin`, a cookie).
-    pub async fn try_connect(
-        url: &str,
-        headers: &[(&str, &str)],
-    ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
-        let mut request = url.into_client_request().unwrap();
-        for (name, value) in headers {
-            request.headers_mut().insert(
-                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                value.parse().unwrap(),
-            );
-        }
-        let (ws, _) = tokio_tungstenite::connect_async(request).await?;
-        Ok(Self {
-            ws,
-            _types: std::marker::PhantomData,
-        })
-    }
-
-    pub async fn send(&mut self, frame: &Out) {
-        self.send_raw(Message::text(encode(frame))).await;
-    }
-
-    pub async fn send_raw(&mut self, message: Message) {
-        self.ws.send(message).await.expect("socket send");
-    }
-
-    /// The next frame from the server; fails the test if none comes in time.
-    pub async fn next(&mut self) -> In {
-        loop {
-            let message = tokio::time::timeout(PATIENCE, self.ws.next())
-                .await
-                .expect("a frame in time")
-                .expect("socket still open")
-                .expect("socket read");
-            match message {
-                Message::Text(text) => return decode(text.as_str()).expect("a valid frame"),
-                Message::Ping(_) | Message::Pong(_) => continue,
-                other => panic!("unexpected {other:?}"),
-            }
-        }
-    }
-
-    /// Reads frames until one matches, skipping the rest (for frames whose timing is free).
-    pub async fn next_matching(&mut self, wanted: impl Fn(&In) -> bool) -> In {
-        loop {
-            let frame = self.next().await;
-            if wanted(&frame) {
-                return frame;
-            }
-        }
     }
 }

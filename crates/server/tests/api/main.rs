@@ -7,4 +7,5 @@ mod agent;
 mod assets;
 mod bad_input;
 mod security;
+mod sites;
 mod visitor;

@@ -1,18 +1,24 @@
-//! Everything Pronto remembers, in SQLite: shops, agents, visitors, conversations, messages.
+//! Everything Pronto remembers — shops, agents, visitors, conversations, messages — in SQLite
+//! (one server) or PostgreSQL (several servers sharing one database).
 //!
-//! The database is the truth; the in-memory hub only tells connected people what changed.
+//! The database is the truth; the hub only tells connected people what changed. Both engines
+//! are reached through sqlx's `Any` driver with the same queries (`$1` parameters work in
+//! both); what differs is in [`dialect`].
 
-use std::str::FromStr;
-use std::time::Duration;
+mod dialect;
+
+pub use dialect::Dialect;
 
 use pronto_protocol::agent::{AgentConversation, AgentProfile, QueueEntry, Role};
 use pronto_protocol::chat::{Author, ChatMessage, Conversation, ConversationState};
 use pronto_protocol::ids::{AgentId, ClientMessageId, ConversationId, SiteId};
 use pronto_protocol::limits::MAX_CONVERSATIONS_PER_HOUR;
+use pronto_protocol::limits::QUEUE_VIEW_ENTRIES;
 use pronto_protocol::{ErrorCode, ProtocolError};
 use rand::RngCore;
-use sqlx::SqliteConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::AnyConnection;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
 
 use crate::clock::now_ms;
 
@@ -117,13 +123,6 @@ pub enum VisitorSent {
     TooManyConversations,
 }
 
-/// A waiting conversation, with what the queue shows of it.
-#[derive(Clone, Debug)]
-pub struct Waiting {
-    pub entry: QueueEntry,
-    pub visitor: VisitorId,
-}
-
 /// Why an agent's `take` did not happen.
 #[derive(Debug, PartialEq, Eq)]
 pub enum TakeRefusal {
@@ -136,10 +135,18 @@ pub fn visitor_label(visitor: VisitorId) -> String {
     format!("Visitor {}", visitor.0)
 }
 
+/// The head of a site's queue as agents see it, and how many wait in all.
+#[derive(Clone, Debug, Default)]
+pub struct QueueView {
+    pub total: u32,
+    pub entries: Vec<QueueEntry>,
+}
+
 /// A cheap-to-clone handle on the database pool.
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    dialect: Dialect,
 }
 
 type Row = (i64, String, i64, String, Option<i64>, Option<String>, i64);
@@ -177,19 +184,24 @@ pub fn random_token() -> String {
 impl Store {
     /// Opens (creating if missing) the database and brings its schema up to date.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            // WAL lets readers go on while one writer writes; NORMAL sync is durable in WAL mode
-            // against process crashes, which is what a restart must survive.
-            .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::of(url)?;
+        let mut options = AnyPoolOptions::new().max_connections(dialect.pool_size());
+        if let Some(setup) = dialect.on_connect() {
+            options = options.after_connect(move |conn, _| {
+                Box::pin(async move {
+                    conn.execute(setup).await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(&dialect.connect_url(url)).await?;
+        dialect.migrations().run(&pool).await?;
+        Ok(Self { pool, dialect })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     pub async fn close(&self) {
@@ -200,7 +212,7 @@ impl Store {
 
     pub async fn create_site(&self, id: &SiteId, name: &str, greeting: &str) -> sqlx::Result<()> {
         sqlx::query(
-            "INSERT INTO sites (id, name, greeting, created_ms) VALUES (?, ?, ?, ?) \
+            "INSERT INTO sites (id, name, greeting, created_ms) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(id.as_str())
@@ -214,7 +226,7 @@ impl Store {
 
     pub async fn site(&self, id: &SiteId) -> sqlx::Result<Option<Site>> {
         let row: Option<(String, String, String)> =
-            sqlx::query_as("SELECT name, greeting, allowed_origins FROM sites WHERE id = ?")
+            sqlx::query_as("SELECT name, greeting, allowed_origins FROM sites WHERE id = $1")
                 .bind(id.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
@@ -227,7 +239,7 @@ impl Store {
     }
 
     pub async fn set_allowed_origins(&self, id: &SiteId, origins: &str) -> sqlx::Result<()> {
-        sqlx::query("UPDATE sites SET allowed_origins = ? WHERE id = ?")
+        sqlx::query("UPDATE sites SET allowed_origins = $1 WHERE id = $2")
             .bind(origins)
             .bind(id.as_str())
             .execute(&self.pool)
@@ -235,7 +247,8 @@ impl Store {
         Ok(())
     }
 
-    /// Adds an agent unless one with that e-mail exists. `password_hash` is an argon2 PHC string.
+    /// Adds an agent unless one with that e-mail exists (then `None`). `password_hash` is an
+    /// argon2 PHC string.
     pub async fn create_agent(
         &self,
         site: &SiteId,
@@ -243,10 +256,10 @@ impl Store {
         name: &str,
         role: Role,
         password_hash: &str,
-    ) -> sqlx::Result<()> {
-        sqlx::query(
+    ) -> sqlx::Result<Option<AgentId>> {
+        let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO agents (site_id, email, name, role, password_hash, created_ms) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING RETURNING id",
         )
         .bind(site.as_str())
         .bind(email)
@@ -257,9 +270,9 @@ impl Store {
         })
         .bind(password_hash)
         .bind(now_ms())
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
-        Ok(())
+        Ok(id.map(AgentId))
     }
 
     const AGENT_COLUMNS: &str = "a.id, a.site_id, a.email, a.name, s.name, a.password_hash, a.role \
@@ -282,7 +295,7 @@ impl Store {
     }
 
     pub async fn agent_by_email(&self, email: &str) -> sqlx::Result<Option<Agent>> {
-        let sql = format!("SELECT {} WHERE a.email = ?", Self::AGENT_COLUMNS);
+        let sql = format!("SELECT {} WHERE a.email = $1", Self::AGENT_COLUMNS);
         let row: Option<AgentRow> = sqlx::query_as(&sql)
             .bind(email)
             .fetch_optional(&self.pool)
@@ -292,7 +305,7 @@ impl Store {
 
     pub async fn create_session(&self, agent: AgentId) -> sqlx::Result<String> {
         let token = random_token();
-        sqlx::query("INSERT INTO agent_sessions (token, agent_id, created_ms) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO agent_sessions (token, agent_id, created_ms) VALUES ($1, $2, $3)")
             .bind(&token)
             .bind(agent.0)
             .bind(now_ms())
@@ -303,7 +316,7 @@ impl Store {
 
     pub async fn agent_by_session(&self, token: &str) -> sqlx::Result<Option<Agent>> {
         let sql = format!(
-            "SELECT {} JOIN agent_sessions x ON x.agent_id = a.id WHERE x.token = ? AND x.created_ms > ?",
+            "SELECT {} JOIN agent_sessions x ON x.agent_id = a.id WHERE x.token = $1 AND x.created_ms > $2",
             Self::AGENT_COLUMNS
         );
         let row: Option<AgentRow> = sqlx::query_as(&sql)
@@ -316,7 +329,7 @@ impl Store {
 
     /// Ends every session of an agent (sign out everywhere, a lost phone).
     pub async fn delete_sessions_of(&self, agent: AgentId) -> sqlx::Result<()> {
-        sqlx::query("DELETE FROM agent_sessions WHERE agent_id = ?")
+        sqlx::query("DELETE FROM agent_sessions WHERE agent_id = $1")
             .bind(agent.0)
             .execute(&self.pool)
             .await?;
@@ -330,18 +343,20 @@ impl Store {
         greeting: &str,
         allowed_origins: &str,
     ) -> sqlx::Result<()> {
-        sqlx::query("UPDATE sites SET name = ?, greeting = ?, allowed_origins = ? WHERE id = ?")
-            .bind(name)
-            .bind(greeting)
-            .bind(allowed_origins)
-            .bind(id.as_str())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE sites SET name = $1, greeting = $2, allowed_origins = $3 WHERE id = $4",
+        )
+        .bind(name)
+        .bind(greeting)
+        .bind(allowed_origins)
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     pub async fn delete_session(&self, token: &str) -> sqlx::Result<()> {
-        sqlx::query("DELETE FROM agent_sessions WHERE token = ?")
+        sqlx::query("DELETE FROM agent_sessions WHERE token = $1")
             .bind(token)
             .execute(&self.pool)
             .await?;
@@ -359,7 +374,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         // The token column is unique; a random placeholder holds the place until the id is known.
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO visitors (site_id, token, created_ms) VALUES (?, ?, ?) RETURNING id",
+            "INSERT INTO visitors (site_id, token, created_ms) VALUES ($1, $2, $3) RETURNING id",
         )
         .bind(site.as_str())
         .bind(random_token())
@@ -367,7 +382,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let token = sign(VisitorId(id));
-        sqlx::query("UPDATE visitors SET token = ? WHERE id = ?")
+        sqlx::query("UPDATE visitors SET token = $1 WHERE id = $2")
             .bind(&token)
             .bind(id)
             .execute(&mut *tx)
@@ -379,7 +394,7 @@ impl Store {
     /// The site's identity-verification secret, if the owner turned it on.
     pub async fn identity_secret(&self, site: &SiteId) -> sqlx::Result<Option<String>> {
         let secret: Option<Option<String>> =
-            sqlx::query_scalar("SELECT identity_secret FROM sites WHERE id = ?")
+            sqlx::query_scalar("SELECT identity_secret FROM sites WHERE id = $1")
                 .bind(site.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
@@ -387,7 +402,7 @@ impl Store {
     }
 
     pub async fn set_identity_secret(&self, site: &SiteId, secret: &str) -> sqlx::Result<()> {
-        sqlx::query("UPDATE sites SET identity_secret = ? WHERE id = ?")
+        sqlx::query("UPDATE sites SET identity_secret = $1 WHERE id = $2")
             .bind(secret)
             .bind(site.as_str())
             .execute(&self.pool)
@@ -404,16 +419,16 @@ impl Store {
         visitor: VisitorId,
         external_id: &str,
     ) -> sqlx::Result<VisitorId> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
         let known: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM visitors WHERE site_id = ? AND external_id = ?")
+            sqlx::query_scalar("SELECT id FROM visitors WHERE site_id = $1 AND external_id = $2")
                 .bind(site.as_str())
                 .bind(external_id)
                 .fetch_optional(&mut *tx)
                 .await?;
         let identified = match known {
             Some(known) if known != visitor.0 => {
-                sqlx::query("UPDATE conversations SET visitor_id = ? WHERE visitor_id = ?")
+                sqlx::query("UPDATE conversations SET visitor_id = $1 WHERE visitor_id = $2")
                     .bind(known)
                     .bind(visitor.0)
                     .execute(&mut *tx)
@@ -422,7 +437,7 @@ impl Store {
             }
             Some(_) => visitor,
             None => {
-                sqlx::query("UPDATE visitors SET external_id = ? WHERE id = ?")
+                sqlx::query("UPDATE visitors SET external_id = $1 WHERE id = $2")
                     .bind(external_id)
                     .bind(visitor.0)
                     .execute(&mut *tx)
@@ -437,7 +452,7 @@ impl Store {
     /// Whether `visitor` exists and belongs to `site`.
     pub async fn visitor_of(&self, site: &SiteId, visitor: VisitorId) -> sqlx::Result<bool> {
         let found: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM visitors WHERE id = ? AND site_id = ?")
+            sqlx::query_scalar("SELECT id FROM visitors WHERE id = $1 AND site_id = $2")
                 .bind(visitor.0)
                 .bind(site.as_str())
                 .fetch_optional(&self.pool)
@@ -452,13 +467,13 @@ impl Store {
         make: impl FnOnce() -> String,
     ) -> sqlx::Result<String> {
         sqlx::query(
-            "INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
         )
         .bind(name)
         .bind(make())
         .execute(&self.pool)
         .await?;
-        sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = ?")
+        sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
             .bind(name)
             .fetch_one(&self.pool)
             .await
@@ -467,7 +482,7 @@ impl Store {
     // --- conversations ----------------------------------------------------------------
 
     pub async fn conversation(&self, id: ConversationId) -> sqlx::Result<Option<ConversationRow>> {
-        let sql = format!("SELECT {CONVERSATION_COLUMNS} WHERE c.id = ?");
+        let sql = format!("SELECT {CONVERSATION_COLUMNS} WHERE c.id = $1");
         let row: Option<Row> = sqlx::query_as(&sql)
             .bind(id.0)
             .fetch_optional(&self.pool)
@@ -500,7 +515,14 @@ impl Store {
         id: &ClientMessageId,
         text: &str,
     ) -> sqlx::Result<VisitorSent> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
+        // One visitor's sends take turns (two tabs, two servers): neither may open a second
+        // conversation while the other opens the first.
+        let lock = format!(
+            "SELECT id FROM visitors WHERE id = $1{}",
+            self.dialect.for_update()
+        );
+        sqlx::query(&lock).bind(visitor.0).execute(&mut *tx).await?;
         if let Some(prior) = prior(&mut tx, id).await? {
             return Ok(if prior.sent_by_visitor(visitor) {
                 VisitorSent::Repeat(prior)
@@ -516,7 +538,7 @@ impl Store {
             None => {
                 let an_hour_ago = now_ms() - 3_600_000;
                 let recent: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM conversations WHERE visitor_id = ? AND created_ms > ?",
+                    "SELECT COUNT(*) FROM conversations WHERE visitor_id = $1 AND created_ms > $2",
                 )
                 .bind(visitor.0)
                 .bind(an_hour_ago)
@@ -547,9 +569,12 @@ impl Store {
         id: Option<&ClientMessageId>,
         text: &str,
     ) -> sqlx::Result<Option<ChatMessage>> {
-        let mut conn = self.pool.acquire().await?;
-        match insert_message(&mut conn, conversation, writer, id, text).await {
-            Ok(message) => Ok(Some(message)),
+        let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
+        match insert_message(&mut tx, conversation, writer, id, text).await {
+            Ok(message) => {
+                tx.commit().await?;
+                Ok(Some(message))
+            }
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
             Err(e) => Err(e),
         }
@@ -568,10 +593,10 @@ impl Store {
         let rows: Vec<MessageRow> = sqlx::query_as(
             "SELECT m.seq, m.client_id, m.author, a.name, m.body, m.sent_ms FROM messages m \
              LEFT JOIN agents a ON a.id = m.agent_id \
-             WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq",
+             WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq",
         )
         .bind(conversation.0)
-        .bind(seq)
+        .bind(i64::from(seq))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -595,6 +620,18 @@ impl Store {
             .collect())
     }
 
+    /// Message number `seq` of the conversation.
+    pub async fn message(
+        &self,
+        conversation: ConversationId,
+        seq: u32,
+    ) -> sqlx::Result<Option<ChatMessage>> {
+        let after = self
+            .messages_after(conversation, seq.saturating_sub(1))
+            .await?;
+        Ok(after.into_iter().find(|message| message.seq == seq))
+    }
+
     /// A conversation with its messages after `last_seq` (all of them for 0), as a
     /// (re)connecting client needs it.
     pub async fn conversation_since(
@@ -609,39 +646,69 @@ impl Store {
         })
     }
 
-    /// The site's queue, first come first served.
-    pub async fn waiting(&self, site: &SiteId) -> sqlx::Result<Vec<Waiting>> {
-        let rows: Vec<(i64, i64, i64, Option<String>)> = sqlx::query_as(
-            "SELECT c.id, c.visitor_id, c.created_ms, \
-                    (SELECT substr(body, 1, ?) FROM messages m WHERE m.conversation_id = c.id ORDER BY seq LIMIT 1) \
-             FROM conversations c WHERE c.site_id = ? AND c.state = 'waiting' ORDER BY c.id",
+    /// Who waits in the site's queue, first come first served: one light row per visitor,
+    /// as telling each their place needs.
+    pub async fn queue_order(
+        &self,
+        site: &SiteId,
+    ) -> sqlx::Result<Vec<(ConversationId, VisitorId)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT id, visitor_id FROM conversations \
+             WHERE site_id = $1 AND state = 'waiting' ORDER BY id",
         )
-        .bind(QUEUE_PREVIEW_CHARS)
         .bind(site.as_str())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, visitor, created_ms, first)| Waiting {
-                visitor: VisitorId(visitor),
-                entry: QueueEntry {
-                    conversation: ConversationId(id),
-                    visitor: visitor_label(VisitorId(visitor)),
-                    waiting_since_ms: created_ms,
-                    first_message: first.unwrap_or_default(),
-                },
-            })
+            .map(|(id, visitor)| (ConversationId(id), VisitorId(visitor)))
             .collect())
+    }
+
+    /// The head of the site's queue with what agents see of each visitor, and the count.
+    pub async fn queue_view(&self, site: &SiteId) -> sqlx::Result<QueueView> {
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM conversations WHERE site_id = $1 AND state = 'waiting'",
+        )
+        .bind(site.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        // The preview length is a constant, written into the SQL: PostgreSQL's `substr`
+        // takes an `integer`, not the `bigint` a bound i64 would be.
+        let sql = format!(
+            "SELECT c.id, c.visitor_id, c.created_ms, \
+                    (SELECT substr(body, 1, {QUEUE_PREVIEW_CHARS}) FROM messages m \
+                     WHERE m.conversation_id = c.id ORDER BY seq LIMIT 1) \
+             FROM conversations c WHERE c.site_id = $1 AND c.state = 'waiting' \
+             ORDER BY c.id LIMIT {QUEUE_VIEW_ENTRIES}"
+        );
+        let rows: Vec<(i64, i64, i64, Option<String>)> = sqlx::query_as(&sql)
+            .bind(site.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        let entries = rows
+            .into_iter()
+            .map(|(id, visitor, created_ms, first)| QueueEntry {
+                conversation: ConversationId(id),
+                visitor: visitor_label(VisitorId(visitor)),
+                waiting_since_ms: created_ms,
+                first_message: first.unwrap_or_default(),
+            })
+            .collect();
+        Ok(QueueView {
+            total: u32::try_from(total).unwrap_or(u32::MAX),
+            entries,
+        })
     }
 
     /// How long the site's most recently taken visitors waited, newest first, in milliseconds.
     pub async fn recent_waits_ms(&self, site: &SiteId, limit: u32) -> sqlx::Result<Vec<i64>> {
         sqlx::query_scalar(
             "SELECT taken_ms - created_ms FROM conversations \
-             WHERE site_id = ? AND taken_ms IS NOT NULL ORDER BY taken_ms DESC LIMIT ?",
+             WHERE site_id = $1 AND taken_ms IS NOT NULL ORDER BY taken_ms DESC LIMIT $2",
         )
         .bind(site.as_str())
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
     }
@@ -655,8 +722,8 @@ impl Store {
         agent: AgentId,
     ) -> sqlx::Result<Result<ConversationRow, TakeRefusal>> {
         let taken = sqlx::query(
-            "UPDATE conversations SET state = 'active', agent_id = ?, taken_ms = ? \
-             WHERE id = ? AND site_id = ? AND state = 'waiting'",
+            "UPDATE conversations SET state = 'active', agent_id = $1, taken_ms = $2 \
+             WHERE id = $3 AND site_id = $4 AND state = 'waiting'",
         )
         .bind(agent.0)
         .bind(now_ms())
@@ -673,9 +740,37 @@ impl Store {
         })
     }
 
+    /// Gives the longest-waiting conversation of the site to an agent, or `None` when nobody
+    /// waits. On PostgreSQL, agents asking at the same instant on different servers skip each
+    /// other's locked rows, so each gets a different visitor and none gets one twice.
+    pub async fn take_next(
+        &self,
+        site: &SiteId,
+        agent: AgentId,
+    ) -> sqlx::Result<Option<ConversationRow>> {
+        let sql = format!(
+            "UPDATE conversations SET state = 'active', agent_id = $1, taken_ms = $2 \
+             WHERE state = 'waiting' AND id = (\
+                 SELECT id FROM conversations WHERE site_id = $3 AND state = 'waiting' \
+                 ORDER BY id LIMIT 1{}) \
+             RETURNING id",
+            self.dialect.skip_locked()
+        );
+        let taken: Option<i64> = sqlx::query_scalar(&sql)
+            .bind(agent.0)
+            .bind(now_ms())
+            .bind(site.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        match taken {
+            Some(id) => self.conversation(ConversationId(id)).await,
+            None => Ok(None),
+        }
+    }
+
     pub async fn close_conversation(&self, conversation: ConversationId) -> sqlx::Result<()> {
         sqlx::query(
-            "UPDATE conversations SET state = 'closed', closed_ms = ? WHERE id = ? AND state != 'closed'",
+            "UPDATE conversations SET state = 'closed', closed_ms = $1 WHERE id = $2 AND state != 'closed'",
         )
         .bind(now_ms())
         .bind(conversation.0)
@@ -690,7 +785,7 @@ impl Store {
         agent: AgentId,
     ) -> sqlx::Result<Vec<AgentConversation>> {
         let sql = format!(
-            "SELECT {CONVERSATION_COLUMNS} WHERE c.agent_id = ? AND c.state = 'active' ORDER BY c.id"
+            "SELECT {CONVERSATION_COLUMNS} WHERE c.agent_id = $1 AND c.state = 'active' ORDER BY c.id"
         );
         let rows: Vec<Row> = sqlx::query_as(&sql)
             .bind(agent.0)
@@ -744,10 +839,10 @@ pub fn ensure_held_by(
     Ok(row)
 }
 
-async fn prior(conn: &mut SqliteConnection, id: &ClientMessageId) -> sqlx::Result<Option<Prior>> {
+async fn prior(conn: &mut AnyConnection, id: &ClientMessageId) -> sqlx::Result<Option<Prior>> {
     let row: Option<(i64, i64, String, Option<i64>, i64)> = sqlx::query_as(
         "SELECT m.conversation_id, m.seq, m.author, m.agent_id, c.visitor_id \
-         FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.client_id = ?",
+         FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.client_id = $1",
     )
     .bind(id.as_str())
     .fetch_optional(conn)
@@ -764,11 +859,11 @@ async fn prior(conn: &mut SqliteConnection, id: &ClientMessageId) -> sqlx::Resul
 }
 
 async fn latest_conversation(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     visitor: VisitorId,
 ) -> sqlx::Result<Option<ConversationRow>> {
     let sql =
-        format!("SELECT {CONVERSATION_COLUMNS} WHERE c.visitor_id = ? ORDER BY c.id DESC LIMIT 1");
+        format!("SELECT {CONVERSATION_COLUMNS} WHERE c.visitor_id = $1 ORDER BY c.id DESC LIMIT 1");
     let row: Option<Row> = sqlx::query_as(&sql)
         .bind(visitor.0)
         .fetch_optional(conn)
@@ -777,14 +872,14 @@ async fn latest_conversation(
 }
 
 async fn start_conversation(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     site: &SiteId,
     visitor: VisitorId,
 ) -> sqlx::Result<ConversationRow> {
     let created_ms = now_ms();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO conversations (site_id, visitor_id, state, created_ms) \
-         VALUES (?, ?, 'waiting', ?) RETURNING id",
+         VALUES ($1, $2, 'waiting', $3) RETURNING id",
     )
     .bind(site.as_str())
     .bind(visitor.0)
@@ -802,7 +897,7 @@ async fn start_conversation(
 }
 
 async fn insert_message(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     conversation: ConversationId,
     writer: Writer,
     id: Option<&ClientMessageId>,
@@ -812,24 +907,32 @@ async fn insert_message(
         Writer::Visitor => ("visitor", None),
         Writer::Agent(agent) => ("agent", Some(agent.0)),
     };
-    // One statement, so the next number is taken and used atomically.
-    let (seq, sent_ms): (i64, i64) = sqlx::query_as(
-        "INSERT INTO messages (conversation_id, seq, author, agent_id, body, sent_ms, client_id) \
-         SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6 FROM messages WHERE conversation_id = ?1 \
-         RETURNING seq, sent_ms",
+    // Taking the number locks the conversation's row until the transaction ends, so
+    // concurrent writers take turns and every number is used once.
+    let seq: i64 = sqlx::query_scalar(
+        "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
     )
     .bind(conversation.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    let sent_ms = now_ms();
+    sqlx::query(
+        "INSERT INTO messages (conversation_id, seq, author, agent_id, body, sent_ms, client_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(conversation.0)
+    .bind(seq)
     .bind(author)
     .bind(agent)
     .bind(text)
-    .bind(now_ms())
+    .bind(sent_ms)
     .bind(id.map(ClientMessageId::as_str))
-    .fetch_one(&mut *conn)
+    .execute(&mut *conn)
     .await?;
     let author = match writer {
         Writer::Visitor => Author::Visitor,
         Writer::Agent(agent) => Author::Agent {
-            name: sqlx::query_scalar("SELECT name FROM agents WHERE id = ?")
+            name: sqlx::query_scalar("SELECT name FROM agents WHERE id = $1")
                 .bind(agent.0)
                 .fetch_one(&mut *conn)
                 .await?,

@@ -1,0 +1,49 @@
+//! What one Pronto server tells the others, through Redis, when several serve the same shops.
+//!
+//! Each server subscribes once to the channel of every site it has people connected for and
+//! delivers what arrives to its own sockets. Frames for people travel already encoded, so the
+//! receiving server hands the same text to each socket without decoding it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AgentId, SiteId};
+
+/// One event for the connected people of one site.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub site: SiteId,
+    pub event: NodeEvent,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NodeEvent {
+    /// An encoded `ServerToVisitor` frame for every tab of one visitor (their row id).
+    ToVisitor { visitor: i64, frame: String },
+    /// An encoded `ServerToAgent` frame for every console tab of one agent.
+    ToAgent { agent: AgentId, frame: String },
+    /// The site's queue changed: every server tells its own waiting visitors their places and
+    /// its own agents the queue, reading both from the shared database.
+    QueueChanged,
+    /// The agent's sessions ended: close their consoles everywhere.
+    DisconnectAgent { agent: AgentId },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{decode, encode};
+
+    #[test]
+    fn envelopes_round_trip() {
+        let envelope = Envelope {
+            site: SiteId::parse("demo").unwrap(),
+            event: NodeEvent::ToVisitor {
+                visitor: 7,
+                frame: r#"{"type":"closed"}"#.into(),
+            },
+        };
+        let text = encode(&envelope);
+        assert_eq!(decode::<Envelope>(&text).unwrap(), envelope);
+    }
+}
