@@ -59,12 +59,12 @@ impl Dialect {
         }
     }
 
-    /// Appended to a `SELECT` whose rows the transaction will change. SQLite's transaction
-    /// already holds the only write lock.
-    pub fn for_update(self) -> &'static str {
+    /// Locks a visitor's row (`$1`) until the transaction ends, so that one visitor's writes
+    /// take turns. SQLite's writing transaction already excludes every other writer.
+    pub fn lock_visitor(self) -> Option<&'static str> {
         match self {
-            Self::Sqlite => "",
-            Self::Postgres => " FOR UPDATE",
+            Self::Sqlite => None,
+            Self::Postgres => Some("SELECT id FROM visitors WHERE id = $1 FOR UPDATE"),
         }
     }
 

@@ -19,6 +19,7 @@ use rand::RngCore;
 use sqlx::AnyConnection;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
+use std::sync::Arc;
 
 use crate::clock::now_ms;
 
@@ -147,6 +148,22 @@ pub struct QueueView {
 pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
+    /// SQLite has one writer at a time, and a writer that finds the file locked sleeps in
+    /// SQLite's busy handler for a millisecond or more: under load, writers of this process
+    /// queue here instead, in order, and never meet the lock. (PostgreSQL: none.)
+    writer: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A writing transaction, holding this process's turn to write while it lasts.
+struct Writing {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Writing {
+    async fn commit(self) -> sqlx::Result<()> {
+        self.tx.commit().await
+    }
 }
 
 type Row = (i64, String, i64, String, Option<i64>, Option<String>, i64);
@@ -197,7 +214,30 @@ impl Store {
         }
         let pool = options.connect(&dialect.connect_url(url)).await?;
         dialect.migrations().run(&pool).await?;
-        Ok(Self { pool, dialect })
+        let writer = (dialect == Dialect::Sqlite).then(Arc::default);
+        Ok(Self {
+            pool,
+            dialect,
+            writer,
+        })
+    }
+
+    /// Starts a transaction that will write (see [`Dialect::begin_write`]).
+    async fn begin_write(&self) -> sqlx::Result<Writing> {
+        let turn = match &self.writer {
+            Some(writer) => Some(writer.clone().lock_owned().await),
+            None => None,
+        };
+        let tx = self.pool.begin_with(self.dialect.begin_write()).await?;
+        Ok(Writing { tx, _turn: turn })
+    }
+
+    /// Runs one writing statement in this process's turn to write.
+    async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match &self.writer {
+            Some(writer) => Some(writer.clone().lock_owned().await),
+            None => None,
+        }
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -371,7 +411,8 @@ impl Store {
         site: &SiteId,
         sign: impl FnOnce(VisitorId) -> String,
     ) -> sqlx::Result<(VisitorId, String)> {
-        let mut tx = self.pool.begin().await?;
+        let mut writing = self.begin_write().await?;
+        let tx: &mut AnyConnection = &mut writing.tx;
         // The token column is unique; a random placeholder holds the place until the id is known.
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO visitors (site_id, token, created_ms) VALUES ($1, $2, $3) RETURNING id",
@@ -387,7 +428,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        writing.commit().await?;
         Ok((VisitorId(id), token))
     }
 
@@ -419,7 +460,8 @@ impl Store {
         visitor: VisitorId,
         external_id: &str,
     ) -> sqlx::Result<VisitorId> {
-        let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
+        let mut writing = self.begin_write().await?;
+        let tx: &mut AnyConnection = &mut writing.tx;
         let known: Option<i64> =
             sqlx::query_scalar("SELECT id FROM visitors WHERE site_id = $1 AND external_id = $2")
                 .bind(site.as_str())
@@ -445,7 +487,7 @@ impl Store {
                 visitor
             }
         };
-        tx.commit().await?;
+        writing.commit().await?;
         Ok(identified)
     }
 
@@ -515,22 +557,21 @@ impl Store {
         id: &ClientMessageId,
         text: &str,
     ) -> sqlx::Result<VisitorSent> {
-        let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
+        let mut writing = self.begin_write().await?;
+        let tx: &mut AnyConnection = &mut writing.tx;
         // One visitor's sends take turns (two tabs, two servers): neither may open a second
         // conversation while the other opens the first.
-        let lock = format!(
-            "SELECT id FROM visitors WHERE id = $1{}",
-            self.dialect.for_update()
-        );
-        sqlx::query(&lock).bind(visitor.0).execute(&mut *tx).await?;
-        if let Some(prior) = prior(&mut tx, id).await? {
+        if let Some(lock) = self.dialect.lock_visitor() {
+            sqlx::query(lock).bind(visitor.0).execute(&mut *tx).await?;
+        }
+        if let Some(prior) = prior(&mut *tx, id).await? {
             return Ok(if prior.sent_by_visitor(visitor) {
                 VisitorSent::Repeat(prior)
             } else {
                 VisitorSent::ForeignId
             });
         }
-        let open = latest_conversation(&mut tx, visitor)
+        let open = latest_conversation(&mut *tx, visitor)
             .await?
             .filter(|row| row.state != ConversationState::Closed);
         let (conversation, started) = match open {
@@ -547,12 +588,12 @@ impl Store {
                 if recent >= i64::from(MAX_CONVERSATIONS_PER_HOUR) {
                     return Ok(VisitorSent::TooManyConversations);
                 }
-                (start_conversation(&mut tx, site, visitor).await?, true)
+                (start_conversation(&mut *tx, site, visitor).await?, true)
             }
         };
         let message =
-            insert_message(&mut tx, conversation.id, Writer::Visitor, Some(id), text).await?;
-        tx.commit().await?;
+            insert_message(&mut *tx, conversation.id, Writer::Visitor, Some(id), text).await?;
+        writing.commit().await?;
         Ok(VisitorSent::Stored {
             conversation,
             message,
@@ -569,10 +610,11 @@ impl Store {
         id: Option<&ClientMessageId>,
         text: &str,
     ) -> sqlx::Result<Option<ChatMessage>> {
-        let mut tx = self.pool.begin_with(self.dialect.begin_write()).await?;
-        match insert_message(&mut tx, conversation, writer, id, text).await {
+        let mut writing = self.begin_write().await?;
+        let tx: &mut AnyConnection = &mut writing.tx;
+        match insert_message(&mut *tx, conversation, writer, id, text).await {
             Ok(message) => {
-                tx.commit().await?;
+                writing.commit().await?;
                 Ok(Some(message))
             }
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
@@ -721,6 +763,7 @@ impl Store {
         conversation: ConversationId,
         agent: AgentId,
     ) -> sqlx::Result<Result<ConversationRow, TakeRefusal>> {
+        let turn = self.write_turn().await;
         let taken = sqlx::query(
             "UPDATE conversations SET state = 'active', agent_id = $1, taken_ms = $2 \
              WHERE id = $3 AND site_id = $4 AND state = 'waiting'",
@@ -732,6 +775,7 @@ impl Store {
         .execute(&self.pool)
         .await?
         .rows_affected();
+        drop(turn);
         let row = self.conversation(conversation).await?;
         Ok(match row {
             Some(row) if row.site == *site && taken == 1 => Ok(row),
@@ -748,6 +792,7 @@ impl Store {
         site: &SiteId,
         agent: AgentId,
     ) -> sqlx::Result<Option<ConversationRow>> {
+        let turn = self.write_turn().await;
         let sql = format!(
             "UPDATE conversations SET state = 'active', agent_id = $1, taken_ms = $2 \
              WHERE state = 'waiting' AND id = (\
@@ -762,6 +807,7 @@ impl Store {
             .bind(site.as_str())
             .fetch_optional(&self.pool)
             .await?;
+        drop(turn);
         match taken {
             Some(id) => self.conversation(ConversationId(id)).await,
             None => Ok(None),
@@ -769,6 +815,7 @@ impl Store {
     }
 
     pub async fn close_conversation(&self, conversation: ConversationId) -> sqlx::Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query(
             "UPDATE conversations SET state = 'closed', closed_ms = $1 WHERE id = $2 AND state != 'closed'",
         )

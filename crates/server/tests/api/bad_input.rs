@@ -10,7 +10,7 @@ use pronto_protocol::limits::{
 use pronto_protocol::visitor::{ServerToVisitor, VisitorToServer};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{PATIENCE, hello, say, spawn_app};
+use crate::helpers::{PATIENCE, hello, say, spawn_app, stored};
 
 async fn refusal(
     visitor: &mut crate::helpers::Socket<VisitorToServer, ServerToVisitor>,
@@ -96,14 +96,9 @@ async fn broken_frames_before_and_after_hello() {
 
     // None of that started a conversation: the first real message is number 1, first in line.
     visitor.send(&say("hola")).await;
-    assert!(matches!(
-        visitor.next().await,
-        ServerToVisitor::Ack { seq: 1, .. }
-    ));
-    let ServerToVisitor::Message { message } = visitor.next().await else {
-        panic!()
-    };
+    let (ack, message) = stored(&mut visitor).await;
     assert_eq!(message.seq, 1);
+    assert!(matches!(ack, ServerToVisitor::Ack { seq: 1, .. }));
     assert!(matches!(
         visitor.next().await,
         ServerToVisitor::Queue { position: 1, .. }
@@ -120,10 +115,7 @@ async fn one_visitors_garbage_does_not_disturb_another() {
         noisy.send_raw(Message::text("}{")).await;
     }
     calm.send(&say("todo bien")).await;
-    assert!(matches!(calm.next().await, ServerToVisitor::Ack { .. }));
-    let ServerToVisitor::Message { message } = calm.next().await else {
-        panic!()
-    };
+    let (_, message) = stored(&mut calm).await;
     assert_eq!(message.text, "todo bien");
     for _ in 0..burst {
         assert_eq!(refusal(&mut noisy).await, ErrorCode::MalformedJson);

@@ -148,3 +148,20 @@ impl TestApp {
         (agent, welcome)
     }
 }
+
+/// After a visitor's send: its acknowledgement and the stored message, which may come in
+/// either order (the message through the fan-out, the acknowledgement straight back).
+pub async fn stored(
+    visitor: &mut Socket<VisitorToServer, ServerToVisitor>,
+) -> (ServerToVisitor, pronto_protocol::chat::ChatMessage) {
+    let mut ack = None;
+    let mut message = None;
+    while ack.is_none() || message.is_none() {
+        match visitor.next().await {
+            frame @ ServerToVisitor::Ack { .. } => ack = Some(frame),
+            ServerToVisitor::Message { message: stored } => message = Some(stored),
+            other => panic!("expected an ack and the message, got {other:?}"),
+        }
+    }
+    (ack.unwrap(), message.unwrap())
+}
