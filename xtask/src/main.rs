@@ -1,5 +1,6 @@
 //! `cargo xtask`: the project's automation — build, run, test — with nothing to install by hand.
 
+mod bench;
 mod browser;
 mod dist;
 mod wasm;
@@ -15,7 +16,8 @@ cargo xtask <command>
   build   build the widget and console (WebAssembly, wasm-opt, .br/.gz) into dist/, and the server
   run     build, then start the server at http://127.0.0.1:8080 with the demo shop
   test    every test: unit, server integration, and browser end-to-end in headless Chromium
-  bench   the long runs: the decoder fuzzed for a minute, the fault-injection test at full size
+  bench   the long runs: load benchmarks against release servers (writes BENCHMARKS.md and
+          BENCHMARKS.json), the decoder fuzzed for a minute, the fault-injection test at full size
 ";
 
 fn main() -> Result<()> {
@@ -63,9 +65,12 @@ fn run(root: &Path, extra: &[String]) -> Result<()> {
     cargo(root, &args)
 }
 
-/// What tests run briefly, at full length: the fuzzer for a fixed time, and a visitor and an
-/// agent sending 500 messages each through the fault-injecting proxy.
+/// The load benchmark (see `bench.rs`), then what tests run briefly, at full length: the
+/// fuzzer for a fixed time, and a visitor and an agent sending 500 messages each through the
+/// fault-injecting proxy.
 fn bench(root: &Path) -> Result<()> {
+    // A failed load scenario is reported after the other runs, which do not depend on it.
+    let load_ran = bench::load(root)?;
     let fuzz = Command::new(cargo_bin())
         .args([
             "test",
@@ -94,7 +99,11 @@ fn bench(root: &Path) -> Result<()> {
             "--nocapture".into(),
         ],
         &[("PRONTO_CHAOS_MESSAGES", "500")],
-    )
+    )?;
+    if !load_ran {
+        bail!("some load scenarios failed; see BENCHMARKS.md");
+    }
+    Ok(())
 }
 
 fn test(root: &Path, extra: &[String], env: &[(&str, &str)]) -> Result<()> {
@@ -117,23 +126,37 @@ fn test(root: &Path, extra: &[String], env: &[(&str, &str)]) -> Result<()> {
     // The widget's and console's unit tests (their state logic) run natively here; the apps
     // themselves are tested in the browser by the end-to-end tests. xtask has no tests, and
     // testing it would rebuild its heavy dependencies with the workspace's features.
+    let whole_suite = !extra.iter().any(|arg| arg == "-p");
     let mut args = vec!["test"];
-    if !extra.iter().any(|arg| arg == "-p") {
+    if whole_suite {
         args.extend(["--workspace", "--exclude", "xtask"]);
     }
     args.extend(extra.iter().map(String::as_str));
-    let status = Command::new(cargo_bin())
-        .args(&args)
-        .current_dir(root)
-        .env("PRONTO_DIST", &dist.dir)
-        .env("PRONTO_CHROMIUM", &chrome.chromium)
-        .env("PRONTO_CHROMEDRIVER", &chrome.chromedriver)
-        .env("PRONTO_SERVER_BIN", &server_bin)
-        .envs(env.iter().copied())
-        .status()
-        .context("running cargo test")?;
-    if !status.success() {
-        bail!("tests failed");
+    let cargo_test = |args: &[&str], env: &[(&str, &str)]| -> Result<()> {
+        let status = Command::new(cargo_bin())
+            .args(args)
+            .current_dir(root)
+            .env("PRONTO_DIST", &dist.dir)
+            .env("PRONTO_CHROMIUM", &chrome.chromium)
+            .env("PRONTO_CHROMEDRIVER", &chrome.chromedriver)
+            .env("PRONTO_SERVER_BIN", &server_bin)
+            .envs(env.iter().copied())
+            .status()
+            .context("running cargo test")?;
+        if !status.success() {
+            bail!("tests failed");
+        }
+        Ok(())
+    };
+    cargo_test(&args, env)?;
+    if whole_suite {
+        // The same server and end-to-end suites again on PostgreSQL, with events through
+        // Redis: the machine's own, at their standard ports (see `pronto_testkit::Scratch`).
+        println!("\n== the server and end-to-end suites on PostgreSQL and Redis ==");
+        cargo_test(
+            &["test", "-p", "pronto-server", "-p", "pronto-e2e"],
+            &[("PRONTO_TEST_BACKEND", "postgres")],
+        )?;
     }
     Ok(())
 }

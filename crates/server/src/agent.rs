@@ -219,17 +219,34 @@ impl AgentSession {
         id: &ClientMessageId,
         text: &str,
     ) -> AppResult<()> {
-        if self.acknowledge_repeat(id).await? {
-            return Ok(());
-        }
-        let text = validate_text(text)?;
+        // Most replies are new: an earlier copy is looked for only when this one cannot be
+        // stored (refused, or its id taken), saving a query per reply.
         let site = &self.agent.site;
-        let row = self.app.store.conversation(conversation).await?;
-        let row = ensure_held_by(row, site, self.agent.id)?;
+        let checked = match validate_text(text) {
+            Ok(text) => {
+                let row = self.app.store.conversation(conversation).await?;
+                ensure_held_by(row, site, self.agent.id).map(|row| (row, text))
+            }
+            Err(refusal) => Err(refusal),
+        };
+        let (row, text) = match checked {
+            Ok(checked) => checked,
+            // A repeat of a reply stored before the conversation closed is still stored.
+            Err(_) if self.acknowledge_repeat(id).await? => return Ok(()),
+            Err(refusal) => return Err(refusal.into()),
+        };
         let stored = self
             .app
             .store
-            .append_message(row.id, Writer::Agent(self.agent.id), Some(id), text)
+            .append_message(
+                row.id,
+                Writer::Agent {
+                    id: self.agent.id,
+                    name: &self.agent.name,
+                },
+                Some(id),
+                text,
+            )
             .await?;
         let Some(message) = stored else {
             // The same reply raced in from another tab of this console and won.

@@ -122,14 +122,14 @@ async fn announce(store: &Store, hub: &Hub, site: &SiteId, line: &Line) -> sqlx:
             .map(|(index, (_, visitor))| (u32::try_from(index + 1).unwrap_or(u32::MAX), *visitor)),
     );
     if !here.is_empty() {
-        let recent = store.recent_waits_ms(site, RECENT_WAITS).await?;
+        let per_place = wait_per_place_secs(&store.recent_waits_ms(site, RECENT_WAITS).await?);
         let mut told = line.told();
         let mut still_waiting = HashMap::with_capacity(here.len());
         for (position, visitor, outboxes) in here {
             if told.get(&visitor) != Some(&position) {
                 let frame = Utf8Bytes::from(encode(&ServerToVisitor::Queue {
                     position,
-                    estimate: Some(estimate(position, &recent)),
+                    estimate: Some(estimate_at(position, per_place)),
                 }));
                 for outbox in outboxes {
                     outbox.deliver_encoded(frame.clone());
@@ -142,11 +142,10 @@ async fn announce(store: &Store, hub: &Hub, site: &SiteId, line: &Line) -> sqlx:
         line.told().clear();
     }
     if hub.has_agents(site) {
-        let view = store.queue_view(site).await?;
         let frame = Utf8Bytes::from(encode(&ServerToAgent::Queue {
             now_ms: now_ms(),
-            total: view.total,
-            entries: view.entries,
+            total: u32::try_from(order.len()).unwrap_or(u32::MAX),
+            entries: store.queue_head(site).await?,
         }));
         hub.to_site_agents(site, &frame);
     }
@@ -155,18 +154,21 @@ async fn announce(store: &Store, hub: &Hub, site: &SiteId, line: &Line) -> sqlx:
 
 /// A deliberately simple estimate until the estimator crate replaces it: the median of the
 /// site's recent waits stands for the time per person ahead, and the range is ±50% around
-/// `position ×` that.
-pub fn estimate(position: u32, recent_waits_ms: &[i64]) -> WaitEstimate {
-    let per_place_secs = if recent_waits_ms.is_empty() {
-        DEFAULT_WAIT_PER_PLACE_SECS
-    } else {
-        let mut waits = recent_waits_ms.to_vec();
-        waits.sort_unstable();
-        let median_secs = waits[waits.len() / 2].max(0) / 1000;
-        u32::try_from(median_secs)
-            .unwrap_or(u32::MAX)
-            .clamp(30, 900)
-    };
+/// `position ×` that. Worked out once per pass over the line, not once per visitor.
+fn wait_per_place_secs(recent_waits_ms: &[i64]) -> u32 {
+    if recent_waits_ms.is_empty() {
+        return DEFAULT_WAIT_PER_PLACE_SECS;
+    }
+    let mut waits = recent_waits_ms.to_vec();
+    waits.sort_unstable();
+    let median_secs = waits[waits.len() / 2].max(0) / 1000;
+    u32::try_from(median_secs)
+        .unwrap_or(u32::MAX)
+        .clamp(30, 900)
+}
+
+/// The range for the visitor at `position`, given the wait per person ahead.
+fn estimate_at(position: u32, per_place_secs: u32) -> WaitEstimate {
     let typical = per_place_secs.saturating_mul(position.max(1));
     WaitEstimate {
         low_secs: typical / 2,
@@ -180,8 +182,8 @@ mod tests {
 
     #[test]
     fn estimate_grows_with_position() {
-        let first = estimate(1, &[]);
-        let third = estimate(3, &[]);
+        let first = estimate_at(1, wait_per_place_secs(&[]));
+        let third = estimate_at(3, wait_per_place_secs(&[]));
         assert!(first.low_secs < first.high_secs);
         assert_eq!(third.low_secs, 3 * first.low_secs);
         assert_eq!(third.high_secs, 3 * first.high_secs);
@@ -189,8 +191,8 @@ mod tests {
 
     #[test]
     fn estimate_follows_recent_waits() {
-        let quick = estimate(1, &[40_000, 50_000, 60_000]);
-        let slow = estimate(1, &[400_000, 500_000, 600_000]);
+        let quick = estimate_at(1, wait_per_place_secs(&[40_000, 50_000, 60_000]));
+        let slow = estimate_at(1, wait_per_place_secs(&[400_000, 500_000, 600_000]));
         assert_eq!((quick.low_secs, quick.high_secs), (25, 75));
         assert_eq!((slow.low_secs, slow.high_secs), (250, 750));
     }

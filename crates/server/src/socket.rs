@@ -31,7 +31,7 @@ pub const TRANSPORT_MAX_BYTES: usize = 64 * 1024;
 /// What the transport reads into at once. Frames from people are small, and the buffer is
 /// allocated for every open socket, idle or not: the default 128 KiB would make an idle
 /// visitor cost more than everything else about them.
-const READ_BUFFER_BYTES: usize = 4 * 1024;
+const READ_BUFFER_BYTES: usize = 1024;
 
 /// Admits one more socket from `peer` (or answers why not), and once the connection is a
 /// WebSocket, runs the session `start` makes for it until it ends.

@@ -82,10 +82,13 @@ impl Dialect {
     pub fn on_connect(self) -> Option<&'static str> {
         match self {
             // WAL lets readers go on while one writer writes; NORMAL sync is durable in WAL
-            // mode against process crashes, which is what a restart must survive.
+            // mode against process crashes, which is what a restart must survive. The log is
+            // copied back by a background task (see `checkpoint_while_open`); SQLite's own
+            // checkpoint, on the committing writer, is only the backstop for a large log.
             Self::Sqlite => Some(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                 PRAGMA wal_autocheckpoint = 10000;",
             ),
             Self::Postgres => None,
         }

@@ -82,9 +82,9 @@ pub struct ConversationRow {
 
 /// Who is writing a new message.
 #[derive(Clone, Copy, Debug)]
-pub enum Writer {
+pub enum Writer<'a> {
     Visitor,
-    Agent(AgentId),
+    Agent { id: AgentId, name: &'a str },
 }
 
 /// A message stored earlier under a client id, and who sent it.
@@ -214,6 +214,9 @@ impl Store {
         }
         let pool = options.connect(&dialect.connect_url(url)).await?;
         dialect.migrations().run(&pool).await?;
+        if dialect == Dialect::Sqlite {
+            tokio::spawn(checkpoint_while_open(pool.clone()));
+        }
         let writer = (dialect == Dialect::Sqlite).then(Arc::default);
         Ok(Self {
             pool,
@@ -557,19 +560,37 @@ impl Store {
         id: &ClientMessageId,
         text: &str,
     ) -> sqlx::Result<VisitorSent> {
+        // Most messages are new: store first, and look for an earlier copy only when the id
+        // turns out to be taken (or the message would be refused), saving a query per message.
+        match self.store_visitor_message(site, visitor, id, text).await {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                match self.prior(id).await? {
+                    Some(prior) if prior.sent_by_visitor(visitor) => Ok(VisitorSent::Repeat(prior)),
+                    Some(_) => Ok(VisitorSent::ForeignId),
+                    None => Err(sqlx::Error::Database(e)),
+                }
+            }
+            Ok(VisitorSent::TooManyConversations) => match self.prior(id).await? {
+                Some(prior) if prior.sent_by_visitor(visitor) => Ok(VisitorSent::Repeat(prior)),
+                _ => Ok(VisitorSent::TooManyConversations),
+            },
+            sent => sent,
+        }
+    }
+
+    async fn store_visitor_message(
+        &self,
+        site: &SiteId,
+        visitor: VisitorId,
+        id: &ClientMessageId,
+        text: &str,
+    ) -> sqlx::Result<VisitorSent> {
         let mut writing = self.begin_write().await?;
         let tx: &mut AnyConnection = &mut writing.tx;
         // One visitor's sends take turns (two tabs, two servers): neither may open a second
         // conversation while the other opens the first.
         if let Some(lock) = self.dialect.lock_visitor() {
             sqlx::query(lock).bind(visitor.0).execute(&mut *tx).await?;
-        }
-        if let Some(prior) = prior(&mut *tx, id).await? {
-            return Ok(if prior.sent_by_visitor(visitor) {
-                VisitorSent::Repeat(prior)
-            } else {
-                VisitorSent::ForeignId
-            });
         }
         let open = latest_conversation(&mut *tx, visitor)
             .await?
@@ -606,7 +627,7 @@ impl Store {
     pub async fn append_message(
         &self,
         conversation: ConversationId,
-        writer: Writer,
+        writer: Writer<'_>,
         id: Option<&ClientMessageId>,
         text: &str,
     ) -> sqlx::Result<Option<ChatMessage>> {
@@ -715,6 +736,14 @@ impl Store {
         .bind(site.as_str())
         .fetch_one(&self.pool)
         .await?;
+        Ok(QueueView {
+            total: u32::try_from(total).unwrap_or(u32::MAX),
+            entries: self.queue_head(site).await?,
+        })
+    }
+
+    /// The first `QUEUE_VIEW_ENTRIES` waiting visitors, with what agents see of each.
+    pub async fn queue_head(&self, site: &SiteId) -> sqlx::Result<Vec<QueueEntry>> {
         // The preview length is a constant, written into the SQL: PostgreSQL's `substr`
         // takes an `integer`, not the `bigint` a bound i64 would be.
         let sql = format!(
@@ -728,7 +757,7 @@ impl Store {
             .bind(site.as_str())
             .fetch_all(&self.pool)
             .await?;
-        let entries = rows
+        Ok(rows
             .into_iter()
             .map(|(id, visitor, created_ms, first)| QueueEntry {
                 conversation: ConversationId(id),
@@ -736,11 +765,7 @@ impl Store {
                 waiting_since_ms: created_ms,
                 first_message: first.unwrap_or_default(),
             })
-            .collect();
-        Ok(QueueView {
-            total: u32::try_from(total).unwrap_or(u32::MAX),
-            entries,
-        })
+            .collect())
     }
 
     /// How long the site's most recently taken visitors waited, newest first, in milliseconds.
@@ -862,6 +887,28 @@ type AgentRow = (i64, String, String, String, String, String, String);
 /// seq, client id, author, agent name, text, sent at.
 type MessageRow = (i64, Option<String>, String, Option<String>, String, i64);
 
+/// Copies SQLite's write-ahead log into the database file every so often, on a connection
+/// of its own. Left to SQLite, the writer whose commit fills the log does it, and every other
+/// writer waits behind that disk sync: a stall of tens of milliseconds for whoever is next.
+async fn checkpoint_while_open(pool: AnyPool) {
+    let mut every = tokio::time::interval(std::time::Duration::from_millis(250));
+    loop {
+        every.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(%error, "could not checkpoint the SQLite log");
+        }
+    }
+}
+
 /// Checks that `row` is an active conversation held by `agent` on `site`.
 pub fn ensure_held_by(
     row: Option<ConversationRow>,
@@ -946,13 +993,13 @@ async fn start_conversation(
 async fn insert_message(
     conn: &mut AnyConnection,
     conversation: ConversationId,
-    writer: Writer,
+    writer: Writer<'_>,
     id: Option<&ClientMessageId>,
     text: &str,
 ) -> sqlx::Result<ChatMessage> {
     let (author, agent) = match writer {
         Writer::Visitor => ("visitor", None),
-        Writer::Agent(agent) => ("agent", Some(agent.0)),
+        Writer::Agent { id, .. } => ("agent", Some(id.0)),
     };
     // Taking the number locks the conversation's row until the transaction ends, so
     // concurrent writers take turns and every number is used once.
@@ -978,11 +1025,8 @@ async fn insert_message(
     .await?;
     let author = match writer {
         Writer::Visitor => Author::Visitor,
-        Writer::Agent(agent) => Author::Agent {
-            name: sqlx::query_scalar("SELECT name FROM agents WHERE id = $1")
-                .bind(agent.0)
-                .fetch_one(&mut *conn)
-                .await?,
+        Writer::Agent { name, .. } => Author::Agent {
+            name: name.to_owned(),
         },
     };
     Ok(ChatMessage {
