@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::serve::ListenerExt;
 use pronto_protocol::ErrorCode;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -136,7 +137,14 @@ impl Server {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, service)
+        // Chat frames are small and answered at once: waiting to fill a packet (Nagle) against
+        // the peer's delayed acknowledgement costs 40 ms a frame.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "could not turn off Nagle's algorithm");
+            }
+        });
+        let result = axum::serve(listener, service)
             .with_graceful_shutdown(async move {
                 stop.await;
                 shutdown.cancel();

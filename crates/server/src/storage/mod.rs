@@ -203,7 +203,11 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         sqlx::any::install_default_drivers();
         let dialect = Dialect::of(url)?;
-        let mut options = AnyPoolOptions::new().max_connections(dialect.pool_size());
+        let mut options = AnyPoolOptions::new()
+            .max_connections(dialect.pool_size())
+            // A health check before every query would double the round trips to the
+            // database; a broken connection shows itself on use and is replaced then.
+            .test_before_acquire(false);
         if let Some(setup) = dialect.on_connect() {
             options = options.after_connect(move |conn, _| {
                 Box::pin(async move {
