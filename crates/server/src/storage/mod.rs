@@ -589,6 +589,31 @@ impl Store {
         id: &ClientMessageId,
         text: &str,
     ) -> sqlx::Result<VisitorSent> {
+        // SQLite, and the visitor already has an open conversation (the usual case): one
+        // statement. Otherwise the transaction below, which may start a conversation.
+        if self.dialect == Dialect::Sqlite {
+            let stored = {
+                let _turn = self.write_turn().await;
+                let mut conn = self.pool.acquire().await?;
+                insert_numbered(
+                    &mut conn,
+                    Target::OpenOf(visitor),
+                    Writer::Visitor,
+                    Some(id),
+                    text,
+                )
+                .await?
+            };
+            if let Some((conversation, message)) = stored
+                && let Some(conversation) = self.conversation(conversation).await?
+            {
+                return Ok(VisitorSent::Stored {
+                    conversation,
+                    message,
+                    started: false,
+                });
+            }
+        }
         let mut writing = self.begin_write().await?;
         let tx: &mut AnyConnection = &mut writing.tx;
         // One visitor's sends take turns (two tabs, two servers): neither may open a second
@@ -635,6 +660,23 @@ impl Store {
         id: Option<&ClientMessageId>,
         text: &str,
     ) -> sqlx::Result<Option<ChatMessage>> {
+        if self.dialect == Dialect::Sqlite {
+            let _turn = self.write_turn().await;
+            let mut conn = self.pool.acquire().await?;
+            return match insert_numbered(
+                &mut conn,
+                Target::Conversation(conversation),
+                writer,
+                id,
+                text,
+            )
+            .await
+            {
+                Ok(stored) => Ok(stored.map(|(_, message)| message)),
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
+                Err(e) => Err(e),
+            };
+        }
         let mut writing = self.begin_write().await?;
         let tx: &mut AnyConnection = &mut writing.tx;
         match insert_message(&mut *tx, conversation, writer, id, text).await {
@@ -994,6 +1036,69 @@ async fn start_conversation(
     })
 }
 
+/// Where [`insert_numbered`] puts a message.
+enum Target {
+    Conversation(ConversationId),
+    /// The visitor's latest conversation, if it is not closed.
+    OpenOf(VisitorId),
+}
+
+/// SQLite only (see migration 0008): stores a message numbered in the same statement, while
+/// this process holds its turn to write. `None` when there is no such conversation.
+async fn insert_numbered(
+    conn: &mut AnyConnection,
+    into: Target,
+    writer: Writer<'_>,
+    id: Option<&ClientMessageId>,
+    text: &str,
+) -> sqlx::Result<Option<(ConversationId, ChatMessage)>> {
+    let (author_column, agent) = match writer {
+        Writer::Visitor => ("visitor", None),
+        Writer::Agent { id, .. } => ("agent", Some(id.0)),
+    };
+    let (target, key) = match into {
+        Target::Conversation(conversation) => ("c.id = $1", conversation.0),
+        Target::OpenOf(visitor) => (
+            "c.id = (SELECT id FROM conversations WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1) \
+             AND c.state != 'closed'",
+            visitor.0,
+        ),
+    };
+    let sql = format!(
+        "INSERT INTO messages (conversation_id, seq, author, agent_id, body, sent_ms, client_id) \
+         SELECT c.id, c.last_seq + 1, $2, $3, $4, $5, $6 FROM conversations c WHERE {target} \
+         RETURNING conversation_id, seq"
+    );
+    let sent_ms = now_ms();
+    let stored: Option<(i64, i64)> = sqlx::query_as(&sql)
+        .bind(key)
+        .bind(author_column)
+        .bind(agent)
+        .bind(text)
+        .bind(sent_ms)
+        .bind(id.map(ClientMessageId::as_str))
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(stored.map(|(conversation, seq)| {
+        let author = match writer {
+            Writer::Visitor => Author::Visitor,
+            Writer::Agent { name, .. } => Author::Agent {
+                name: name.to_owned(),
+            },
+        };
+        (
+            ConversationId(conversation),
+            ChatMessage {
+                seq: u32::try_from(seq).unwrap_or(u32::MAX),
+                client_id: id.cloned(),
+                author,
+                text: text.to_owned(),
+                sent_at_ms: sent_ms,
+            },
+        )
+    }))
+}
+
 async fn insert_message(
     conn: &mut AnyConnection,
     conversation: ConversationId,
@@ -1040,4 +1145,37 @@ async fn insert_message(
         text: text.to_owned(),
         sent_at_ms: sent_ms,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every pooled SQLite connection runs with the settings the server relies on: the log
+    /// (readers beside the writer), NORMAL sync (no disk sync per commit), foreign keys.
+    #[tokio::test]
+    async fn sqlite_connections_get_their_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("pronto.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        // More connections than one, so that each of them is checked, not just the first.
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let mut conn = store.pool.acquire().await.unwrap();
+            let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            assert_eq!((journal.as_str(), synchronous, foreign_keys), ("wal", 1, 1));
+            held.push(conn);
+        }
+    }
 }
