@@ -37,7 +37,13 @@ fn main() -> Result<()> {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // `cargo run` names the manifest's folder at run time. The path compiled in is only the
+    // fallback: with a target folder shared between checkouts (as CI keeps one), the binary
+    // cargo runs may have been built from another checkout's copy of these same sources.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .expect("xtask lives in the workspace")
         .to_path_buf()
