@@ -458,20 +458,10 @@ async fn visitor_task(
     mut phase: watch::Receiver<Phase>,
     ready: mpsc::UnboundedSender<Result<()>>,
 ) {
-    let permit = handshakes.acquire_owned().await;
-    let started = start_conversation(index, server, source).await;
-    drop(permit);
-    let mut ws = match started {
-        Ok(ws) => {
-            let _ = ready.send(Ok(()));
-            ws
-        }
-        Err(err) => {
-            let _ = ready.send(Err(err.context(format!("visitor {index}"))));
-            return;
-        }
+    let opened = start_conversation(index, server, source);
+    let Some(mut ws) = net::open_and_report(index, &handshakes, ready, opened).await else {
+        return;
     };
-    drop(ready);
 
     let mut answers: HashSet<u64> = HashSet::new();
     let mut number = 0;

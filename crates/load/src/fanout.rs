@@ -350,20 +350,10 @@ async fn visitor_task(
     shared: Arc<Shared>,
     ready: mpsc::UnboundedSender<Result<()>>,
 ) {
-    let permit = handshakes.acquire_owned().await;
-    let joined = join_line(index, server, source).await;
-    drop(permit);
-    let mut ws = match joined {
-        Ok(ws) => {
-            let _ = ready.send(Ok(()));
-            ws
-        }
-        Err(err) => {
-            let _ = ready.send(Err(err.context(format!("visitor {index}"))));
-            return;
-        }
+    let joined = join_line(index, server, source);
+    let Some(mut ws) = net::open_and_report(index, &handshakes, ready, joined).await else {
+        return;
     };
-    drop(ready);
     let mut counted = 0;
     loop {
         match net::next_frame::<ServerToVisitor>(&mut ws).await {

@@ -265,3 +265,26 @@ pub async fn wait_for_port(server: SocketAddr, timeout: Duration) -> Result<()> 
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Opens visitor `index`'s socket while holding one of the handshake permits (so handshakes
+/// do not pile up on the server), and tells `ready` whether it worked; `None` when it did not.
+pub async fn open_and_report<T>(
+    index: usize,
+    handshakes: &tokio::sync::Semaphore,
+    ready: tokio::sync::mpsc::UnboundedSender<Result<()>>,
+    open: impl std::future::Future<Output = Result<T>>,
+) -> Option<T> {
+    let permit = handshakes.acquire().await;
+    let opened = open.await;
+    drop(permit);
+    match opened {
+        Ok(ws) => {
+            let _ = ready.send(Ok(()));
+            Some(ws)
+        }
+        Err(err) => {
+            let _ = ready.send(Err(err.context(format!("visitor {index}"))));
+            None
+        }
+    }
+}

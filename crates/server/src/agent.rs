@@ -19,9 +19,9 @@ use crate::auth::SignedIn;
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::hub::{ConnectionId, Outbox};
-use crate::origin;
 use crate::socket::{self, Session};
 use crate::storage::{Agent, ConversationRow, TakeRefusal, Writer, ensure_held_by};
+use crate::{fanout, origin};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws/agent", get(upgrade))
@@ -275,15 +275,7 @@ impl AgentSession {
                 "this message id is taken; send it with a new id",
             ));
         }
-        // The server that stored it may have stopped before telling anyone: tell again.
-        let store = &self.app.store;
-        if let (Some(row), Some(message)) = (
-            store.conversation(prior.conversation).await?,
-            store.message(prior.conversation, prior.seq).await?,
-        ) {
-            self.app.fanout.message_stored(&row, &message);
-        }
-        self.app.fanout.flushed().await?;
+        fanout::tell_again(&self.app.store, &self.app.fanout, &prior).await?;
         self.outbox.deliver(ServerToAgent::Ack {
             conversation: prior.conversation,
             id: id.clone(),

@@ -21,9 +21,10 @@ use pronto_protocol::visitor::ServerToVisitor;
 use pronto_protocol::{decode, encode};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use crate::error::AppResult;
 use crate::hub::Hub;
 use crate::queue::Announcer;
-use crate::storage::{ConversationRow, VisitorId};
+use crate::storage::{ConversationRow, Prior, Store, VisitorId};
 
 /// How long to wait before trying Redis again after losing it.
 const REDIS_RETRY: Duration = Duration::from_millis(500);
@@ -147,6 +148,20 @@ impl Fanout {
             None => deliver(&self.hub, &self.announcer, envelope),
         }
     }
+}
+
+/// A message stored earlier came again (its acknowledgement was lost): tells everyone of it
+/// again — the server that stored it may have stopped before telling anyone, and hearing a
+/// number twice is harmless — and resolves once that is published, ready to acknowledge.
+pub async fn tell_again(store: &Store, fanout: &Fanout, prior: &Prior) -> AppResult<()> {
+    if let (Some(row), Some(message)) = (
+        store.conversation(prior.conversation).await?,
+        store.message(prior.conversation, prior.seq).await?,
+    ) {
+        fanout.message_stored(&row, &message);
+    }
+    fanout.flushed().await?;
+    Ok(())
 }
 
 /// Hands an event to this server's sockets.

@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::hub::{ConnectionId, Outbox};
 use crate::socket::{self, Session};
 use crate::storage::{Site, VisitorId, VisitorSent};
-use crate::{origin, token};
+use crate::{fanout, origin, token};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws/visitor", get(upgrade))
@@ -356,17 +356,8 @@ impl VisitorSession {
                 started,
             } => (conversation, message, started),
             VisitorSent::Repeat(prior) => {
-                // Stored before, and the acknowledgement was lost on the way: maybe with the
-                // server that stored it, before it told anyone. Tell everyone again (harmless
-                // if they know), then acknowledge.
-                let store = &self.app.store;
-                if let (Some(row), Some(message)) = (
-                    store.conversation(prior.conversation).await?,
-                    store.message(prior.conversation, prior.seq).await?,
-                ) {
-                    self.app.fanout.message_stored(&row, &message);
-                }
-                self.app.fanout.flushed().await?;
+                // Stored before, and the acknowledgement was lost on the way.
+                fanout::tell_again(&self.app.store, &self.app.fanout, &prior).await?;
                 self.outbox.deliver(ServerToVisitor::Ack {
                     id: id.clone(),
                     seq: prior.seq,

@@ -87,6 +87,38 @@ pub enum Writer<'a> {
     Agent { id: AgentId, name: &'a str },
 }
 
+impl Writer<'_> {
+    /// The `author` and `agent_id` columns of the writer's messages.
+    fn columns(self) -> (&'static str, Option<i64>) {
+        match self {
+            Writer::Visitor => ("visitor", None),
+            Writer::Agent { id, .. } => ("agent", Some(id.0)),
+        }
+    }
+
+    /// The message as stored under number `seq`.
+    fn message(
+        self,
+        seq: i64,
+        id: Option<&ClientMessageId>,
+        text: &str,
+        sent_at_ms: i64,
+    ) -> ChatMessage {
+        ChatMessage {
+            seq: u32::try_from(seq).unwrap_or(u32::MAX),
+            client_id: id.cloned(),
+            author: match self {
+                Writer::Visitor => Author::Visitor,
+                Writer::Agent { name, .. } => Author::Agent {
+                    name: name.to_owned(),
+                },
+            },
+            text: text.to_owned(),
+            sent_at_ms,
+        }
+    }
+}
+
 /// A message stored earlier under a client id, and who sent it.
 #[derive(Clone, Debug)]
 pub struct Prior {
@@ -231,24 +263,17 @@ impl Store {
 
     /// Starts a transaction that will write (see [`Dialect::begin_write`]).
     async fn begin_write(&self) -> sqlx::Result<Writing> {
-        let turn = match &self.writer {
-            Some(writer) => Some(writer.clone().lock_owned().await),
-            None => None,
-        };
+        let turn = self.write_turn().await;
         let tx = self.pool.begin_with(self.dialect.begin_write()).await?;
         Ok(Writing { tx, _turn: turn })
     }
 
-    /// Runs one writing statement in this process's turn to write.
+    /// This process's turn to write (SQLite), held while one statement or transaction writes.
     async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
         match &self.writer {
             Some(writer) => Some(writer.clone().lock_owned().await),
             None => None,
         }
-    }
-
-    pub fn dialect(&self) -> Dialect {
-        self.dialect
     }
 
     pub async fn close(&self) {
@@ -1052,10 +1077,7 @@ async fn insert_numbered(
     id: Option<&ClientMessageId>,
     text: &str,
 ) -> sqlx::Result<Option<(ConversationId, ChatMessage)>> {
-    let (author_column, agent) = match writer {
-        Writer::Visitor => ("visitor", None),
-        Writer::Agent { id, .. } => ("agent", Some(id.0)),
-    };
+    let (author_column, agent) = writer.columns();
     let (target, key) = match into {
         Target::Conversation(conversation) => ("c.id = $1", conversation.0),
         Target::OpenOf(visitor) => (
@@ -1080,21 +1102,9 @@ async fn insert_numbered(
         .fetch_optional(&mut *conn)
         .await?;
     Ok(stored.map(|(conversation, seq)| {
-        let author = match writer {
-            Writer::Visitor => Author::Visitor,
-            Writer::Agent { name, .. } => Author::Agent {
-                name: name.to_owned(),
-            },
-        };
         (
             ConversationId(conversation),
-            ChatMessage {
-                seq: u32::try_from(seq).unwrap_or(u32::MAX),
-                client_id: id.cloned(),
-                author,
-                text: text.to_owned(),
-                sent_at_ms: sent_ms,
-            },
+            writer.message(seq, id, text, sent_ms),
         )
     }))
 }
@@ -1106,10 +1116,7 @@ async fn insert_message(
     id: Option<&ClientMessageId>,
     text: &str,
 ) -> sqlx::Result<ChatMessage> {
-    let (author, agent) = match writer {
-        Writer::Visitor => ("visitor", None),
-        Writer::Agent { id, .. } => ("agent", Some(id.0)),
-    };
+    let (author, agent) = writer.columns();
     // Taking the number locks the conversation's row until the transaction ends, so
     // concurrent writers take turns and every number is used once.
     let seq: i64 = sqlx::query_scalar(
@@ -1132,19 +1139,7 @@ async fn insert_message(
     .bind(id.map(ClientMessageId::as_str))
     .execute(&mut *conn)
     .await?;
-    let author = match writer {
-        Writer::Visitor => Author::Visitor,
-        Writer::Agent { name, .. } => Author::Agent {
-            name: name.to_owned(),
-        },
-    };
-    Ok(ChatMessage {
-        seq: u32::try_from(seq).unwrap_or(u32::MAX),
-        client_id: id.cloned(),
-        author,
-        text: text.to_owned(),
-        sent_at_ms: sent_ms,
-    })
+    Ok(writer.message(seq, id, text, sent_ms))
 }
 
 #[cfg(test)]
