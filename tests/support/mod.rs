@@ -184,11 +184,24 @@ impl Browsers {
             "goog:chromeOptions".into(),
             json!({ "binary": chromium, "args": args }),
         );
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("a browser session");
+        // ChromeDriver can reset the first connections while it is still coming up (seen on a
+        // busy machine, though its port already accepted): try again until it answers.
+        let deadline = Instant::now() + PATIENCE;
+        let client = loop {
+            let attempt =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(caps.clone())
+                    .connect(&format!("http://127.0.0.1:{}", self.port))
+                    .await;
+            match attempt {
+                Ok(client) => break client,
+                Err(error) if Instant::now() < deadline => {
+                    eprintln!("no browser session yet ({error}); trying again");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(error) => panic!("a browser session: {error:?}"),
+            }
+        };
         self.profiles.push(profile);
         Person { client }
     }

@@ -20,7 +20,7 @@ use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::hub::{ConnectionId, Outbox};
 use crate::socket::{self, Session};
-use crate::storage::{Agent, ConversationRow, TakeRefusal, Writer, ensure_held_by};
+use crate::storage::{Agent, ConversationRow, Reply, TakeRefusal, ensure_held_by};
 use crate::{fanout, origin};
 
 pub fn router() -> Router<AppState> {
@@ -221,47 +221,42 @@ impl AgentSession {
     ) -> AppResult<()> {
         // Most replies are new: an earlier copy is looked for only when this one cannot be
         // stored (refused, or its id taken), saving a query per reply.
-        let site = &self.agent.site;
-        let checked = match validate_text(text) {
-            Ok(text) => {
-                let row = self.app.store.conversation(conversation).await?;
-                ensure_held_by(row, site, self.agent.id).map(|row| (row, text))
-            }
-            Err(refusal) => Err(refusal),
+        let refusal = match validate_text(text) {
+            Ok(text) => match self
+                .app
+                .store
+                .agent_replies(conversation, &self.agent, id, text)
+                .await?
+            {
+                Reply::Stored {
+                    conversation,
+                    message,
+                } => {
+                    self.app.fanout.message_stored(&conversation, &message);
+                    // Acknowledged once everyone can hear of it (see `Fanout::flushed`).
+                    self.app.fanout.flushed().await?;
+                    self.outbox.deliver(ServerToAgent::Ack {
+                        conversation: conversation.id,
+                        id: id.clone(),
+                        seq: message.seq,
+                    });
+                    return Ok(());
+                }
+                Reply::Refused(refusal) => refusal,
+                // A resend, or the same reply raced in from another tab of this console.
+                Reply::IdTaken => ProtocolError::new(
+                    ErrorCode::DuplicateId,
+                    "this message id is taken; send it with a new id",
+                ),
+            },
+            Err(refusal) => refusal,
         };
-        let (row, text) = match checked {
-            Ok(checked) => checked,
-            // A repeat of a reply stored before the conversation closed is still stored.
-            Err(_) if self.acknowledge_repeat(id).await? => return Ok(()),
-            Err(refusal) => return Err(refusal.into()),
-        };
-        let stored = self
-            .app
-            .store
-            .append_message(
-                row.id,
-                Writer::Agent {
-                    id: self.agent.id,
-                    name: &self.agent.name,
-                },
-                Some(id),
-                text,
-            )
-            .await?;
-        let Some(message) = stored else {
-            // The same reply raced in from another tab of this console and won.
-            self.acknowledge_repeat(id).await?;
+        // A repeat of a reply stored before (even before the conversation closed) is
+        // acknowledged again, not refused.
+        if self.acknowledge_repeat(id).await? {
             return Ok(());
-        };
-        self.app.fanout.message_stored(&row, &message);
-        // Acknowledged once everyone can hear of it (see `Fanout::flushed`).
-        self.app.fanout.flushed().await?;
-        self.outbox.deliver(ServerToAgent::Ack {
-            conversation,
-            id: id.clone(),
-            seq: message.seq,
-        });
-        Ok(())
+        }
+        Err(refusal.into())
     }
 
     /// Acknowledges again a reply stored earlier under `id`; false when there is none.

@@ -202,19 +202,31 @@ impl Hub {
         }
     }
 
-    /// Those of `people` with a tab open here, each with their outboxes, in the order given:
-    /// one lock for a whole queue, not one per visitor.
+    /// Those of `people` with a tab open here, in the order given: one lock for a whole
+    /// queue, not one per visitor.
     pub fn visitors_here<T>(
         &self,
         people: impl Iterator<Item = (T, VisitorId)>,
-    ) -> Vec<(T, VisitorId, Vec<VisitorOutbox>)> {
+    ) -> Vec<(T, VisitorId)> {
         let rooms = self.rooms();
         people
-            .filter_map(|(tag, visitor)| {
-                let tabs = rooms.visitors.get(&visitor)?;
-                Some((tag, visitor, tabs.values().cloned().collect()))
-            })
+            .filter(|(_, visitor)| rooms.visitors.contains_key(visitor))
             .collect()
+    }
+
+    /// Sends each visitor their own frame, to every tab they have open here. One lock for the
+    /// lot, and the outboxes are used in place rather than copied out: for a long queue this
+    /// runs once per take with a frame for everyone in line.
+    pub fn to_each_visitor(&self, frames: impl IntoIterator<Item = (VisitorId, Utf8Bytes)>) {
+        let rooms = self.rooms();
+        for (visitor, text) in frames {
+            if let Some(tabs) = rooms.visitors.get(&visitor) {
+                // Queuing never waits (see `deliver_encoded`), so the lock is held briefly.
+                for outbox in tabs.values() {
+                    outbox.deliver_encoded(text.clone());
+                }
+            }
+        }
     }
 
     /// Sends an encoded frame to every console tab of one agent here.

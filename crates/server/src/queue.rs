@@ -123,21 +123,23 @@ async fn announce(store: &Store, hub: &Hub, site: &SiteId, line: &Line) -> sqlx:
     );
     if !here.is_empty() {
         let per_place = wait_per_place_secs(&store.recent_waits_ms(site, RECENT_WAITS).await?);
-        let mut told = line.told();
-        let mut still_waiting = HashMap::with_capacity(here.len());
-        for (position, visitor, outboxes) in here {
-            if told.get(&visitor) != Some(&position) {
-                let frame = Utf8Bytes::from(encode(&ServerToVisitor::Queue {
-                    position,
-                    estimate: Some(estimate_at(position, per_place)),
-                }));
-                for outbox in outboxes {
-                    outbox.deliver_encoded(frame.clone());
+        let mut frames = Vec::new();
+        {
+            let mut told = line.told();
+            let mut still_waiting = HashMap::with_capacity(here.len());
+            for (position, visitor) in here {
+                if told.get(&visitor) != Some(&position) {
+                    let frame = encode(&ServerToVisitor::Queue {
+                        position,
+                        estimate: Some(estimate_at(position, per_place)),
+                    });
+                    frames.push((visitor, Utf8Bytes::from(frame)));
                 }
+                still_waiting.insert(visitor, position);
             }
-            still_waiting.insert(visitor, position);
+            *told = still_waiting;
         }
-        *told = still_waiting;
+        hub.to_each_visitor(frames);
     } else {
         line.told().clear();
     }

@@ -156,6 +156,19 @@ pub enum VisitorSent {
     TooManyConversations,
 }
 
+/// What became of an agent's reply.
+#[derive(Debug)]
+pub enum Reply {
+    Stored {
+        conversation: ConversationRow,
+        message: ChatMessage,
+    },
+    /// Not stored, and why (not this agent's, closed, no such conversation).
+    Refused(ProtocolError),
+    /// A message with this id is stored already (a resend, or someone else's id).
+    IdTaken,
+}
+
 /// Why an agent's `take` did not happen.
 #[derive(Debug, PartialEq, Eq)]
 pub enum TakeRefusal {
@@ -199,6 +212,18 @@ impl Writing {
 }
 
 type Row = (i64, String, i64, String, Option<i64>, Option<String>, i64);
+/// A conversation's header (as [`Row`]) and the number of the message just stored in it.
+type RowAndSeq = (
+    i64,
+    String,
+    i64,
+    String,
+    Option<i64>,
+    Option<String>,
+    i64,
+    i64,
+);
+const CONVERSATION_TABLES: &str = "conversations c LEFT JOIN agents a ON a.id = c.agent_id";
 const CONVERSATION_COLUMNS: &str = "c.id, c.site_id, c.visitor_id, c.state, c.agent_id, a.name, c.created_ms \
      FROM conversations c LEFT JOIN agents a ON a.id = c.agent_id";
 
@@ -629,9 +654,7 @@ impl Store {
                 )
                 .await?
             };
-            if let Some((conversation, message)) = stored
-                && let Some(conversation) = self.conversation(conversation).await?
-            {
+            if let Some((conversation, message)) = stored {
                 return Ok(VisitorSent::Stored {
                     conversation,
                     message,
@@ -676,40 +699,70 @@ impl Store {
         })
     }
 
-    /// Stores a message with the conversation's next sequence number. `None` when `id` was
-    /// stored already (a resend that raced the original); look it up with [`Store::prior`].
-    pub async fn append_message(
+    /// Stores an agent's reply in a conversation they hold, with the conversation's next
+    /// number. On SQLite one statement both checks that the agent holds the conversation and
+    /// stores the reply; the conversation is read apart only to say why a reply is refused.
+    pub async fn agent_replies(
         &self,
         conversation: ConversationId,
-        writer: Writer<'_>,
-        id: Option<&ClientMessageId>,
+        agent: &Agent,
+        id: &ClientMessageId,
         text: &str,
-    ) -> sqlx::Result<Option<ChatMessage>> {
+    ) -> sqlx::Result<Reply> {
+        let writer = Writer::Agent {
+            id: agent.id,
+            name: &agent.name,
+        };
         if self.dialect == Dialect::Sqlite {
-            let _turn = self.write_turn().await;
-            let mut conn = self.pool.acquire().await?;
-            return match insert_numbered(
-                &mut conn,
-                Target::Conversation(conversation),
-                writer,
-                id,
-                text,
-            )
-            .await
-            {
-                Ok(stored) => Ok(stored.map(|(_, message)| message)),
-                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
-                Err(e) => Err(e),
+            let stored = {
+                let _turn = self.write_turn().await;
+                let mut conn = self.pool.acquire().await?;
+                insert_numbered(
+                    &mut conn,
+                    Target::HeldBy {
+                        conversation,
+                        site: &agent.site,
+                    },
+                    writer,
+                    Some(id),
+                    text,
+                )
+                .await
             };
+            match stored {
+                Ok(Some((conversation, message))) => {
+                    return Ok(Reply::Stored {
+                        conversation,
+                        message,
+                    });
+                }
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                    return Ok(Reply::IdTaken);
+                }
+                Err(e) => return Err(e),
+                // Not held (or no longer): the general way below says why.
+                Ok(None) => {}
+            }
         }
+        let row = match ensure_held_by(
+            self.conversation(conversation).await?,
+            &agent.site,
+            agent.id,
+        ) {
+            Ok(row) => row,
+            Err(refusal) => return Ok(Reply::Refused(refusal)),
+        };
         let mut writing = self.begin_write().await?;
         let tx: &mut AnyConnection = &mut writing.tx;
-        match insert_message(&mut *tx, conversation, writer, id, text).await {
+        match insert_message(&mut *tx, row.id, writer, Some(id), text).await {
             Ok(message) => {
                 writing.commit().await?;
-                Ok(Some(message))
+                Ok(Reply::Stored {
+                    conversation: row,
+                    message,
+                })
             }
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(Reply::IdTaken),
             Err(e) => Err(e),
         }
     }
@@ -1062,51 +1115,87 @@ async fn start_conversation(
 }
 
 /// Where [`insert_numbered`] puts a message.
-enum Target {
-    Conversation(ConversationId),
+enum Target<'a> {
+    /// The conversation, if it is open, on this site, and held by the writing agent.
+    HeldBy {
+        conversation: ConversationId,
+        site: &'a SiteId,
+    },
     /// The visitor's latest conversation, if it is not closed.
     OpenOf(VisitorId),
 }
 
 /// SQLite only (see migration 0008): stores a message numbered in the same statement, while
-/// this process holds its turn to write. `None` when there is no such conversation.
+/// this process holds its turn to write, and returns it with its conversation's header (read
+/// in the same statement, saving a round trip per message). `None` when there is no such
+/// conversation.
 async fn insert_numbered(
     conn: &mut AnyConnection,
-    into: Target,
+    into: Target<'_>,
     writer: Writer<'_>,
     id: Option<&ClientMessageId>,
     text: &str,
-) -> sqlx::Result<Option<(ConversationId, ChatMessage)>> {
+) -> sqlx::Result<Option<(ConversationRow, ChatMessage)>> {
     let (author_column, agent) = writer.columns();
-    let (target, key) = match into {
-        Target::Conversation(conversation) => ("c.id = $1", conversation.0),
+    let (target, key, site) = match into {
+        // `$3` is the writing agent (see the binds below).
+        Target::HeldBy { conversation, site } => (
+            "c.id = $1 AND c.site_id = $7 AND c.agent_id = $3 AND c.state = 'active'",
+            conversation.0,
+            Some(site.as_str()),
+        ),
         Target::OpenOf(visitor) => (
             "c.id = (SELECT id FROM conversations WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1) \
              AND c.state != 'closed'",
             visitor.0,
+            None,
         ),
+    };
+    // RETURNING may only name the new row's columns; the header comes from subqueries on
+    // the conversation's primary key.
+    let header = |column: &str| {
+        format!("(SELECT {column} FROM {CONVERSATION_TABLES} WHERE c.id = conversation_id)")
     };
     let sql = format!(
         "INSERT INTO messages (conversation_id, seq, author, agent_id, body, sent_ms, client_id) \
          SELECT c.id, c.last_seq + 1, $2, $3, $4, $5, $6 FROM conversations c WHERE {target} \
-         RETURNING conversation_id, seq"
+         RETURNING conversation_id, {}, {}, {}, {}, {}, {}, seq",
+        header("c.site_id"),
+        header("c.visitor_id"),
+        header("c.state"),
+        header("c.agent_id"),
+        header("a.name"),
+        header("c.created_ms"),
     );
     let sent_ms = now_ms();
-    let stored: Option<(i64, i64)> = sqlx::query_as(&sql)
+    let mut query = sqlx::query_as(&sql)
         .bind(key)
         .bind(author_column)
         .bind(agent)
         .bind(text)
         .bind(sent_ms)
-        .bind(id.map(ClientMessageId::as_str))
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(stored.map(|(conversation, seq)| {
-        (
-            ConversationId(conversation),
-            writer.message(seq, id, text, sent_ms),
-        )
-    }))
+        .bind(id.map(ClientMessageId::as_str));
+    if let Some(site) = site {
+        query = query.bind(site);
+    }
+    let stored: Option<RowAndSeq> = query.fetch_optional(&mut *conn).await?;
+    Ok(stored.map(
+        |(conversation, site, visitor, state, agent, agent_name, created_ms, seq)| {
+            let row = (
+                conversation,
+                site,
+                visitor,
+                state,
+                agent,
+                agent_name,
+                created_ms,
+            );
+            (
+                conversation_row(row),
+                writer.message(seq, id, text, sent_ms),
+            )
+        },
+    ))
 }
 
 async fn insert_message(
