@@ -28,6 +28,12 @@ use crate::storage::{ConversationRow, Prior, Store, VisitorId};
 
 /// How long to wait before trying Redis again after losing it.
 const REDIS_RETRY: Duration = Duration::from_millis(500);
+/// How long a batch of publishes may wait for Redis's answer. The client's default (500 ms)
+/// turned a one-second stall of a busy machine into refused messages; a message is
+/// acknowledged only once published, so waiting a little longer costs nothing but latency.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long publishing keeps trying before the senders are told it failed.
+const PUBLISH_PATIENCE: Duration = Duration::from_secs(15);
 
 /// The way events reach people.
 pub struct Fanout {
@@ -213,7 +219,11 @@ impl RedisBus {
         announcer: Arc<Announcer>,
     ) -> redis::RedisResult<Self> {
         let client = redis::Client::open(url)?;
-        let publisher = client.get_multiplexed_async_connection().await?;
+        let publisher = client
+            .get_multiplexed_async_connection_with_config(
+                &redis::AsyncConnectionConfig::new().set_response_timeout(Some(PUBLISH_TIMEOUT)),
+            )
+            .await?;
         let (sink, stream) = client.get_async_pubsub().await?.split();
         let listening = Arc::new(Mutex::new(Listening {
             prefix: prefix.to_owned(),
@@ -313,14 +323,17 @@ async fn publish_in_order(
                 Outgoing::Flushed(done) => waiting.push(done),
             }
         }
+        let started = tokio::time::Instant::now();
         let mut tries = 0;
         let published = loop {
+            // A batch whose answer timed out may have been published after all; publishing
+            // it again is harmless, as clients keep each message number once.
             match pipe.query_async::<()>(&mut connection).await {
                 Ok(()) => break true,
                 Err(error) => {
                     tries += 1;
                     tracing::error!(%error, tries, "publishing to Redis failed");
-                    if tries == 3 {
+                    if started.elapsed() >= PUBLISH_PATIENCE {
                         // Redis is gone for everyone: every server lost its subscription too
                         // and sent its people away to reconnect, and they will read what
                         // they missed from the database.
