@@ -1,6 +1,9 @@
 /*! Pronto chat loader. Paste <script src="https://YOUR-PRONTO-SERVER/pronto.js" data-site="YOUR-SITE" async></script> */
 // Creates <pronto-chat> with a shadow root (no iframe: nothing of the page leaks in or out),
-// puts the widget's stylesheet in it, then loads the WebAssembly widget and mounts it there.
+// puts the widget's stylesheet and a launcher button of its own in it, and fetches the
+// WebAssembly widget only once the page has loaded: when the visitor reaches for the launcher
+// (hover, focus, press) or when the browser is idle — never on idle when the visitor's browser
+// asks to save data. The widget then mounts beside the placeholder launcher and replaces it.
 // Asset names are fingerprinted; `cargo xtask build` writes them in place of the placeholder.
 (function () {
   "use strict";
@@ -15,6 +18,9 @@
   var url = function (path) {
     return new URL(path, base).href;
   };
+  var attribute = function (name) {
+    return script.getAttribute(name) || undefined;
+  };
   var host = document.createElement(TAG);
   var shadow = host.attachShadow({ mode: "open" });
   var css = document.createElement("link");
@@ -24,28 +30,72 @@
   var root = document.createElement("div");
   root.className = "pronto-root";
   shadow.appendChild(root);
+
+  // The placeholder launcher: the same look as the widget's, labelled in the widget's language.
+  var lang = (attribute("data-lang") || (navigator.languages || [navigator.language])[0] || "")
+    .slice(0, 2)
+    .toLowerCase();
+  var launcher = document.createElement("button");
+  launcher.type = "button";
+  launcher.className = "pronto-launcher";
+  launcher.setAttribute("data-pronto-placeholder", "");
+  launcher.setAttribute("aria-label", lang == "en" ? "Open chat" : "Abrir chat");
+  launcher.innerHTML =
+    '<span class="pronto-launcher-icon pronto-launcher-icon--chat" aria-hidden="true"><svg viewBox="0 0 24 24" focusable="false"><path fill="currentColor" d="M12 3C6.9 3 3 6.6 3 11c0 2.1.9 4 2.4 5.5-.2 1.4-.8 2.8-1.8 3.8-.2.2 0 .6.3.6 2 0 3.8-.7 5.1-1.7 1 .3 2 .4 3 .4 5.1 0 9-3.6 9-8.5S17.1 3 12 3Zm-4 9.5a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6Zm4 0a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6Zm4 0a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6Z"></path></svg></span>';
+  root.appendChild(launcher);
   var attach = function () {
     document.body.appendChild(host);
   };
   if (document.body) attach();
   else document.addEventListener("DOMContentLoaded", attach);
-  import(url(assets.js))
-    .then(function (widget) {
-      return widget.default({ module_or_path: url(assets.wasm) }).then(function () {
-        var attribute = function (name) {
-          return script.getAttribute(name) || undefined;
-        };
-        widget.mount(
-          root,
-          base.origin,
-          attribute("data-site") || "",
-          attribute("data-lang"),
-          attribute("data-user-id"),
-          attribute("data-user-hash")
-        );
+
+  // Set once the visitor presses the placeholder: the widget then mounts with its panel open.
+  var pressed = false;
+  var started = false;
+  var start = function () {
+    if (started) return;
+    started = true;
+    import(url(assets.js))
+      .then(function (widget) {
+        return widget.default({ module_or_path: url(assets.wasm) }).then(function () {
+          var focused = shadow.activeElement == launcher;
+          widget.mount(
+            root,
+            base.origin,
+            attribute("data-site") || "",
+            attribute("data-lang"),
+            attribute("data-user-id"),
+            attribute("data-user-hash"),
+            pressed
+          );
+          launcher.remove();
+          // Keep the keyboard where it was; opening moves focus into the panel itself.
+          var own = root.querySelector(".pronto-launcher");
+          if (focused && !pressed && own) own.focus();
+        });
+      })
+      .catch(function (error) {
+        console.error("Pronto: the chat widget could not load", error);
       });
-    })
-    .catch(function (error) {
-      console.error("Pronto: the chat widget could not load", error);
-    });
+  };
+  // Nothing is fetched before the page's own `load` event.
+  var loaded = function (then) {
+    return function () {
+      if (document.readyState == "complete") then();
+      else window.addEventListener("load", then);
+    };
+  };
+  launcher.addEventListener("click", function () {
+    pressed = true;
+    launcher.setAttribute("aria-busy", "true");
+    loaded(start)();
+  });
+  ["pointerenter", "focus", "touchstart"].forEach(function (name) {
+    launcher.addEventListener(name, loaded(start), { passive: true });
+  });
+  loaded(function () {
+    var connection = navigator.connection;
+    if (connection && connection.saveData) return;
+    (window.requestIdleCallback || setTimeout)(start);
+  })();
 })();

@@ -20,6 +20,8 @@ use crate::transport::Identity;
 /// "pt") overrides the browser's preferred languages. `user_id` and `user_hash` are a shop
 /// customer's id and its HMAC-SHA256 under the site's identity secret, when the shop's page
 /// vouches for a signed-in customer; their conversations then follow them across devices.
+/// `open` is true when the visitor pressed the loader's placeholder launcher, which is what
+/// made the loader fetch the widget: the panel opens at once, with focus in it.
 #[wasm_bindgen]
 pub fn mount(
     root: web_sys::HtmlElement,
@@ -28,6 +30,7 @@ pub fn mount(
     lang: Option<String>,
     user_id: Option<String>,
     user_hash: Option<String>,
+    open: bool,
 ) {
     let identity = match (user_id, user_hash) {
         (Some(user_id), Some(signature)) if !user_id.is_empty() => {
@@ -38,7 +41,11 @@ pub fn mount(
     let lang = Lang::pick(lang.as_deref(), &browser_languages());
     // So screen readers pronounce the widget in its language whatever the page's is.
     let _ = root.set_attribute("lang", lang.code());
-    leptos::mount::mount_to(root, move || view! { <Widget server site lang identity /> }).forget();
+    leptos::mount::mount_to(
+        root,
+        move || view! { <Widget server site lang identity open /> },
+    )
+    .forget();
 }
 
 /// `navigator.languages`, most preferred first.

@@ -1,18 +1,13 @@
 //! The walking skeleton, end to end, as people do it: two shoppers and an agent, each at their
 //! own headless Chromium, on a storefront that embeds the widget with one script tag.
 
-use pronto_e2e::{Browsers, Person, Pronto, Storefront};
+use pronto_e2e::{Browsers, Person, Pronto, Storefront, WIDGET_LAUNCHER};
 use serde_json::json;
 
 const SHOP_PAGE: &str = "<h1>Zapatillas</h1><p>A storefront on its own origin.</p>";
 
 async fn open_widget(visitor: &Person) {
-    visitor
-        .widget("button.pronto-launcher")
-        .await
-        .click()
-        .await
-        .unwrap();
+    visitor.widget(WIDGET_LAUNCHER).await.click().await.unwrap();
     visitor.widget(".pronto-panel").await;
 }
 
@@ -77,7 +72,7 @@ async fn shoppers_queue_an_agent_takes_them_and_nothing_is_lost() {
 
     // A and B each open the widget and write; B is second in line.
     a.goto(&shop.url("/")).await;
-    a.widget("button.pronto-launcher").await;
+    a.widget(WIDGET_LAUNCHER).await;
     a.screenshot("widget-closed").await;
     open_widget(&a).await;
     write(&a, "Hola, soy A. ¿Tienen la talla 42?").await;
@@ -131,7 +126,7 @@ async fn shoppers_queue_an_agent_takes_them_and_nothing_is_lost() {
 
     // A reloads the page: the whole conversation is still there.
     a.client.refresh().await.unwrap();
-    a.widget("button.pronto-launcher").await;
+    a.widget(WIDGET_LAUNCHER).await;
     if !a.widget_has(".pronto-panel").await {
         open_widget(&a).await;
     }
@@ -213,7 +208,7 @@ async fn a_hostile_page_cannot_break_the_widget_and_the_widget_does_not_restyle_
     visitor.goto(&shop.url("/hostile")).await;
 
     // The widget renders and works despite the page's rules.
-    let launcher = visitor.widget("button.pronto-launcher").await;
+    let launcher = visitor.widget(WIDGET_LAUNCHER).await;
     let size = launcher.rectangle().await.unwrap();
     assert!(size.2 >= 40.0 && size.3 >= 40.0, "launcher is {size:?}");
     open_widget(&visitor).await;
@@ -435,4 +430,123 @@ async fn a_signed_in_customer_finds_their_conversation_on_another_device() {
         person.close().await;
     }
     owner.close().await;
+}
+
+/// What the page knows of the widget's loading: whether the page has loaded, when its `load`
+/// event began, when each `.wasm` fetch began, the launchers in the widget (placeholder or
+/// not), and how much the page's storage holds.
+const LOADING: &str = r#"
+    const nav = performance.getEntriesByType("navigation")[0];
+    const wasm = performance.getEntriesByType("resource")
+        .filter(e => e.name.includes(".wasm")).map(e => e.startTime);
+    const root = document.querySelector("pronto-chat").shadowRoot;
+    const launchers = Array.from(root.querySelectorAll("button.pronto-launcher"))
+        .map(b => b.hasAttribute("data-pronto-placeholder") ? "placeholder" : "widget");
+    return {
+        complete: document.readyState === "complete",
+        load_start: nav.loadEventStart,
+        wasm,
+        launchers,
+        stored: localStorage.length + sessionStorage.length,
+    };
+"#;
+
+/// A visitor on a storefront page whose `load` event is held back by an image from a server
+/// that takes the request and never answers, until the returned listener is dropped.
+async fn still_loading(
+    pronto: &Pronto,
+    browsers: &mut Browsers,
+) -> (Person, std::net::TcpListener) {
+    let stalled = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let image = format!(
+        "<img alt=\"\" src=\"http://{}/product.png\">",
+        stalled.local_addr().unwrap()
+    );
+    let shop = Storefront::start(pronto, vec![("/slow", String::new(), image)]).await;
+    let visitor = browsers.impatient_person().await;
+    visitor.goto(&shop.url("/slow")).await;
+    (visitor, stalled)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_loader_draws_the_launcher_and_fetches_the_widget_only_after_the_page_has_loaded() {
+    let pronto = Pronto::start().await;
+    let mut browsers = Browsers::start().await;
+    let (visitor, stalled) = still_loading(&pronto, &mut browsers).await;
+
+    // The launcher is there, drawn by the loader, while the page is still loading; even a
+    // visitor reaching for it fetches nothing yet.
+    let placeholder = visitor
+        .widget("button.pronto-launcher[data-pronto-placeholder]")
+        .await;
+    let size = placeholder.rectangle().await.unwrap();
+    assert!(size.2 >= 40.0 && size.3 >= 40.0, "launcher is {size:?}");
+    visitor
+        .eval(
+            "document.querySelector('pronto-chat').shadowRoot.querySelector('button').focus()",
+            vec![],
+        )
+        .await;
+    let before = visitor.eval(LOADING, vec![]).await;
+    assert_eq!(before["complete"], json!(false), "{before}");
+    assert_eq!(before["wasm"], json!([]), "{before}");
+    assert_eq!(before["launchers"], json!(["placeholder"]), "{before}");
+    visitor.screenshot("loader-placeholder-launcher").await;
+
+    // The page finishes loading (the image fails); the widget arrives and takes the
+    // placeholder's place, and nothing was stored for a visitor who has not used the chat.
+    drop(stalled);
+    visitor.widget(WIDGET_LAUNCHER).await;
+    let after = visitor.eval(LOADING, vec![]).await;
+    let load_start = after["load_start"].as_f64().unwrap();
+    let wasm = after["wasm"].as_array().unwrap();
+    assert_eq!(wasm.len(), 1, "{after}");
+    assert!(
+        wasm[0].as_f64().unwrap() >= load_start,
+        "the WebAssembly was fetched before the page's load event: {after}"
+    );
+    assert_eq!(after["launchers"], json!(["widget"]), "{after}");
+    assert_eq!(after["stored"], json!(0), "{after}");
+
+    // Pressing the launcher opens the panel with focus in it.
+    open_widget(&visitor).await;
+    let focused = visitor
+        .eval(
+            "return document.querySelector('pronto-chat').shadowRoot.activeElement?.className",
+            vec![],
+        )
+        .await;
+    assert!(
+        focused
+            .as_str()
+            .unwrap_or_default()
+            .contains("pronto-input"),
+        "focus is on {focused}"
+    );
+    visitor.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pressing_the_placeholder_launcher_opens_the_chat_once_the_widget_has_loaded() {
+    let pronto = Pronto::start().await;
+    let mut browsers = Browsers::start().await;
+    let (visitor, stalled) = still_loading(&pronto, &mut browsers).await;
+
+    // A visitor who presses before the page has loaded gets the chat as soon as it has.
+    visitor
+        .widget("button.pronto-launcher[data-pronto-placeholder]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    drop(stalled);
+    visitor.widget(".pronto-panel").await;
+    let input = visitor.widget("textarea.pronto-input").await;
+    visitor
+        .type_and_enter(&input, "Hola, ¿tienen talla 42?")
+        .await;
+    visitor
+        .wait_for_widget_text(".pronto-message-text", "Hola, ¿tienen talla 42?")
+        .await;
+    visitor.close().await;
 }

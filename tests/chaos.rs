@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::Element;
 use pronto_e2e::chaos::{ChaosProxy, FaultRates};
 use pronto_e2e::process::ServerProcess;
-use pronto_e2e::{Browsers, Person, Storefront};
+use pronto_e2e::{Browsers, Person, Storefront, WIDGET_LAUNCHER};
 use serde_json::{Value, json};
 
 const DEFAULT_MESSAGES: usize = 40;
@@ -107,7 +107,7 @@ async fn open_widget(visitor: &Person, url: &str) -> u32 {
             return loads;
         }
         let Some(launcher) = visitor
-            .wait_shown("widget", "button.pronto-launcher", RELOAD_AFTER)
+            .wait_shown("widget", WIDGET_LAUNCHER, RELOAD_AFTER)
             .await
         else {
             continue;

@@ -21,6 +21,8 @@ pub fn Widget(
     lang: Lang,
     /// The shop's signed-in customer, when the page vouches for them.
     identity: Option<Identity>,
+    /// The visitor already asked for the chat (pressed the loader's launcher): open it.
+    open: bool,
 ) -> impl IntoView {
     let chat = Chat::new(lang);
     let token = storage::token(&site);
@@ -63,7 +65,10 @@ pub fn Widget(
     provide_context(chat);
     provide_context(controls);
 
-    if storage::was_open(&site) {
+    if open {
+        // After the first render, so focus has somewhere to go.
+        request_animation_frame(move || controls.open());
+    } else if storage::was_open(&site) {
         controls.restore_open();
     } else if returning || unsent {
         // A returning visitor may have an answer waiting: connect now so the badge shows it.

@@ -133,6 +133,10 @@ impl Storefront {
     }
 }
 
+/// The widget's own launcher, once the WebAssembly has mounted (the loader draws a
+/// placeholder with the same class until then).
+pub const WIDGET_LAUNCHER: &str = "button.pronto-launcher:not([data-pronto-placeholder])";
+
 /// One ChromeDriver; each `person()` is a separate headless Chromium with its own profile.
 pub struct Browsers {
     driver: Child,
@@ -165,6 +169,17 @@ impl Browsers {
 
     /// A new person at a new browser: nothing shared with anyone else (cookies, storage).
     pub async fn person(&mut self) -> Person {
+        self.person_waiting_for("normal").await
+    }
+
+    /// A person whose `goto` returns as soon as navigation starts, not once the page has
+    /// loaded: for looking at a page while its `load` event is still held back.
+    pub async fn impatient_person(&mut self) -> Person {
+        self.person_waiting_for("none").await
+    }
+
+    /// `page_load`: the WebDriver page load strategy (`normal`, `eager`, `none`).
+    async fn person_waiting_for(&mut self, page_load: &str) -> Person {
         let profile = tempfile::tempdir().expect("profile dir");
         let chromium = env_path("PRONTO_CHROMIUM", "/usr/bin/chromium");
         let args = vec![
@@ -184,6 +199,7 @@ impl Browsers {
             "goog:chromeOptions".into(),
             json!({ "binary": chromium, "args": args }),
         );
+        caps.insert("pageLoadStrategy".into(), json!(page_load));
         // ChromeDriver can reset the first connections while it is still coming up (seen on a
         // busy machine, though its port already accepted): try again until it answers.
         let deadline = Instant::now() + PATIENCE;

@@ -91,7 +91,7 @@ pub fn build(root: &Path) -> Result<Dist> {
         loader.contains("__PRONTO_ASSETS__"),
         "public/pronto.js lost its __PRONTO_ASSETS__ placeholder"
     );
-    let loader = loader.replace("\"__PRONTO_ASSETS__\"", &manifest.to_string());
+    let loader = without_comments(&loader).replace("\"__PRONTO_ASSETS__\"", &manifest.to_string());
     write_compressed(&dir.join("pronto.js"), loader.as_bytes())?;
 
     let console_page = std::fs::read_to_string(root.join("crates/console/index.html"))?
@@ -103,6 +103,12 @@ pub fn build(root: &Path) -> Result<Dist> {
 
     let size = |name: &str| sizes(&assets.join(name));
     let loader_size = sizes(&dir.join("pronto.js"));
+    // Every page view of every shop runs the loader: its budget is a hard limit.
+    anyhow::ensure!(
+        loader_size.gz <= LOADER_BUDGET_GZ,
+        "the loader is {} bytes gzipped, over its budget of {LOADER_BUDGET_GZ}",
+        loader_size.gz
+    );
     let first_open = size(&widget_js) + size(&widget_wasm) + size(&widget_css);
     let sizes = vec![
         ("widget loader (pronto.js)".to_owned(), loader_size),
@@ -195,4 +201,18 @@ fn sizes(path: &Path) -> Sizes {
         gz: len(&with_suffix(path, "gz")),
         br: len(&with_suffix(path, "br")),
     }
+}
+
+/// The most the loader (`pronto.js`) may weigh gzipped.
+const LOADER_BUDGET_GZ: u64 = 2048;
+
+/// The loader as served: its whole-line `//` comments and indentation dropped (it runs on
+/// every page view of every shop, and its comments are for us). The `/*! … */` banner stays.
+fn without_comments(source: &str) -> String {
+    source
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| !line.is_empty() && !line.starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
