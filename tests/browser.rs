@@ -550,3 +550,35 @@ async fn pressing_the_placeholder_launcher_opens_the_chat_once_the_widget_has_lo
         .await;
     visitor.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_works_under_a_strict_content_security_policy() {
+    let pronto = Pronto::start().await;
+    let server = pronto.url("");
+    let socket = server.replace("http://", "ws://");
+    // What a careful shop serves: no inline script or style, no eval, scripts and styles
+    // only from itself and Pronto, connections only to Pronto (its WebSocket named too:
+    // browsers do not all take `http://host` to cover `ws://host`).
+    let head = format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         script-src 'self' {server} 'wasm-unsafe-eval'; style-src 'self' {server}; \
+         connect-src {server} {socket}; img-src 'self'\">\
+         <script src=\"/watch-csp.js\"></script>"
+    );
+    let shop = Storefront::start(&pronto, vec![("/strict", head, String::new())]).await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.goto(&shop.url("/strict")).await;
+
+    open_widget(&visitor).await;
+    write(&visitor, "¿Funciona con una política estricta?").await;
+    visitor.wait_for_widget_text(".pronto-queue", "#1").await;
+    visitor.screenshot("widget-under-strict-csp").await;
+    let violations = visitor.eval("return window.__violations", vec![]).await;
+    assert_eq!(
+        violations,
+        json!([]),
+        "the policy blocked part of the widget"
+    );
+    visitor.close().await;
+}

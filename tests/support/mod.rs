@@ -122,6 +122,19 @@ impl Storefront {
                 axum::routing::get(move || async move { axum::response::Html(html) }),
             );
         }
+        // A page may load this from its own origin (even under a strict policy) to keep every
+        // Content-Security-Policy violation in `window.__violations`.
+        router = router.route(
+            "/watch-csp.js",
+            axum::routing::get(|| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "text/javascript")],
+                    "window.__violations = [];\n\
+                     document.addEventListener('securitypolicyviolation', e =>\n\
+                       window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));\n",
+                )
+            }),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
