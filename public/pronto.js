@@ -22,6 +22,9 @@
     return script.getAttribute(name) || undefined;
   };
   var host = document.createElement(TAG);
+  // Script-tag options the stylesheet reads off the host element.
+  if (attribute("data-position") == "left") host.setAttribute("data-position", "left");
+  if (attribute("data-accent")) host.style.setProperty("--pronto-accent", attribute("data-accent"));
   var shadow = host.attachShadow({ mode: "open" });
   var css = document.createElement("link");
   css.rel = "stylesheet";

@@ -582,3 +582,69 @@ async fn the_widget_works_under_a_strict_content_security_policy() {
     );
     visitor.close().await;
 }
+
+/// For each selector in the widget: its text and background colours as the browser computed
+/// them, and their WCAG contrast ratio (colours resolved to sRGB through a canvas, so any CSS
+/// colour syntax counts as the browser renders it).
+const CONTRAST: &str = r#"
+    const root = document.querySelector("pronto-chat").shadowRoot;
+    const canvas = document.createElement("canvas").getContext("2d", { willReadFrequently: true });
+    const rgb = colour => {
+        canvas.clearRect(0, 0, 1, 1);
+        canvas.fillStyle = colour;
+        canvas.fillRect(0, 0, 1, 1);
+        return Array.from(canvas.getImageData(0, 0, 1, 1).data).slice(0, 3);
+    };
+    const channel = v => (v /= 255) <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    const ratio = (a, b) => {
+        const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+        return (hi + 0.05) / (lo + 0.05);
+    };
+    return arguments[0].map(selector => {
+        const style = getComputedStyle(root.querySelector(selector));
+        const text = rgb(style.color), background = rgb(style.backgroundColor);
+        return { selector, text, background, ratio: ratio(text, background) };
+    });
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_accent_colour_gets_readable_text_and_the_widget_can_sit_on_the_left() {
+    let pronto = Pronto::start().await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    // Light, dark and the awkward middle: yellow, navy, a mid grey, an orange, a pale teal.
+    for accent in ["#ffd400", "#0b3d91", "#777777", "#e4572e", "#7fdbda"] {
+        let shop = Storefront::start_with(
+            &pronto.url(""),
+            vec![("/", String::new(), String::new())],
+            &format!("data-accent=\"{accent}\" data-position=\"left\""),
+        )
+        .await;
+        visitor.goto(&shop.url("/")).await;
+        let launcher = visitor.widget(WIDGET_LAUNCHER).await;
+        let (x, _, width, _) = launcher.rectangle().await.unwrap();
+        assert!(
+            x + width < 200.0,
+            "{accent}: the launcher is not on the left (x = {x})"
+        );
+        open_widget(&visitor).await;
+        let report = visitor
+            .eval(
+                CONTRAST,
+                vec![json!([".pronto-launcher", ".pronto-header"])],
+            )
+            .await;
+        eprintln!("accent {accent}: {report}");
+        for part in report.as_array().unwrap() {
+            assert!(
+                part["ratio"].as_f64().unwrap() >= 4.5,
+                "{accent}: text on the accent is below WCAG AA: {part}"
+            );
+        }
+        if accent == "#ffd400" {
+            visitor.screenshot("widget-left-yellow-accent").await;
+        }
+    }
+    visitor.close().await;
+}
