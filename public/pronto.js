@@ -54,6 +54,8 @@
 
   // Set once the visitor presses the placeholder: the widget then mounts with its panel open.
   var pressed = false;
+  // `data-open`: the page wants the chat open from the start, so it loads as soon as it may.
+  var startOpen = script.hasAttribute("data-open");
   var started = false;
   var start = function () {
     if (started) return;
@@ -69,7 +71,7 @@
             attribute("data-lang"),
             attribute("data-user-id"),
             attribute("data-user-hash"),
-            pressed
+            pressed ? "visitor" : startOpen ? "page" : undefined
           );
           launcher.remove();
           // Keep the keyboard where it was; opening moves focus into the panel itself.
@@ -97,6 +99,7 @@
     launcher.addEventListener(name, loaded(start), { passive: true });
   });
   loaded(function () {
+    if (startOpen) return start();
     var connection = navigator.connection;
     if (connection && connection.saveData) return;
     (window.requestIdleCallback || setTimeout)(start);

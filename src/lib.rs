@@ -11,7 +11,7 @@ mod transport;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
-use crate::components::Widget;
+use crate::components::{Opening, Widget};
 use crate::i18n::Lang;
 use crate::transport::Identity;
 
@@ -20,8 +20,9 @@ use crate::transport::Identity;
 /// "pt") overrides the browser's preferred languages. `user_id` and `user_hash` are a shop
 /// customer's id and its HMAC-SHA256 under the site's identity secret, when the shop's page
 /// vouches for a signed-in customer; their conversations then follow them across devices.
-/// `open` is true when the visitor pressed the loader's placeholder launcher, which is what
-/// made the loader fetch the widget: the panel opens at once, with focus in it.
+/// `open` asks for the panel open from the start: `"visitor"` when the visitor pressed the
+/// loader's placeholder launcher (focus moves into the panel), `"page"` for the script tag's
+/// `data-open` (focus stays where the page has it).
 #[wasm_bindgen]
 pub fn mount(
     root: web_sys::HtmlElement,
@@ -30,7 +31,7 @@ pub fn mount(
     lang: Option<String>,
     user_id: Option<String>,
     user_hash: Option<String>,
-    open: bool,
+    open: Option<String>,
 ) {
     let identity = match (user_id, user_hash) {
         (Some(user_id), Some(signature)) if !user_id.is_empty() => {
@@ -41,6 +42,11 @@ pub fn mount(
     let lang = Lang::pick(lang.as_deref(), &browser_languages());
     // So screen readers pronounce the widget in its language whatever the page's is.
     let _ = root.set_attribute("lang", lang.code());
+    let open = match open.as_deref() {
+        Some("visitor") => Opening::ByVisitor,
+        Some("page") => Opening::ByPage,
+        _ => Opening::Closed,
+    };
     leptos::mount::mount_to(
         root,
         move || view! { <Widget server site lang identity open /> },

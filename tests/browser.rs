@@ -648,3 +648,34 @@ async fn any_accent_colour_gets_readable_text_and_the_widget_can_sit_on_the_left
     }
     visitor.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_open_starts_the_chat_open_without_taking_focus_or_storing_anything() {
+    let pronto = Pronto::start().await;
+    let shop = Storefront::start_with(
+        &pronto.url(""),
+        vec![("/", String::new(), "<input id=\"search\" autofocus>".into())],
+        "data-open",
+    )
+    .await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.goto(&shop.url("/")).await;
+    visitor.widget(".pronto-panel").await;
+    let state = visitor
+        .eval(
+            "return [document.activeElement.id, localStorage.length + sessionStorage.length]",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        state,
+        json!(["search", 0]),
+        "focus moved or something was stored"
+    );
+
+    // The visitor writes: now it connects, queues and remembers them.
+    write(&visitor, "Hola, ¿hacen envíos a Canarias?").await;
+    visitor.wait_for_widget_text(".pronto-queue", "#1").await;
+    visitor.close().await;
+}

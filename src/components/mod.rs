@@ -23,6 +23,16 @@ const PANEL_ID: &str = "pronto-panel";
 const TITLE_ID: &str = "pronto-title";
 const UNREAD_ID: &str = "pronto-unread";
 
+/// How the panel starts when the widget mounts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opening {
+    Closed,
+    /// The visitor pressed the launcher while the widget loaded: open, focus in the panel.
+    ByVisitor,
+    /// The page asked (`data-open`): open, and leave focus where the page has it.
+    ByPage,
+}
+
 /// What the visitor's clicks and key presses do. Cheap to copy into every handler.
 #[derive(Clone, Copy)]
 pub struct Controls {
@@ -65,6 +75,12 @@ impl Controls {
         });
     }
 
+    /// Opens the panel because the page asked (`data-open`): focus stays with the page, and
+    /// nothing connects (or is stored) until the visitor writes.
+    pub fn open_for_page(&self) {
+        self.chat.open.set(true);
+    }
+
     /// Reopens the panel after a reload, without taking focus from the page.
     pub fn restore_open(&self) {
         self.show_panel();
@@ -100,6 +116,8 @@ impl Controls {
 
     /// Sends a message the visitor wrote, already validated.
     pub fn send(&self, text: String) {
+        // A panel the page opened has not connected yet.
+        self.connect();
         self.transport.with_value(|transport| {
             if let Some(transport) = transport {
                 transport.send(text);

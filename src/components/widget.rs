@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use pronto_protocol::ids::SiteId;
 use pronto_protocol::visitor::ServerToVisitor;
 
-use super::Controls;
 use super::launcher::Launcher;
 use super::panel::Panel;
+use super::{Controls, Opening};
 use crate::i18n::Lang;
 use crate::state::Chat;
 use crate::storage;
@@ -21,8 +21,8 @@ pub fn Widget(
     lang: Lang,
     /// The shop's signed-in customer, when the page vouches for them.
     identity: Option<Identity>,
-    /// The visitor already asked for the chat (pressed the loader's launcher): open it.
-    open: bool,
+    /// Whether the panel starts open, and at whose asking.
+    open: Opening,
 ) -> impl IntoView {
     let chat = Chat::new(lang);
     let token = storage::token(&site);
@@ -65,16 +65,21 @@ pub fn Widget(
     provide_context(chat);
     provide_context(controls);
 
-    if open {
+    if open == Opening::ByVisitor {
         // After the first render, so focus has somewhere to go.
         request_animation_frame(move || controls.open());
     } else if storage::was_open(&site) {
         controls.restore_open();
-    } else if returning || unsent {
-        // A returning visitor may have an answer waiting: connect now so the badge shows it.
-        // Messages left unsent by an earlier page (typed offline, then reloaded or closed)
-        // go out now, not only once the visitor opens the chat again.
-        controls.connect();
+    } else {
+        if open == Opening::ByPage {
+            controls.open_for_page();
+        }
+        if returning || unsent {
+            // A returning visitor may have an answer waiting: connect now so the badge shows
+            // it. Messages left unsent by an earlier page (typed offline, then reloaded or
+            // closed) go out now, not only once the visitor opens the chat again.
+            controls.connect();
+        }
     }
 
     view! {
