@@ -583,8 +583,31 @@ async fn the_widget_works_under_a_strict_content_security_policy() {
     visitor.close().await;
 }
 
-/// For each selector in the widget: its text and background colours as the browser computed
-/// them, and their WCAG contrast ratio (colours resolved to sRGB through a canvas, so any CSS
+/// Waits until none of the widget's elements matching `selectors` is animating or in a CSS
+/// transition, so what is measured is what stays on screen.
+async fn wait_until_still(visitor: &Person, selectors: &[&str]) {
+    let deadline = std::time::Instant::now() + pronto_e2e::PATIENCE;
+    loop {
+        let moving = visitor
+            .eval(
+                "const root = document.querySelector('pronto-chat').shadowRoot;
+                 return arguments[0].some(s => root.querySelector(s).getAnimations().length > 0);",
+                vec![json!(selectors)],
+            )
+            .await;
+        if moving == json!(false) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{selectors:?} never stopped moving"
+        );
+    }
+}
+
+/// For each `[selector, property]` in the widget: that colour property (`color`,
+/// `borderTopColor`…) and the background colour as the browser computed them, and their WCAG
+/// contrast ratio (colours resolved to sRGB through a canvas, so any CSS
 /// colour syntax counts as the browser renders it).
 const CONTRAST: &str = r#"
     const root = document.querySelector("pronto-chat").shadowRoot;
@@ -601,10 +624,10 @@ const CONTRAST: &str = r#"
         const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
         return (hi + 0.05) / (lo + 0.05);
     };
-    return arguments[0].map(selector => {
+    return arguments[0].map(([selector, property]) => {
         const style = getComputedStyle(root.querySelector(selector));
-        const text = rgb(style.color), background = rgb(style.backgroundColor);
-        return { selector, text, background, ratio: ratio(text, background) };
+        const text = rgb(style[property]), background = rgb(style.backgroundColor);
+        return { selector, property, text, background, ratio: ratio(text, background) };
     });
 "#;
 
@@ -629,17 +652,30 @@ async fn any_accent_colour_gets_readable_text_and_the_widget_can_sit_on_the_left
             "{accent}: the launcher is not on the left (x = {x})"
         );
         open_widget(&visitor).await;
+        // Colours fade in (the panel, the composer's focus ring): measure them settled.
+        wait_until_still(&visitor, &[".pronto-panel", "textarea.pronto-input"]).await;
         let report = visitor
             .eval(
                 CONTRAST,
-                vec![json!([".pronto-launcher", ".pronto-header"])],
+                vec![json!([
+                    [".pronto-launcher", "color"],
+                    [".pronto-header", "color"],
+                    // The composer has focus once the panel opens; its ring is on white.
+                    ["textarea.pronto-input", "borderTopColor"],
+                ])],
             )
             .await;
         eprintln!("accent {accent}: {report}");
         for part in report.as_array().unwrap() {
+            // Text needs 4.5:1 (WCAG 1.4.3), a focus indicator 3:1 (1.4.11).
+            let needed = if part["property"] == "color" {
+                4.5
+            } else {
+                3.0
+            };
             assert!(
-                part["ratio"].as_f64().unwrap() >= 4.5,
-                "{accent}: text on the accent is below WCAG AA: {part}"
+                part["ratio"].as_f64().unwrap() >= needed,
+                "{accent}: below WCAG AA: {part}"
             );
         }
         if accent == "#ffd400" {
@@ -677,5 +713,42 @@ async fn data_open_starts_the_chat_open_without_taking_focus_or_storing_anything
     // The visitor writes: now it connects, queues and remembers them.
     write(&visitor, "Hola, ¿hacen envíos a Canarias?").await;
     visitor.wait_for_widget_text(".pronto-queue", "#1").await;
+    visitor.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_the_chat_takes_the_whole_screen_and_typing_does_not_zoom() {
+    let pronto = Pronto::start().await;
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), String::new())]).await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.resize(390, 844).await;
+    visitor.goto(&shop.url("/")).await;
+    open_widget(&visitor).await;
+    write(&visitor, "Hola desde el móvil").await;
+    visitor.wait_for_widget_text(".pronto-queue", "#1").await;
+    // The panel grows in with a short animation: measure once it has settled.
+    wait_until_still(&visitor, &[".pronto-panel"]).await;
+    let layout = visitor
+        .eval(
+            "const root = document.querySelector('pronto-chat').shadowRoot;
+             const panel = root.querySelector('.pronto-panel').getBoundingClientRect();
+             const input = getComputedStyle(root.querySelector('textarea.pronto-input'));
+             return {
+                 viewport: [innerWidth, innerHeight],
+                 panel: [panel.left, panel.top, panel.width, panel.height],
+                 input_font_px: parseFloat(input.fontSize),
+             };",
+            vec![],
+        )
+        .await;
+    let (width, height) = (&layout["viewport"][0], &layout["viewport"][1]);
+    assert_eq!(layout["panel"], json!([0, 0, width, height]), "{layout}");
+    // iOS zooms into inputs whose text is smaller than 16px.
+    assert!(
+        layout["input_font_px"].as_f64().unwrap() >= 16.0,
+        "{layout}"
+    );
+    visitor.screenshot("widget-phone-chatting").await;
     visitor.close().await;
 }

@@ -435,6 +435,14 @@ impl Person {
     }
 
     /// Saves a screenshot under `target/screenshots/` for a person to look at.
+    /// Resizes the browser window, to see the page as on a phone.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .expect("window resized");
+    }
+
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
