@@ -752,3 +752,40 @@ async fn on_a_phone_the_chat_takes_the_whole_screen_and_typing_does_not_zoom() {
     visitor.screenshot("widget-phone-chatting").await;
     visitor.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tag_manager_adding_the_script_again_after_load_still_makes_one_working_widget() {
+    let pronto = Pronto::start().await;
+    let head = "<script src=\"/tag-manager.js\"></script>".to_owned();
+    let shop = Storefront::start(&pronto, vec![("/gtm", head, String::new())]).await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.goto(&shop.url("/gtm")).await;
+
+    // Wait until the tag manager's copy of the script has run.
+    let deadline = std::time::Instant::now() + pronto_e2e::PATIENCE;
+    while visitor
+        .eval("return window.__injected === true", vec![])
+        .await
+        != json!(true)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the tag manager never ran"
+        );
+    }
+    visitor.widget(WIDGET_LAUNCHER).await;
+    let count = visitor
+        .eval(
+            "return [document.querySelectorAll('pronto-chat').length,
+                     document.querySelector('pronto-chat').shadowRoot
+                         .querySelectorAll('button.pronto-launcher').length]",
+            vec![],
+        )
+        .await;
+    assert_eq!(count, json!([1, 1]), "one widget, one launcher");
+    open_widget(&visitor).await;
+    write(&visitor, "¿Me oyen una sola vez?").await;
+    visitor.wait_for_widget_text(".pronto-queue", "#1").await;
+    visitor.close().await;
+}

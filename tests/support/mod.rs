@@ -135,6 +135,27 @@ impl Storefront {
                 )
             }),
         );
+        // What a tag manager does: add the widget's script tag to <head> once the page has
+        // loaded (a page that also has the tag itself then loads the script twice).
+        let injected = format!(
+            "window.addEventListener('load', () => {{\n\
+               const tag = document.createElement('script');\n\
+               tag.src = '{base}/pronto.js';\n\
+               tag.dataset.site = 'demo';\n\
+               tag.dataset.lang = 'es';\n\
+               tag.onload = () => {{ window.__injected = true; }};\n\
+               document.head.appendChild(tag);\n\
+             }});\n"
+        );
+        router = router.route(
+            "/tag-manager.js",
+            axum::routing::get(move || async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "text/javascript")],
+                    injected,
+                )
+            }),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
