@@ -1,7 +1,7 @@
 //! The walking skeleton, end to end, as people do it: two shoppers and an agent, each at their
 //! own headless Chromium, on a storefront that embeds the widget with one script tag.
 
-use pronto_e2e::{Browsers, Person, Pronto, Storefront, WIDGET_LAUNCHER};
+use pronto_e2e::{Browsers, Person, Pronto, SCRIPT_IN_HEAD, Storefront, WIDGET_LAUNCHER};
 use serde_json::json;
 
 const SHOP_PAGE: &str = "<h1>Zapatillas</h1><p>A storefront on its own origin.</p>";
@@ -787,5 +787,29 @@ async fn a_tag_manager_adding_the_script_again_after_load_still_makes_one_workin
     open_widget(&visitor).await;
     write(&visitor, "¿Me oyen una sola vez?").await;
     visitor.wait_for_widget_text(".pronto-queue", "#1").await;
+    visitor.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_script_tag_works_from_the_head_before_the_body_exists() {
+    let pronto = Pronto::start().await;
+    // A blocking tag in <head> runs before the parser has made <body>.
+    let head = SCRIPT_IN_HEAD.to_owned();
+    let body = "<main><h1>Zapatillas</h1></main>".to_owned();
+    let shop = Storefront::start_with(&pronto.url(""), vec![("/head", head, body)], "").await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.goto(&shop.url("/head")).await;
+    open_widget(&visitor).await;
+    write(&visitor, "Hola desde una etiqueta en head").await;
+    visitor.wait_for_widget_text(".pronto-queue", "#1").await;
+    let placed = visitor
+        .eval(
+            "return [document.querySelectorAll('pronto-chat').length,
+                     document.querySelector('pronto-chat').parentElement.tagName]",
+            vec![],
+        )
+        .await;
+    assert_eq!(placed, json!([1, "BODY"]));
     visitor.close().await;
 }

@@ -112,10 +112,19 @@ impl Storefront {
         );
         let mut router = axum::Router::new();
         for (path, head, body) in pages {
+            // The tag goes at the end of <body>, or where the page's head marks its place —
+            // there without `async`, as many shops paste it: it runs before <body> exists.
+            let (head, body) = match head.contains(SCRIPT_IN_HEAD) {
+                true => (
+                    head.replace(SCRIPT_IN_HEAD, &script.replace(" async>", ">")),
+                    body,
+                ),
+                false => (head, format!("{body}{script}")),
+            };
             let html = format!(
                 "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
                  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-                 <title>Shop</title>{head}</head><body>{body}{script}</body></html>"
+                 <title>Shop</title>{head}</head><body>{body}</body></html>"
             );
             router = router.route(
                 path,
@@ -166,6 +175,10 @@ impl Storefront {
         format!("http://{}{path}", self.addr)
     }
 }
+
+/// Put in a storefront page's head, this is where the widget's script tag goes (instead of
+/// the end of `<body>`), as a blocking tag.
+pub const SCRIPT_IN_HEAD: &str = "<!-- pronto script -->";
 
 /// The widget's own launcher, once the WebAssembly has mounted (the loader draws a
 /// placeholder with the same class until then).
