@@ -586,23 +586,14 @@ async fn the_widget_works_under_a_strict_content_security_policy() {
 /// Waits until none of the widget's elements matching `selectors` is animating or in a CSS
 /// transition, so what is measured is what stays on screen.
 async fn wait_until_still(visitor: &Person, selectors: &[&str]) {
-    let deadline = std::time::Instant::now() + pronto_e2e::PATIENCE;
-    loop {
-        let moving = visitor
-            .eval(
-                "const root = document.querySelector('pronto-chat').shadowRoot;
-                 return arguments[0].some(s => root.querySelector(s).getAnimations().length > 0);",
-                vec![json!(selectors)],
-            )
-            .await;
-        if moving == json!(false) {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{selectors:?} never stopped moving"
-        );
-    }
+    visitor
+        .wait_until(
+            &format!("{selectors:?} standing still"),
+            "const root = document.querySelector('pronto-chat').shadowRoot;
+             return arguments[0].every(s => root.querySelector(s).getAnimations().length == 0);",
+            vec![json!(selectors)],
+        )
+        .await;
 }
 
 /// For each `[selector, property]` in the widget: that colour property (`color`,
@@ -763,17 +754,13 @@ async fn a_tag_manager_adding_the_script_again_after_load_still_makes_one_workin
     visitor.goto(&shop.url("/gtm")).await;
 
     // Wait until the tag manager's copy of the script has run.
-    let deadline = std::time::Instant::now() + pronto_e2e::PATIENCE;
-    while visitor
-        .eval("return window.__injected === true", vec![])
-        .await
-        != json!(true)
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the tag manager never ran"
-        );
-    }
+    visitor
+        .wait_until(
+            "the tag manager's script",
+            "return window.__injected === true",
+            vec![],
+        )
+        .await;
     visitor.widget(WIDGET_LAUNCHER).await;
     let count = visitor
         .eval(

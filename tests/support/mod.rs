@@ -469,6 +469,15 @@ impl Person {
     }
 
     /// Saves a screenshot under `target/screenshots/` for a person to look at.
+    /// Waits until `script` (run in the page with `args`) returns true; `what` says what
+    /// was awaited if it never does.
+    pub async fn wait_until(&self, what: &str, script: &str, args: Vec<Value>) {
+        let deadline = Instant::now() + PATIENCE;
+        while self.eval(script, args.clone()).await != Value::Bool(true) {
+            assert!(Instant::now() < deadline, "{what} never happened");
+        }
+    }
+
     /// Resizes the browser window, to see the page as on a phone.
     pub async fn resize(&self, width: u32, height: u32) {
         self.client

@@ -223,9 +223,17 @@ type RowAndSeq = (
     i64,
     i64,
 );
-const CONVERSATION_TABLES: &str = "conversations c LEFT JOIN agents a ON a.id = c.agent_id";
-const CONVERSATION_COLUMNS: &str = "c.id, c.site_id, c.visitor_id, c.state, c.agent_id, a.name, c.created_ms \
-     FROM conversations c LEFT JOIN agents a ON a.id = c.agent_id";
+/// A conversation and the agent holding it, as `c` and `a`.
+macro_rules! conversation_tables {
+    () => {
+        "conversations c LEFT JOIN agents a ON a.id = c.agent_id"
+    };
+}
+const CONVERSATION_TABLES: &str = conversation_tables!();
+const CONVERSATION_COLUMNS: &str = concat!(
+    "c.id, c.site_id, c.visitor_id, c.state, c.agent_id, a.name, c.created_ms FROM ",
+    conversation_tables!()
+);
 
 fn conversation_row(
     (id, site, visitor, state, agent, agent_name, created_ms): Row,
@@ -291,6 +299,19 @@ impl Store {
         let turn = self.write_turn().await;
         let tx = self.pool.begin_with(self.dialect.begin_write()).await?;
         Ok(Writing { tx, _turn: turn })
+    }
+
+    /// SQLite: [`insert_numbered`] under this process's turn to write.
+    async fn insert_numbered(
+        &self,
+        into: Target<'_>,
+        writer: Writer<'_>,
+        id: &ClientMessageId,
+        text: &str,
+    ) -> sqlx::Result<Option<(ConversationRow, ChatMessage)>> {
+        let _turn = self.write_turn().await;
+        let mut conn = self.pool.acquire().await?;
+        insert_numbered(&mut conn, into, writer, Some(id), text).await
     }
 
     /// This process's turn to write (SQLite), held while one statement or transaction writes.
@@ -642,18 +663,9 @@ impl Store {
         // SQLite, and the visitor already has an open conversation (the usual case): one
         // statement. Otherwise the transaction below, which may start a conversation.
         if self.dialect == Dialect::Sqlite {
-            let stored = {
-                let _turn = self.write_turn().await;
-                let mut conn = self.pool.acquire().await?;
-                insert_numbered(
-                    &mut conn,
-                    Target::OpenOf(visitor),
-                    Writer::Visitor,
-                    Some(id),
-                    text,
-                )
-                .await?
-            };
+            let stored = self
+                .insert_numbered(Target::OpenOf(visitor), Writer::Visitor, id, text)
+                .await?;
             if let Some((conversation, message)) = stored {
                 return Ok(VisitorSent::Stored {
                     conversation,
@@ -714,21 +726,11 @@ impl Store {
             name: &agent.name,
         };
         if self.dialect == Dialect::Sqlite {
-            let stored = {
-                let _turn = self.write_turn().await;
-                let mut conn = self.pool.acquire().await?;
-                insert_numbered(
-                    &mut conn,
-                    Target::HeldBy {
-                        conversation,
-                        site: &agent.site,
-                    },
-                    writer,
-                    Some(id),
-                    text,
-                )
-                .await
+            let held = Target::HeldBy {
+                conversation,
+                site: &agent.site,
             };
+            let stored = self.insert_numbered(held, writer, id, text).await;
             match stored {
                 Ok(Some((conversation, message))) => {
                     return Ok(Reply::Stored {
