@@ -23,7 +23,9 @@
   };
   var host = document.createElement(TAG);
   // Script-tag options the stylesheet reads off the host element.
-  if (attribute("data-position") == "left") host.setAttribute("data-position", "left");
+  ["data-position", "data-theme"].forEach(function (name) {
+    if (attribute(name)) host.setAttribute(name, attribute(name));
+  });
   if (attribute("data-accent")) host.style.setProperty("--pronto-accent", attribute("data-accent"));
   var shadow = host.attachShadow({ mode: "open" });
   var css = document.createElement("link");
@@ -41,6 +43,7 @@
   var launcher = document.createElement("button");
   launcher.type = "button";
   launcher.className = "pronto-launcher";
+  launcher.setAttribute("part", "launcher");
   launcher.setAttribute("data-pronto-placeholder", "");
   launcher.setAttribute("aria-label", lang == "en" ? "Open chat" : "Abrir chat");
   launcher.innerHTML =
@@ -52,6 +55,48 @@
   if (document.body) attach();
   else document.addEventListener("DOMContentLoaded", attach);
 
+  // The page's API, `Pronto(command, …)`, usable before anything has loaded: calls queued in
+  // `Pronto.q` by the page's stub (see the README) are taken in order, and commands for the
+  // widget wait in `pending` until it has mounted.
+  var listeners = {};
+  var pending = [];
+  var widget;
+  var ready = false;
+  var emit = function (name, detail) {
+    if (name == "ready") ready = true;
+    (listeners[name] || []).forEach(function (listener) {
+      try {
+        listener(detail);
+      } catch (error) {
+        console.error(error);
+      }
+    });
+    host.dispatchEvent(new CustomEvent("pronto:" + name, { detail: detail, bubbles: true }));
+  };
+  var run = function (call) {
+    try {
+      widget.command(call[0], call[1], call[2]);
+    } catch (error) {
+      console.error("Pronto: " + error.message);
+    }
+  };
+  var api = function (command, argument, listener) {
+    if (command == "on" || command == "off") {
+      var list = (listeners[argument] = (listeners[argument] || []).filter(function (known) {
+        return known != listener;
+      }));
+      if (command == "on" && typeof listener == "function") {
+        list.push(listener);
+        if (argument == "ready" && ready) listener();
+      }
+      return;
+    }
+    // Opening moves focus into the chat only when the visitor's own click or key press asked.
+    var call = [command, argument, !!(navigator.userActivation && navigator.userActivation.isActive)];
+    if (widget) return run(call);
+    pending.push(call);
+    if (command == "open" || command == "toggle") loaded(start)();
+  };
   // Set once the visitor presses the placeholder: the widget then mounts with its panel open.
   var pressed = false;
   // `data-open`: the page wants the chat open from the start, so it loads as soon as it may.
@@ -61,22 +106,27 @@
     if (started) return;
     started = true;
     import(url(assets.js))
-      .then(function (widget) {
-        return widget.default({ module_or_path: url(assets.wasm) }).then(function () {
+      .then(function (module) {
+        return module.default({ module_or_path: url(assets.wasm) }).then(function () {
           var focused = shadow.activeElement == launcher;
-          widget.mount(
+          widget = module.mount(
             root,
-            base.origin,
-            attribute("data-site") || "",
-            attribute("data-lang"),
-            attribute("data-user-id"),
-            attribute("data-user-hash"),
-            pressed ? "visitor" : startOpen ? "page" : undefined
+            {
+              server: base.origin,
+              site: attribute("data-site"),
+              lang: attribute("data-lang"),
+              user_id: attribute("data-user-id"),
+              user_hash: attribute("data-user-hash"),
+              open: pressed ? "visitor" : startOpen ? "page" : undefined
+            },
+            emit
           );
           launcher.remove();
           // Keep the keyboard where it was; opening moves focus into the panel itself.
           var own = root.querySelector(".pronto-launcher");
           if (focused && !pressed && own) own.focus();
+          pending.splice(0).forEach(run);
+          emit("ready");
         });
       })
       .catch(function (error) {
@@ -104,4 +154,7 @@
     if (connection && connection.saveData) return;
     (window.requestIdleCallback || setTimeout)(start);
   })();
+  var queued = (window.Pronto && window.Pronto.q) || [];
+  window.Pronto = api;
+  for (var i = 0; i < queued.length; i++) api.apply(null, queued[i]);
 })();

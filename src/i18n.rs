@@ -22,7 +22,7 @@ impl Lang {
     }
 
     /// Matches on the primary subtag, so "es-CL" and "pt_BR" count as Spanish and Portuguese.
-    fn from_tag(tag: &str) -> Option<Self> {
+    pub fn from_tag(tag: &str) -> Option<Self> {
         let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
         match primary.as_str() {
             "en" => Some(Self::En),

@@ -1,6 +1,7 @@
 //! Pronto's chat widget, the part a shop's visitors see: `mount` renders it into the shadow
 //! root that the loader (`public/pronto.js`) creates on the storefront page.
 
+mod api;
 mod components;
 mod i18n;
 mod outbox;
@@ -11,28 +12,44 @@ mod transport;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
+use std::cell::Cell;
+use std::rc::Rc;
+
+use crate::api::{Events, Handle};
 use crate::components::{Opening, Widget};
 use crate::i18n::Lang;
 use crate::transport::Identity;
 
-/// Renders the widget into `root` (a `div.pronto-root` inside the loader's shadow root) for
-/// the shop `site`, talking to the Pronto server at the origin `server`. `lang` ("es", "en",
-/// "pt") overrides the browser's preferred languages. `user_id` and `user_hash` are a shop
-/// customer's id and its HMAC-SHA256 under the site's identity secret, when the shop's page
-/// vouches for a signed-in customer; their conversations then follow them across devices.
-/// `open` asks for the panel open from the start: `"visitor"` when the visitor pressed the
-/// loader's placeholder launcher (focus moves into the panel), `"page"` for the script tag's
-/// `data-open` (focus stays where the page has it).
+/// Renders the widget into `root` (a `div.pronto-root` inside the loader's shadow root).
+/// `options` is an object of strings, each but the first two optional:
+/// - `server`: the Pronto server's origin; `site`: the shop's site id (`data-site`);
+/// - `lang` ("es", "en", "pt"): overrides the browser's preferred languages;
+/// - `user_id` and `user_hash`: a shop customer's id and its HMAC-SHA256 under the site's
+///   identity secret, when the shop's page vouches for a signed-in customer; their
+///   conversations then follow them across devices;
+/// - `open`: the panel starts open, `"visitor"` when the visitor pressed the loader's
+///   placeholder launcher (focus moves into the panel), `"page"` for the script tag's
+///   `data-open` (focus stays where the page has it).
+///
+/// `emit(name, detail)` tells the page about what happens (see `api::Events`); the returned
+/// handle takes the page's commands.
 #[wasm_bindgen]
-pub fn mount(
-    root: web_sys::HtmlElement,
-    server: String,
-    site: String,
-    lang: Option<String>,
-    user_id: Option<String>,
-    user_hash: Option<String>,
-    open: Option<String>,
-) {
+pub fn mount(root: web_sys::HtmlElement, options: JsValue, emit: js_sys::Function) -> Handle {
+    let option = |name: &str| {
+        js_sys::Reflect::get(&options, &JsValue::from_str(name))
+            .ok()
+            .and_then(|value| value.as_string())
+    };
+    let (server, site) = (
+        option("server").unwrap_or_default(),
+        option("site").unwrap_or_default(),
+    );
+    let (lang, user_id, user_hash, open) = (
+        option("lang"),
+        option("user_id"),
+        option("user_hash"),
+        option("open"),
+    );
     let identity = match (user_id, user_hash) {
         (Some(user_id), Some(signature)) if !user_id.is_empty() => {
             Some(Identity { user_id, signature })
@@ -47,11 +64,20 @@ pub fn mount(
         Some("page") => Opening::ByPage,
         _ => Opening::Closed,
     };
+    let events = Events::new(emit);
+    let mounted = Rc::new(Cell::new(None));
+    let on_mount = {
+        let mounted = Rc::clone(&mounted);
+        move |chat, controls| mounted.set(Some((chat, controls)))
+    };
     leptos::mount::mount_to(
-        root,
-        move || view! { <Widget server site lang identity open /> },
+        root.clone(),
+        move || view! { <Widget server site lang identity open events on_mount /> },
     )
     .forget();
+    // Mounting renders the widget synchronously, so it has handed over its controls by now.
+    let (chat, controls) = mounted.take().expect("the widget mounted");
+    Handle::new(chat, controls, root)
 }
 
 /// `navigator.languages`, most preferred first.

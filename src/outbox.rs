@@ -7,26 +7,67 @@ use std::collections::HashSet;
 
 use pronto_protocol::chat::Author;
 use pronto_protocol::ids::ClientMessageId;
+use pronto_protocol::json::{Json, object};
 use pronto_protocol::visitor::ServerToVisitor;
 use pronto_protocol::{ErrorCode, ProtocolError};
-use serde::{Deserialize, Serialize};
 
 use pronto_protocol::pace::is_transient;
 
 const ID_CHARS: usize = ClientMessageId::RANDOM_CHARS;
 
 /// One message on its way to the server.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outgoing {
     pub id: ClientMessageId,
     pub text: String,
-    #[serde(flatten)]
     pub state: OutgoingState,
 }
 
+impl Outgoing {
+    /// Saved as `{"id", "text", "state": "sending" | "failed", "error"?: {"code", "message"}}`.
+    fn to_json(&self) -> Json {
+        let (state, error) = match &self.state {
+            OutgoingState::Sending => ("sending", None),
+            OutgoingState::Failed { error } => (
+                "failed",
+                Some(object([
+                    ("code", Some(error.code.as_str().into())),
+                    ("message", Some(error.message.as_str().into())),
+                ])),
+            ),
+        };
+        object([
+            ("id", Some(self.id.as_str().into())),
+            ("text", Some(self.text.as_str().into())),
+            ("state", Some(state.into())),
+            ("error", error),
+        ])
+    }
+
+    fn from_json(json: &Json) -> Option<Outgoing> {
+        let state = match json.get("state")?.as_str()? {
+            "sending" => OutgoingState::Sending,
+            "failed" => {
+                let error = json.get("error")?;
+                OutgoingState::Failed {
+                    error: ProtocolError::new(
+                        ErrorCode::from_wire(error.get("code")?.as_str()?)?,
+                        error.get("message")?.as_str()?,
+                    ),
+                }
+            }
+            _ => return None,
+        };
+        Some(Outgoing {
+            id: ClientMessageId::parse(json.get("id")?.as_str()?).ok()?,
+            text: json.get("text")?.as_str()?.to_owned(),
+            state,
+        })
+    }
+}
+
 /// Where an outgoing message stands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OutgoingState {
     /// Sent (or about to be) and sent again after every reconnect until acknowledged.
     Sending,
@@ -49,10 +90,13 @@ impl Outbox {
     /// whatever else runs on the page, so anything unreadable is skipped rather than trusted;
     /// one bad entry must not cost the others.
     pub fn from_json(json: &str) -> Self {
-        let values: Vec<serde_json::Value> = serde_json::from_str(json).unwrap_or_default();
+        let values = match Json::parse(json) {
+            Ok(Json::Array(values)) => values,
+            _ => Vec::new(),
+        };
         let mut outbox = Self::default();
         for value in values {
-            if let Ok(mut item) = serde_json::from_value::<Outgoing>(value)
+            if let Some(mut item) = Outgoing::from_json(&value)
                 && !outbox.contains(&item.id)
             {
                 // Saved by a version that gave up on passing refusals: send it again.
@@ -67,7 +111,7 @@ impl Outbox {
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string(&self.items).unwrap_or_else(|_| "[]".to_owned())
+        Json::Array(self.items.iter().map(Outgoing::to_json).collect()).to_text()
     }
 
     pub fn items(&self) -> &[Outgoing] {

@@ -28,7 +28,8 @@ pub struct QueueSpot {
 /// Everything the widget shows. Cheap to copy: every field is a handle.
 #[derive(Clone, Copy)]
 pub struct Chat {
-    pub lang: Lang,
+    /// The language on screen; the page may change it (`Pronto('locale', …)`).
+    pub lang: RwSignal<Lang>,
     /// The shop's name and greeting, once welcomed.
     pub shop: RwSignal<Option<Shop>>,
     /// The conversation on screen, if the server named it (a conversation the visitor just
@@ -64,7 +65,7 @@ pub struct Chat {
 impl Chat {
     pub fn new(lang: Lang) -> Self {
         Self {
-            lang,
+            lang: RwSignal::new(lang),
             shop: RwSignal::new(None),
             conversation: RwSignal::new(None),
             state: RwSignal::new(None),
@@ -81,6 +82,12 @@ impl Chat {
             welcomed: StoredValue::new(false),
             error_shown: StoredValue::new(0),
         }
+    }
+
+    /// Whether the message numbered `seq` is on screen already.
+    pub fn has_message(&self, seq: u32) -> bool {
+        self.messages
+            .with_untracked(|messages| messages.iter().any(|m| m.seq == seq))
     }
 
     /// Takes in one frame from the server.

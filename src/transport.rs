@@ -17,7 +17,7 @@ use gloo_timers::future::TimeoutFuture;
 use pronto_protocol::ids::{ClientMessageId, SiteId};
 use pronto_protocol::limits::MAX_FRAME_BYTES;
 use pronto_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
-use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError, decode, encode};
+use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
@@ -95,7 +95,10 @@ struct Shared {
     /// What the widget already shows, asked for at every hello.
     resume: Box<dyn Fn() -> Option<Resume>>,
     /// The shop's signed-in customer, as the page vouches for them (identity verification).
-    identity: Option<Identity>,
+    identity: RefCell<Option<Identity>>,
+    /// Set when the page names the customer after a connection read `identity` for its
+    /// greeting; that connection sends `identify` at its next turn.
+    identify_now: Cell<bool>,
     outbox: RefCell<Outbox>,
     /// Whether the outbox is saved to localStorage; off when there is none, or once saving
     /// failed (full), so that later changes do not start from a stale saved copy.
@@ -134,7 +137,8 @@ impl Transport {
                 site,
                 token: RefCell::new(token),
                 resume: Box::new(resume),
-                identity,
+                identity: RefCell::new(identity),
+                identify_now: Cell::new(false),
                 outbox: RefCell::new(outbox),
                 persist: Cell::new(storage::can_persist()),
                 link: Cell::new(Link::Idle),
@@ -180,6 +184,16 @@ impl Transport {
     /// Forgets a failed message.
     pub fn discard(&self, id: &ClientMessageId) {
         self.change(|outbox| outbox.discard(id));
+    }
+
+    /// The page vouches for a signed-in customer (`Pronto('identify', …)`): their
+    /// conversations join this visitor's from now on, on this connection and every later one.
+    pub fn identify(&self, identity: Identity) {
+        *self.shared.identity.borrow_mut() = Some(identity);
+        // A connection past its greeting sends it at its next turn; one still greeting takes
+        // the identity from `shared` and clears this.
+        self.shared.identify_now.set(true);
+        let _ = self.shared.wake.unbounded_send(());
     }
 
     fn change(&self, op: impl Fn(&mut Outbox) -> bool) {
@@ -406,19 +420,20 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>, pacing: &mu
     let greeting = async {
         // Waits for the socket to open; on a socket that failed to open it "succeeds" and
         // the stream below reports the failure.
-        if sink.send(Message::Text(encode(&hello))).await.is_err() {
+        if sink.send(Message::Text(hello.to_json())).await.is_err() {
             return Err(Ended::Lost);
         }
         // With a vouched-for customer, the first welcome is followed by `identify`, and the
         // server's second welcome (the customer's joined history) is the one to wait for.
-        let mut identify = shared.identity.clone();
+        let mut identify = shared.identity.borrow().clone();
+        shared.identify_now.set(false);
         while let Some(incoming) = stream.next().await {
             let text = match incoming {
                 Ok(Message::Text(text)) => text,
                 Ok(Message::Bytes(_)) => continue,
                 Err(_) => return Err(Ended::Lost),
             };
-            match decode::<ServerToVisitor>(&text) {
+            match ServerToVisitor::from_json(&text) {
                 Ok(frame @ ServerToVisitor::Welcome { .. }) => {
                     shared.receive(frame);
                     let Some(identity) = identify.take() else {
@@ -429,7 +444,7 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>, pacing: &mu
                         signature: identity.signature,
                     };
                     pacing.budget.spend(js_sys::Date::now());
-                    if sink.send(Message::Text(encode(&frame))).await.is_err() {
+                    if sink.send(Message::Text(frame.to_json())).await.is_err() {
                         return Err(Ended::Lost);
                     }
                 }
@@ -470,6 +485,18 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>, pacing: &mu
     loop {
         // How long until the next message may be written, when one waits for its turn.
         let mut turn_in: Option<u32> = None;
+        let identify = shared.identify_now.take();
+        let identity = shared.identity.borrow().clone();
+        if identify && let Some(identity) = identity {
+            let frame = VisitorToServer::Identify {
+                user_id: identity.user_id,
+                signature: identity.signature,
+            };
+            pacing.budget.spend(js_sys::Date::now());
+            if sink.send(Message::Text(frame.to_json())).await.is_err() {
+                return Ended::LostAfterWelcome;
+            }
+        }
         loop {
             if !shared.outbox.borrow().may_write() {
                 break;
@@ -480,10 +507,11 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>, pacing: &mu
             }
             let next = shared.outbox.borrow_mut().next_to_write();
             let Some((id, text)) = next else { break };
-            let frame = encode(&VisitorToServer::Send {
+            let frame = VisitorToServer::Send {
                 id: id.clone(),
                 text,
-            });
+            }
+            .to_json();
             if frame.len() > MAX_FRAME_BYTES {
                 // Escaping can make a message of allowed length too big a frame; the server
                 // could not read its id to refuse it, so refuse it here (else it would be
@@ -525,7 +553,7 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>, pacing: &mu
                     if answer_by.is_some() {
                         answer_by = Some(answer_deadline());
                     }
-                    if let Ok(frame) = decode::<ServerToVisitor>(&text) {
+                    if let Ok(frame) = ServerToVisitor::from_json(&text) {
                         pacing.observe(&frame, js_sys::Date::now());
                         shared.receive(frame);
                     }

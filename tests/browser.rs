@@ -800,3 +800,124 @@ async fn the_script_tag_works_from_the_head_before_the_body_exists() {
     assert_eq!(placed, json!([1, "BODY"]));
     visitor.close().await;
 }
+
+/// The page's events so far, as `[how, name, detail]` (see `/uses-the-api.js`).
+const EVENTS: &str = "return window.__events";
+
+/// Waits until the page heard `name` both ways (a `Pronto('on', …)` listener and a DOM
+/// event) with a detail for which `check` holds (true for events without one).
+async fn heard(visitor: &Person, name: &str, check: &str) {
+    let script = format!(
+        "const [name] = arguments;\n\
+         const ok = d => {{ {check} }};\n\
+         const heard = how => window.__events.some(([h, n, d]) => h == how && n == name && ok(d));\n\
+         return heard('on') && heard('dom');"
+    );
+    visitor
+        .wait_until(
+            &format!("the page hearing {name}"),
+            &script,
+            vec![json!(name)],
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_drives_the_widget_through_its_javascript_api_and_hears_its_events() {
+    use pronto_testkit::client::{agent_socket, reply, sign_in, take_next};
+
+    let pronto = Pronto::start().await;
+    // The page asks for the chat open before the widget's script has even loaded.
+    let shop = Storefront::start(
+        &pronto,
+        vec![(
+            "/",
+            "<script src=\"/uses-the-api.js\"></script>\
+             <script src=\"/open-early.js\"></script>"
+                .into(),
+            "<input id=\"search\" autofocus>".into(),
+        )],
+    )
+    .await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.goto(&shop.url("/")).await;
+
+    visitor.widget(".pronto-panel").await;
+    heard(&visitor, "ready", "return true").await;
+    heard(&visitor, "open", "return true").await;
+    let focus = visitor
+        .eval("return document.activeElement.id", vec![])
+        .await;
+    assert_eq!(
+        focus,
+        json!("search"),
+        "a page's open took the visitor's focus"
+    );
+
+    // Language switch: everything on screen is now Portuguese.
+    visitor.eval("Pronto('locale', 'pt')", vec![]).await;
+    visitor
+        .wait_for_widget_text(".pronto-greeting", "Olá! Como podemos ajudar?")
+        .await;
+    let labels = visitor
+        .eval(
+            "const root = document.querySelector('pronto-chat').shadowRoot;\n\
+             return [root.querySelector('.pronto-root').lang,\n\
+                     root.querySelector('textarea').placeholder,\n\
+                     root.querySelector('.pronto-launcher').getAttribute('aria-label')]",
+            vec![],
+        )
+        .await;
+    assert_eq!(labels, json!(["pt", "Escreva uma mensagem…", "Abrir chat"]));
+    // A language the widget does not speak changes nothing.
+    visitor.eval("Pronto('locale', 'klingon')", vec![]).await;
+    visitor
+        .wait_for_widget_text(".pronto-greeting", "Olá! Como podemos ajudar?")
+        .await;
+
+    write(&visitor, "Olá, vocês entregam em Porto?").await;
+    heard(
+        &visitor,
+        "message",
+        "return d.author == 'visitor' && d.text == 'Olá, vocês entregam em Porto?' && d.seq == 1",
+    )
+    .await;
+    heard(&visitor, "queue", "return d.position == 1").await;
+
+    visitor.eval("Pronto('close')", vec![]).await;
+    visitor.wait_until_gone(".pronto-panel").await;
+    heard(&visitor, "close", "return true").await;
+
+    // An agent answers while the chat is closed: the page hears the message and the unread
+    // count.
+    let cookie = sign_in(
+        pronto.addr,
+        pronto_server::demo::AGENT_EMAIL,
+        pronto_server::demo::AGENT_PASSWORD,
+    )
+    .await;
+    let mut agent = agent_socket(pronto.addr, &cookie).await;
+    let conversation = take_next(&mut agent).await.id;
+    agent.send(&reply(conversation, "Sim, em 48 horas.")).await;
+    heard(
+        &visitor,
+        "message",
+        "return d.author == 'agent' && d.text == 'Sim, em 48 horas.' && d.name.length > 0",
+    )
+    .await;
+    heard(&visitor, "unread", "return d.count == 1").await;
+
+    // Toggle opens it again; the page's own listener list still works after `off`.
+    visitor.eval("Pronto('toggle')", vec![]).await;
+    visitor.widget(".pronto-panel").await;
+    heard(&visitor, "unread", "return d.count == 0").await;
+    let opens = visitor
+        .eval(
+            "return window.__events.filter(([h, n]) => h == 'on' && n == 'open').length",
+            vec![],
+        )
+        .await;
+    assert_eq!(opens, json!(2), "{:?}", visitor.eval(EVENTS, vec![]).await);
+    visitor.close().await;
+}

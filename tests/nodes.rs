@@ -14,7 +14,8 @@ use pronto_protocol::ids::{ConversationId, SiteId};
 use pronto_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
 use pronto_server::demo;
 use pronto_testkit::client::{
-    DEMO_SITE, PATIENCE, Socket, agent_socket, hello, new_id, reply, say, sign_in, visitor_socket,
+    DEMO_SITE, PATIENCE, Socket, agent_socket, hello, new_id, reply, say, sign_in, take_next,
+    visitor_socket,
 };
 use pronto_testkit::{Backend, Scratch};
 use tokio_tungstenite::tungstenite::Message;
@@ -99,14 +100,7 @@ async fn people_on_different_servers_chat_and_see_the_same_queue() {
 
     // An agent on B takes the first visitor, who is on A.
     let mut agent = agent_on(&b, demo::AGENT_EMAIL).await;
-    agent.send(&AgentToServer::TakeNext).await;
-    let conversation = match agent
-        .next_matching(|f| matches!(f, ServerToAgent::Conversation { .. }))
-        .await
-    {
-        ServerToAgent::Conversation { conversation } => conversation,
-        _ => unreachable!(),
-    };
+    let conversation = take_next(&mut agent).await;
     assert_eq!(conversation.messages[0].text, "Hola, ¿hacen envíos?");
     let assigned = first
         .next_matching(|f| matches!(f, ServerToVisitor::Assigned { .. }))
@@ -206,14 +200,7 @@ async fn a_server_that_stops_sends_its_people_to_another_and_nothing_is_lost() {
     let (mut visitor, token) = visitor_on(&a).await;
     visitor.send(&say("¿Dónde está mi pedido?")).await;
     let mut agent = agent_on(&b, demo::AGENT_EMAIL).await;
-    agent.send(&AgentToServer::TakeNext).await;
-    let conversation = match agent
-        .next_matching(|f| matches!(f, ServerToAgent::Conversation { .. }))
-        .await
-    {
-        ServerToAgent::Conversation { conversation } => conversation.id,
-        _ => unreachable!(),
-    };
+    let conversation = take_next(&mut agent).await.id;
     agent.send(&reply(conversation, "Déjame revisar")).await;
     let last_seq = match visitor
         .next_matching(|f| matches!(f, ServerToVisitor::Message { message } if message.text == "Déjame revisar"))

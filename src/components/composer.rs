@@ -16,7 +16,7 @@ const IME_KEY_CODE: u32 = 229;
 pub fn Composer() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let controls = expect_context::<Controls>();
-    let text = chat.lang.text();
+    let text = chat.lang.get_untracked().text();
 
     let send = move || {
         let draft = chat.draft.get_untracked();
@@ -44,9 +44,10 @@ pub fn Composer() -> impl IntoView {
     let ready = move || chat.draft.with(|draft| !draft.trim().is_empty());
 
     view! {
-        <div class="pronto-composer">
+        <div class="pronto-composer" part="composer">
             <textarea
                 class="pronto-input"
+                part="input"
                 rows="1"
                 node_ref=controls.input
                 aria-label=text.input_label
@@ -60,6 +61,7 @@ pub fn Composer() -> impl IntoView {
             <button
                 type="button"
                 class="pronto-send"
+                part="send"
                 class=("pronto-send--ready", ready)
                 aria-label=text.send
                 on:click=move |_| {

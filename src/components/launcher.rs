@@ -10,7 +10,7 @@ use crate::state::Chat;
 pub fn Launcher() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let controls = expect_context::<Controls>();
-    let text = chat.lang.text();
+    let text = chat.lang.get_untracked().text();
     let open = move || chat.open.get();
     let unread = move || chat.unread.get();
     let has_unread = move || unread() > 0;
@@ -19,6 +19,7 @@ pub fn Launcher() -> impl IntoView {
         <button
             type="button"
             class="pronto-launcher"
+            part="launcher"
             class=("pronto-launcher--open", open)
             node_ref=controls.launcher
             aria-label=text.open_chat
@@ -55,11 +56,11 @@ pub fn Launcher() -> impl IntoView {
                 </svg>
             </span>
             <Show when=has_unread>
-                <span class="pronto-badge" aria-hidden="true">
+                <span class="pronto-badge" part="badge" aria-hidden="true">
                     {move || if unread() > 9 { "9+".to_owned() } else { unread().to_string() }}
                 </span>
                 <span class="pronto-visually-hidden" id=UNREAD_ID>
-                    {move || chat.lang.unread(unread())}
+                    {move || chat.lang.get_untracked().unread(unread())}
                 </span>
             </Show>
         </button>

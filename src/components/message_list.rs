@@ -19,7 +19,7 @@ const STICKY_PX: i32 = 48;
 pub fn MessageList() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let controls = expect_context::<Controls>();
-    let lang = chat.lang;
+    let lang = chat.lang.get_untracked();
     let list = NodeRef::<html::Div>::new();
     // Whether the visitor is reading the newest messages; scrolling up to read history
     // turns following off until they come back down.
@@ -48,6 +48,7 @@ pub fn MessageList() -> impl IntoView {
     view! {
         <div
             class="pronto-messages"
+            part="messages"
             role="log"
             aria-live="polite"
             aria-label=lang.text().messages
@@ -73,7 +74,7 @@ fn message_view(row: Row, rows: Memo<Vec<Row>>, lang: Lang, controls: Controls) 
             let (clock, datetime) = local_time(row.sent_at_ms.unwrap_or_default());
             Either::Left(view! {
                 <div class="pronto-message pronto-message--agent">
-                    <div class="pronto-bubble">
+                    <div class="pronto-bubble" part="bubble agent-bubble">
                         <p class="pronto-message-text">{text}</p>
                     </div>
                     <div class="pronto-message-meta">
@@ -177,7 +178,7 @@ fn message_view(row: Row, rows: Memo<Vec<Row>>, lang: Lang, controls: Controls) 
             };
             Either::Right(view! {
                 <div class=class>
-                    <div class="pronto-bubble">
+                    <div class="pronto-bubble" part="bubble visitor-bubble">
                         <p class="pronto-message-text">{text}</p>
                     </div>
                     <div class="pronto-message-meta">

@@ -16,7 +16,8 @@ use pronto_protocol::ids::ClientMessageId;
 
 use crate::state::Chat;
 use crate::storage;
-use crate::transport::Transport;
+use crate::transport::{Identity, Transport};
+use wasm_bindgen::JsCast;
 
 /// Ids inside the shadow root; only one widget lives in it, so they cannot clash.
 const PANEL_ID: &str = "pronto-panel";
@@ -79,6 +80,7 @@ impl Controls {
     /// nothing connects (or is stored) until the visitor writes.
     pub fn open_for_page(&self) {
         self.chat.open.set(true);
+        self.chat.unread.set(0);
     }
 
     /// Reopens the panel after a reload, without taking focus from the page.
@@ -86,13 +88,32 @@ impl Controls {
         self.show_panel();
     }
 
+    /// Closes the panel; if focus was in the widget, it goes back to the launcher (a page
+    /// closing the chat by script must not take focus from wherever the visitor is).
     pub fn close(&self) {
+        let launcher = self.launcher;
+        let focus_inside = launcher.get_untracked().is_some_and(|launcher| {
+            launcher
+                .get_root_node()
+                .dyn_into::<web_sys::ShadowRoot>()
+                .is_ok_and(|shadow| shadow.active_element().is_some())
+        });
         self.chat.open.set(false);
         self.site.with_value(|site| storage::save_open(site, false));
-        let launcher = self.launcher;
-        request_animation_frame(move || {
-            if let Some(launcher) = launcher.get_untracked() {
-                let _ = launcher.focus();
+        if focus_inside {
+            request_animation_frame(move || {
+                if let Some(launcher) = launcher.get_untracked() {
+                    let _ = launcher.focus();
+                }
+            });
+        }
+    }
+
+    /// The page vouches for its signed-in customer (`Pronto('identify', …)`).
+    pub fn identify(&self, identity: Identity) {
+        self.transport.with_value(|transport| {
+            if let Some(transport) = transport {
+                transport.identify(identity);
             }
         });
     }

@@ -15,7 +15,7 @@ use crate::transport::Link;
 pub fn Panel() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let controls = expect_context::<Controls>();
-    let text = chat.lang.text();
+    let text = chat.lang.get_untracked().text();
 
     let title = move || {
         chat.shop.with(|shop| match shop {
@@ -49,13 +49,14 @@ pub fn Panel() -> impl IntoView {
     view! {
         <div
             class="pronto-panel"
+            part="panel"
             id=PANEL_ID
             role="dialog"
             aria-modal="false"
             aria-labelledby=TITLE_ID
             on:keydown=on_keydown
         >
-            <header class="pronto-header">
+            <header class="pronto-header" part="header">
                 <div class="pronto-header-row">
                     <Show when=move || agent().is_some()>
                         <span class="pronto-avatar" aria-hidden="true">

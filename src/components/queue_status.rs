@@ -10,7 +10,7 @@ pub fn QueueStatus() -> impl IntoView {
     let line = move || {
         chat.queue
             .get()
-            .map(|spot| chat.lang.queue_line(spot.position, spot.estimate))
+            .map(|spot| chat.lang.get().queue_line(spot.position, spot.estimate))
     };
 
     // The status wrapper stays so screen readers hear the position as it changes.
@@ -20,7 +20,7 @@ pub fn QueueStatus() -> impl IntoView {
                 line()
                     .map(|line| {
                         view! {
-                            <p class="pronto-queue">
+                            <p class="pronto-queue" part="queue">
                                 <span class="pronto-queue-dots" aria-hidden="true">
                                     <span></span>
                                     <span></span>

@@ -7,6 +7,7 @@ use pronto_protocol::visitor::ServerToVisitor;
 use super::launcher::Launcher;
 use super::panel::Panel;
 use super::{Controls, Opening};
+use crate::api::Events;
 use crate::i18n::Lang;
 use crate::state::Chat;
 use crate::storage;
@@ -23,6 +24,10 @@ pub fn Widget(
     identity: Option<Identity>,
     /// Whether the panel starts open, and at whose asking.
     open: Opening,
+    /// Tells the page what happens (`Pronto('on', …)`).
+    events: Events,
+    /// Receives the widget's state and controls once they exist, for the page's commands.
+    on_mount: impl FnOnce(Chat, Controls) + 'static,
 ) -> impl IntoView {
     let chat = Chat::new(lang);
     let token = storage::token(&site);
@@ -31,6 +36,7 @@ pub fn Widget(
     let transport = match SiteId::parse(&site) {
         Ok(site_id) => {
             let site = site.clone();
+            let events = events.clone();
             Some(Transport::new(
                 visitor_url(&server),
                 site_id,
@@ -40,6 +46,13 @@ pub fn Widget(
                 move |event| match event {
                     Event::Link(link) => chat.link.set(link),
                     Event::Outbox(items) => chat.outbox.set(items),
+                    Event::Frame(ServerToVisitor::Message { message }) => {
+                        let new = !chat.has_message(message.seq);
+                        if new {
+                            events.message(&message);
+                        }
+                        chat.apply(ServerToVisitor::Message { message });
+                    }
                     Event::Frame(frame) => {
                         // We only ever connect for a visitor who opened the chat (now or
                         // earlier in this session), who already has a saved token, or who
@@ -64,6 +77,8 @@ pub fn Widget(
     let controls = Controls::new(chat, site.clone(), transport);
     provide_context(chat);
     provide_context(controls);
+    events.watch(chat);
+    on_mount(chat, controls);
 
     if open == Opening::ByVisitor {
         // After the first render, so focus has somewhere to go.
@@ -82,10 +97,15 @@ pub fn Widget(
         }
     }
 
-    view! {
-        <Launcher />
-        <Show when=move || chat.open.get()>
-            <Panel />
-        </Show>
+    // A new language (`Pronto('locale', …)`) draws everything again in it; what the visitor
+    // typed and the conversation live in `chat`, not in the views.
+    move || {
+        chat.lang.track();
+        view! {
+            <Launcher />
+            <Show when=move || chat.open.get()>
+                <Panel />
+            </Show>
+        }
     }
 }

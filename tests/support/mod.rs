@@ -165,6 +165,35 @@ impl Storefront {
                 )
             }),
         );
+        // A page using the JavaScript API: the README's stub, so `Pronto(…)` works before the
+        // widget's script has run, and a record of every event, both ways the page can hear
+        // them, in `window.__events` as [how, name, detail].
+        router = router.route(
+            "/uses-the-api.js",
+            axum::routing::get(|| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "text/javascript")],
+                    format!(
+                        "{API_STUB}\n\
+                         window.__events = [];\n\
+                         ['ready', 'open', 'close', 'message', 'queue', 'unread'].forEach(name => {{\n\
+                           Pronto('on', name, detail => __events.push(['on', name, detail]));\n\
+                           document.addEventListener('pronto:' + name, e =>\n\
+                             __events.push(['dom', name, e.detail]));\n\
+                         }});\n"
+                    ),
+                )
+            }),
+        );
+        router = router.route(
+            "/open-early.js",
+            axum::routing::get(|| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "text/javascript")],
+                    "Pronto('open');\n",
+                )
+            }),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -175,6 +204,10 @@ impl Storefront {
         format!("http://{}{path}", self.addr)
     }
 }
+
+/// The stub the README gives shops, so the page can call `Pronto(…)` before the widget's
+/// script has loaded; the loader takes the calls it queued.
+pub const API_STUB: &str = "window.Pronto = window.Pronto || function () { (Pronto.q = Pronto.q || []).push(arguments); };";
 
 /// Put in a storefront page's head, this is where the widget's script tag goes (instead of
 /// the end of `<body>`), as a blocking tag.
@@ -448,6 +481,33 @@ impl Person {
             .execute(script, args)
             .await
             .expect("script runs")
+    }
+
+    /// What axe-core (`PRONTO_AXE`, installed by `cargo xtask test`) finds wrong in the widget
+    /// as it is on screen now: one line per violation and element, empty when none.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        let axe = env_path("PRONTO_AXE", "axe.min.js");
+        let source = std::fs::read_to_string(&axe).unwrap_or_else(|err| {
+            panic!(
+                "axe-core at {}: {err}; run the browser tests through `cargo xtask test`",
+                axe.display()
+            )
+        });
+        self.eval(&format!("if (!window.axe) {{ {source} }}"), vec![])
+            .await;
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\n\
+                 axe.run({ include: [['pronto-chat']] }, { resultTypes: ['violations'] })\n\
+                   .then(result => done(result.violations.flatMap(v => v.nodes.map(n =>\n\
+                     `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(n.target)}: ${n.failureSummary}`))),\n\
+                     error => done([`axe failed: ${error}`]));",
+                vec![],
+            )
+            .await
+            .expect("axe runs");
+        serde_json::from_value(found).expect("a list of violations")
     }
 
     /// Clicks `button` in the first `row` whose text holds `needle`; whether there was one.

@@ -1,7 +1,8 @@
 //! Finding headless Chromium and ChromeDriver for the browser tests, installing Debian's when
-//! they are missing and we are root.
+//! they are missing and we are root; and axe-core, the accessibility checker the tests inject
+//! into pages, from npm.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -45,10 +46,56 @@ pub fn ensure_installed() -> Result<Chrome> {
         );
     }
     eprintln!("xtask: installing Debian's chromium and chromium-driver for the browser tests");
-    for args in [
-        &["update", "-qq"][..],
-        &["install", "-y", "-qq", "chromium", "chromium-driver"][..],
-    ] {
+    apt_install(&["chromium", "chromium-driver"])?;
+    found().context("chromium was installed but is not on PATH")
+}
+
+/// The axe-core release the accessibility tests run; pinned so a new rule cannot turn the
+/// suite red on its own.
+const AXE_CORE: &str = "axe-core@4.14.1";
+
+/// `axe.min.js`, installed from npm into `dir` on first use (with Debian's npm if there is
+/// none and we are root).
+pub fn ensure_axe(dir: &Path) -> Result<PathBuf> {
+    let script = dir.join("node_modules/axe-core/axe.min.js");
+    let version = dir.join("installed");
+    if script.is_file() && std::fs::read_to_string(&version).ok().as_deref() == Some(AXE_CORE) {
+        return Ok(script);
+    }
+    if find("npm").is_none() {
+        if !is_root() || find("apt-get").is_none() {
+            bail!(
+                "the accessibility tests need npm to fetch {AXE_CORE}; install Node.js and npm \
+                 and run `cargo xtask test` again"
+            );
+        }
+        eprintln!("xtask: installing Debian's npm to fetch {AXE_CORE}");
+        apt_install(&["npm"])?;
+    }
+    std::fs::create_dir_all(dir)?;
+    let status = Command::new("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            "--prefix",
+        ])
+        .arg(dir)
+        .arg(AXE_CORE)
+        .status()
+        .context("running npm")?;
+    if !status.success() || !script.is_file() {
+        bail!("npm install {AXE_CORE} failed");
+    }
+    std::fs::write(&version, AXE_CORE)?;
+    Ok(script)
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    let mut install = vec!["install", "-y", "-qq"];
+    install.extend_from_slice(packages);
+    for args in [&["update", "-qq"][..], &install[..]] {
         let status = Command::new("apt-get")
             .args(args)
             .env("DEBIAN_FRONTEND", "noninteractive")
@@ -58,5 +105,5 @@ pub fn ensure_installed() -> Result<Chrome> {
             bail!("apt-get {} failed", args.join(" "));
         }
     }
-    found().context("chromium was installed but is not on PATH")
+    Ok(())
 }

@@ -114,6 +114,7 @@ fn bench(root: &Path) -> Result<()> {
 
 fn test(root: &Path, extra: &[String], env: &[(&str, &str)]) -> Result<()> {
     let chrome = browser::ensure_installed()?;
+    let axe = browser::ensure_axe(&wasm::target_dir(root)?.join("axe-core"))?;
     let dist = dist::build(root)?;
     dist.print_sizes();
     // The fault-injection tests kill the server with SIGKILL, so they run it as a process.
@@ -146,6 +147,7 @@ fn test(root: &Path, extra: &[String], env: &[(&str, &str)]) -> Result<()> {
             .env("PRONTO_CHROMIUM", &chrome.chromium)
             .env("PRONTO_CHROMEDRIVER", &chrome.chromedriver)
             .env("PRONTO_SERVER_BIN", &server_bin)
+            .env("PRONTO_AXE", &axe)
             .envs(env.iter().copied())
             .status()
             .context("running cargo test")?;

@@ -2,66 +2,95 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Why the server refused a frame or a request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
+/// Declares `ErrorCode` with each code's name on the wire written once, so serde (on the
+/// server) and the widget's own reader (`visitor_json`) cannot disagree about it.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $code:ident = $wire:literal,)*) => {
+        /// Why the server refused a frame or a request.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum ErrorCode {
+            $($(#[$doc])* #[serde(rename = $wire)] $code,)*
+        }
+
+        impl ErrorCode {
+            /// The code as it is written on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$code => $wire,)*
+                }
+            }
+
+            /// The code written `wire`, if there is one.
+            pub fn from_wire(wire: &str) -> Option<ErrorCode> {
+                match wire {
+                    $($wire => Some(ErrorCode::$code),)*
+                    _ => None,
+                }
+            }
+
+            /// Every code, in declaration order.
+            pub const ALL: &[ErrorCode] = &[$(ErrorCode::$code,)*];
+        }
+    };
+}
+
+error_codes! {
     /// The frame is not JSON.
-    MalformedJson,
+    MalformedJson = "malformed_json",
     /// The frame is JSON but not a frame this side accepts (unknown type, wrong field types).
-    InvalidFrame,
+    InvalidFrame = "invalid_frame",
     /// The frame is larger than `limits::MAX_FRAME_BYTES`.
-    FrameTooLarge,
+    FrameTooLarge = "frame_too_large",
     /// Binary frames are not part of the protocol.
-    BinaryFrame,
+    BinaryFrame = "binary_frame",
     /// The first frame on a socket must be `hello`.
-    HelloRequired,
+    HelloRequired = "hello_required",
     /// `hello` was already sent on this socket.
-    AlreadyGreeted,
+    AlreadyGreeted = "already_greeted",
     /// The client speaks a protocol version the server does not.
-    UnsupportedVersion,
+    UnsupportedVersion = "unsupported_version",
     /// The site id is not well formed.
-    InvalidSite,
+    InvalidSite = "invalid_site",
     /// No such site is served here.
-    UnknownSite,
+    UnknownSite = "unknown_site",
     /// A chat message with nothing but white space.
-    MessageEmpty,
+    MessageEmpty = "message_empty",
     /// A chat message over `limits::MAX_MESSAGE_CHARS`.
-    MessageTooLong,
+    MessageTooLong = "message_too_long",
     /// No such conversation for this agent's site.
-    ConversationNotFound,
+    ConversationNotFound = "conversation_not_found",
     /// Another agent took the conversation first.
-    AlreadyTaken,
+    AlreadyTaken = "already_taken",
     /// `take_next` found nobody waiting.
-    QueueEmpty,
+    QueueEmpty = "queue_empty",
     /// An account with this e-mail address exists already.
-    EmailTaken,
+    EmailTaken = "email_taken",
     /// The conversation belongs to another agent.
-    NotYourConversation,
+    NotYourConversation = "not_your_conversation",
     /// The conversation is closed.
-    ConversationClosed,
+    ConversationClosed = "conversation_closed",
     /// The page's origin is not one the site allows (or, for the console, not this server).
-    OriginNotAllowed,
+    OriginNotAllowed = "origin_not_allowed",
     /// More frames per second than `limits::FRAMES_PER_SECOND` allows; slow down.
-    RateLimited,
+    RateLimited = "rate_limited",
     /// More open sockets from one address than `limits::MAX_CONNECTIONS_PER_IP`.
-    TooManyConnections,
+    TooManyConnections = "too_many_connections",
     /// More new conversations in an hour than `limits::MAX_CONVERSATIONS_PER_HOUR`.
-    TooManyConversations,
+    TooManyConversations = "too_many_conversations",
     /// The WebSocket itself broke the protocol (for example invalid UTF-8 in a text frame).
-    ProtocolViolation,
+    ProtocolViolation = "protocol_violation",
     /// A message id that another sender already used.
-    DuplicateId,
+    DuplicateId = "duplicate_id",
     /// An `identify` whose signature does not check out (or the site has none set up).
-    IdentityRejected,
+    IdentityRejected = "identity_rejected",
     /// Only the shop's owner may do that.
-    OwnerOnly,
+    OwnerOnly = "owner_only",
     /// A setting's value is not acceptable; the message says which and why.
-    InvalidSetting,
+    InvalidSetting = "invalid_setting",
     /// Sign-in failed or the session has ended.
-    Unauthorized,
+    Unauthorized = "unauthorized",
     /// Something broke on the server; details are in its log, not here.
-    Internal,
+    Internal = "internal",
 }
 
 /// An error frame body; `message` is for people and may change, `code` is for programs.
@@ -82,7 +111,7 @@ impl ProtocolError {
 
 impl std::fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}: {}", self.code, self.message)
+        write!(f, "{}: {}", self.code.as_str(), self.message)
     }
 }
 

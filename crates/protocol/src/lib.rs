@@ -18,10 +18,12 @@ pub mod chat;
 mod codec;
 pub mod error;
 pub mod ids;
+pub mod json;
 pub mod limits;
 pub mod node;
 pub mod pace;
 pub mod visitor;
+mod visitor_json;
 
 pub use codec::{decode, decode_frame, encode};
 pub use error::{ErrorCode, ProtocolError};

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use pronto_protocol::agent::AgentToServer;
+use pronto_protocol::agent::{AgentToServer, ServerToAgent};
 use pronto_protocol::ids::{ClientMessageId, ConversationId, SiteId};
 use pronto_protocol::visitor::VisitorToServer;
 use pronto_protocol::{PROTOCOL_VERSION, decode, encode};
@@ -121,6 +121,20 @@ impl<Out: Serialize, In: DeserializeOwned + std::fmt::Debug> Socket<Out, In> {
                 return frame;
             }
         }
+    }
+}
+
+/// Asks for the visitor who has waited longest and returns the conversation the agent now holds.
+pub async fn take_next(
+    agent: &mut Socket<AgentToServer, ServerToAgent>,
+) -> pronto_protocol::agent::AgentConversation {
+    agent.send(&AgentToServer::TakeNext).await;
+    match agent
+        .next_matching(|f| matches!(f, ServerToAgent::Conversation { .. }))
+        .await
+    {
+        ServerToAgent::Conversation { conversation } => conversation,
+        _ => unreachable!(),
     }
 }
 

@@ -1,0 +1,394 @@
+//! The widget's side of `/ws/visitor` without serde: writes what the widget sends and reads
+//! what the server sends, through the small `json` module. Same text as the serde derives in
+//! `visitor`, checked frame by frame in the tests below; the widget ships this instead of
+//! serde_json to stay inside its download budget.
+
+use crate::chat::{Author, ChatMessage, Conversation, ConversationState, WaitEstimate};
+use crate::ids::{ClientMessageId, ConversationId};
+use crate::json::{Json, object};
+use crate::visitor::{Resume, ServerToVisitor, Shop, VisitorToServer};
+use crate::{ErrorCode, ProtocolError};
+
+impl VisitorToServer {
+    /// The frame as JSON text, exactly as `encode` writes it.
+    pub fn to_json(&self) -> String {
+        let frame = match self {
+            VisitorToServer::Hello {
+                version,
+                site,
+                token,
+                resume,
+            } => object([
+                ("type", Some("hello".into())),
+                ("version", Some((*version).into())),
+                ("site", Some(site.as_str().into())),
+                ("token", token.as_deref().map(Json::from)),
+                ("resume", resume.map(resume_json)),
+            ]),
+            VisitorToServer::Identify { user_id, signature } => object([
+                ("type", Some("identify".into())),
+                ("user_id", Some(user_id.as_str().into())),
+                ("signature", Some(signature.as_str().into())),
+            ]),
+            VisitorToServer::Send { id, text } => object([
+                ("type", Some("send".into())),
+                ("id", Some(id.as_str().into())),
+                ("text", Some(text.as_str().into())),
+            ]),
+        };
+        frame.to_text()
+    }
+}
+
+fn resume_json(resume: Resume) -> Json {
+    object([
+        ("conversation", Some(resume.conversation.0.into())),
+        ("last_seq", Some(resume.last_seq.into())),
+    ])
+}
+
+impl ServerToVisitor {
+    /// Reads a frame from the server, with the same typed errors as `decode`: `malformed_json`
+    /// for text that is not JSON, `invalid_frame` for JSON that is not a frame. Frames from the
+    /// server may be long (a whole conversation), so there is no size limit here.
+    pub fn from_json(text: &str) -> Result<ServerToVisitor, ProtocolError> {
+        let json = Json::parse(text).map_err(|malformed| {
+            ProtocolError::new(
+                ErrorCode::MalformedJson,
+                format!("not JSON (at byte {})", malformed.at),
+            )
+        })?;
+        server_frame(&Fields(&json))
+    }
+}
+
+fn server_frame(fields: &Fields) -> Result<ServerToVisitor, ProtocolError> {
+    Ok(match fields.str("type")? {
+        "welcome" => ServerToVisitor::Welcome {
+            token: fields.string("token")?,
+            shop: {
+                let shop = fields.object("shop")?;
+                Shop {
+                    name: shop.string("name")?,
+                    greeting: shop.string("greeting")?,
+                }
+            },
+            conversation: match fields.0.get("conversation") {
+                None | Some(Json::Null) => None,
+                Some(conversation) => Some(self::conversation(&Fields(conversation))?),
+            },
+            resumed: fields.optional("resumed", Json::as_bool)?.unwrap_or(false),
+        },
+        "queue" => ServerToVisitor::Queue {
+            position: fields.u32("position")?,
+            estimate: match fields.0.get("estimate") {
+                None | Some(Json::Null) => None,
+                Some(estimate) => {
+                    let estimate = Fields(estimate);
+                    Some(WaitEstimate {
+                        low_secs: estimate.u32("low_secs")?,
+                        high_secs: estimate.u32("high_secs")?,
+                    })
+                }
+            },
+        },
+        "assigned" => ServerToVisitor::Assigned {
+            agent_name: fields.string("agent_name")?,
+        },
+        "ack" => ServerToVisitor::Ack {
+            id: fields.client_id("id")?,
+            seq: fields.u32("seq")?,
+        },
+        "rejected" => ServerToVisitor::Rejected {
+            id: fields.client_id("id")?,
+            error: error(&fields.object("error")?)?,
+        },
+        "message" => ServerToVisitor::Message {
+            message: message(&fields.object("message")?)?,
+        },
+        "closed" => ServerToVisitor::Closed,
+        "error" => ServerToVisitor::Error(error(fields)?),
+        _ => return Err(invalid("type")),
+    })
+}
+
+fn conversation(fields: &Fields) -> Result<Conversation, ProtocolError> {
+    let state = fields.object("state")?;
+    Ok(Conversation {
+        id: ConversationId(fields.i64("id")?),
+        state: match state.str("state")? {
+            "waiting" => ConversationState::Waiting,
+            "active" => ConversationState::Active {
+                agent_name: state.string("agent_name")?,
+            },
+            "closed" => ConversationState::Closed,
+            _ => return Err(invalid("state")),
+        },
+        messages: fields
+            .get("messages")?
+            .as_array()
+            .ok_or_else(|| invalid("messages"))?
+            .iter()
+            .map(|item| message(&Fields(item)))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+fn message(fields: &Fields) -> Result<ChatMessage, ProtocolError> {
+    let author = fields.object("author")?;
+    Ok(ChatMessage {
+        seq: fields.u32("seq")?,
+        client_id: match fields.0.get("client_id") {
+            None | Some(Json::Null) => None,
+            Some(_) => Some(fields.client_id("client_id")?),
+        },
+        author: match author.str("kind")? {
+            "visitor" => Author::Visitor,
+            "agent" => Author::Agent {
+                name: author.string("name")?,
+            },
+            _ => return Err(invalid("author")),
+        },
+        text: fields.string("text")?,
+        sent_at_ms: fields.i64("sent_at_ms")?,
+    })
+}
+
+fn error(fields: &Fields) -> Result<ProtocolError, ProtocolError> {
+    Ok(ProtocolError {
+        code: ErrorCode::from_wire(fields.str("code")?).ok_or_else(|| invalid("code"))?,
+        message: fields.string("message")?,
+    })
+}
+
+fn invalid(field: &str) -> ProtocolError {
+    ProtocolError::new(ErrorCode::InvalidFrame, format!("bad or missing `{field}`"))
+}
+
+/// An object's members, read with the field's name in every error.
+struct Fields<'a>(&'a Json);
+
+impl<'a> Fields<'a> {
+    fn get(&self, key: &str) -> Result<&'a Json, ProtocolError> {
+        self.0.get(key).ok_or_else(|| invalid(key))
+    }
+
+    fn str(&self, key: &str) -> Result<&'a str, ProtocolError> {
+        self.get(key)?.as_str().ok_or_else(|| invalid(key))
+    }
+
+    fn string(&self, key: &str) -> Result<String, ProtocolError> {
+        self.str(key).map(str::to_owned)
+    }
+
+    fn u32(&self, key: &str) -> Result<u32, ProtocolError> {
+        self.get(key)?.as_u32().ok_or_else(|| invalid(key))
+    }
+
+    fn i64(&self, key: &str) -> Result<i64, ProtocolError> {
+        self.get(key)?.as_i64().ok_or_else(|| invalid(key))
+    }
+
+    fn object(&self, key: &str) -> Result<Fields<'a>, ProtocolError> {
+        match self.get(key)? {
+            object @ Json::Object(_) => Ok(Fields(object)),
+            _ => Err(invalid(key)),
+        }
+    }
+
+    fn client_id(&self, key: &str) -> Result<ClientMessageId, ProtocolError> {
+        ClientMessageId::parse(self.str(key)?).map_err(|_| invalid(key))
+    }
+
+    /// An optional field: absent or null is `None`; present, it must read as `read` says.
+    fn optional<T>(
+        &self,
+        key: &str,
+        read: impl Fn(&'a Json) -> Option<T>,
+    ) -> Result<Option<T>, ProtocolError> {
+        match self.0.get(key) {
+            None | Some(Json::Null) => Ok(None),
+            Some(value) => read(value).map(Some).ok_or_else(|| invalid(key)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::SiteId;
+    use crate::{decode, decode_frame, encode};
+
+    fn id(raw: &str) -> ClientMessageId {
+        ClientMessageId::parse(raw).unwrap()
+    }
+
+    fn message(seq: u32, author: Author, text: &str) -> ChatMessage {
+        ChatMessage {
+            seq,
+            client_id: (author == Author::Visitor).then(|| id(&format!("c{seq}"))),
+            author,
+            text: text.into(),
+            sent_at_ms: 1_764_000_000_000 + i64::from(seq),
+        }
+    }
+
+    /// Every shape of every frame the server sends a visitor.
+    fn server_frames() -> Vec<ServerToVisitor> {
+        let mut frames = Vec::new();
+        for (state, messages) in [
+            (ConversationState::Waiting, vec![]),
+            (
+                ConversationState::Active {
+                    agent_name: "Ana \"la\" Pérez".into(),
+                },
+                vec![
+                    message(1, Author::Visitor, "¿Envían a Valparaíso?\nGracias 😀"),
+                    message(2, Author::Agent { name: "Ana".into() }, "Sí, en 48 h."),
+                ],
+            ),
+            (ConversationState::Closed, vec![]),
+        ] {
+            for resumed in [false, true] {
+                frames.push(ServerToVisitor::Welcome {
+                    token: "tok-123".into(),
+                    shop: Shop {
+                        name: "Tienda \\ Lima".into(),
+                        greeting: "¡Hola! ¿En qué te ayudamos?".into(),
+                    },
+                    conversation: Some(Conversation {
+                        id: ConversationId(i64::from(u32::MAX) + 5),
+                        state: state.clone(),
+                        messages: messages.clone(),
+                    }),
+                    resumed,
+                });
+            }
+        }
+        frames.push(ServerToVisitor::Welcome {
+            token: "t".into(),
+            shop: Shop {
+                name: "Loja".into(),
+                greeting: String::new(),
+            },
+            conversation: None,
+            resumed: false,
+        });
+        frames.push(ServerToVisitor::Queue {
+            position: 3,
+            estimate: Some(WaitEstimate {
+                low_secs: 60,
+                high_secs: 240,
+            }),
+        });
+        frames.push(ServerToVisitor::Queue {
+            position: 1,
+            estimate: None,
+        });
+        frames.push(ServerToVisitor::Assigned {
+            agent_name: "João".into(),
+        });
+        frames.push(ServerToVisitor::Ack {
+            id: id("m_1-x"),
+            seq: u32::MAX,
+        });
+        for code in ErrorCode::ALL {
+            frames.push(ServerToVisitor::Rejected {
+                id: id("m1"),
+                error: ProtocolError::new(*code, "why \u{1}"),
+            });
+            frames.push(ServerToVisitor::Error(ProtocolError::new(*code, "why")));
+        }
+        frames.push(ServerToVisitor::Message {
+            message: message(9, Author::Agent { name: "Bo".into() }, "\t"),
+        });
+        frames.push(ServerToVisitor::Closed);
+        frames
+    }
+
+    fn visitor_frames() -> Vec<VisitorToServer> {
+        let site = SiteId::parse("tienda-1").unwrap();
+        let mut frames = Vec::new();
+        for token in [None, Some("tok \"q\"".to_owned())] {
+            for resume in [
+                None,
+                Some(Resume {
+                    conversation: ConversationId(77),
+                    last_seq: 12,
+                }),
+            ] {
+                frames.push(VisitorToServer::Hello {
+                    version: crate::PROTOCOL_VERSION,
+                    site: site.clone(),
+                    token: token.clone(),
+                    resume,
+                });
+            }
+        }
+        frames.push(VisitorToServer::Identify {
+            user_id: "cliente-42".into(),
+            signature: "ab12".into(),
+        });
+        frames.push(VisitorToServer::Send {
+            id: id("k3x9"),
+            text: "¿Tienen envío a Lima?\n\"rápido\"".into(),
+        });
+        frames
+    }
+
+    #[test]
+    fn reads_every_server_frame_as_serde_writes_it() {
+        for frame in server_frames() {
+            let text = encode(&frame);
+            assert_eq!(ServerToVisitor::from_json(&text), Ok(frame), "{text}");
+        }
+    }
+
+    #[test]
+    fn writes_every_visitor_frame_as_serde_does() {
+        for frame in visitor_frames() {
+            let ours = frame.to_json();
+            assert_eq!(ours, encode(&frame));
+            assert_eq!(decode_frame::<VisitorToServer>(&ours), Ok(frame));
+        }
+    }
+
+    #[test]
+    fn refuses_what_serde_refuses_with_the_same_codes() {
+        for text in [
+            "{not json",
+            "",
+            r#"{"type":"dance"}"#,
+            r#"{"type":"ack","id":"m1"}"#,
+            r#"{"type":"ack","id":"no spaces","seq":1}"#,
+            r#"{"type":"ack","id":"m1","seq":-1}"#,
+            r#"{"type":"ack","id":"m1","seq":1.5}"#,
+            r#"{"type":"queue","position":"2","estimate":null}"#,
+            r#"{"type":"error","code":"no_such_code","message":"x"}"#,
+            r#"{"type":"message","message":{"seq":1,"author":{"kind":"robot"},"text":"x","sent_at_ms":1}}"#,
+            r#"{"type":"welcome","token":"t","shop":{"name":"n","greeting":"g"},"conversation":{"id":1,"state":{"state":"lost"},"messages":[]}}"#,
+            r#"[1,2]"#,
+        ] {
+            let ours = ServerToVisitor::from_json(text).unwrap_err().code;
+            let theirs = decode::<ServerToVisitor>(text).unwrap_err().code;
+            assert_eq!(ours, theirs, "{text}");
+        }
+    }
+
+    #[test]
+    fn extra_fields_are_ignored_as_serde_ignores_them() {
+        let text = r#"{"type":"ack","id":"m1","seq":4,"later":{"field":[1]}}"#;
+        assert_eq!(
+            ServerToVisitor::from_json(text),
+            decode::<ServerToVisitor>(text)
+        );
+    }
+
+    #[test]
+    fn every_error_code_has_its_serde_name() {
+        for code in ErrorCode::ALL {
+            assert_eq!(encode(code), format!("\"{}\"", code.as_str()));
+            assert_eq!(ErrorCode::from_wire(code.as_str()), Some(*code));
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! The page's JavaScript API, `Pronto(…)` (the loader in `public/pronto.js` queues the calls
+//! and hands them here once the widget has mounted): commands in, events out.
+
+use js_sys::{Function, Object, Reflect};
+use leptos::prelude::*;
+use pronto_protocol::chat::{Author, ChatMessage};
+use wasm_bindgen::prelude::*;
+
+use crate::components::Controls;
+use crate::i18n::Lang;
+use crate::state::{Chat, QueueSpot};
+use crate::transport::Identity;
+
+/// What `mount` gives the loader: the widget, for the page's commands.
+#[wasm_bindgen]
+pub struct Handle {
+    chat: Chat,
+    controls: Controls,
+    root: web_sys::HtmlElement,
+}
+
+impl Handle {
+    pub fn new(chat: Chat, controls: Controls, root: web_sys::HtmlElement) -> Self {
+        Self {
+            chat,
+            controls,
+            root,
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl Handle {
+    /// Runs `Pronto(name, argument)`. `activated` is true when the visitor's own click or key
+    /// press led to the call: only then does opening move focus into the chat (a page opening
+    /// it by itself must not take the keyboard from the visitor).
+    pub fn command(&self, name: &str, argument: JsValue, activated: bool) -> Result<(), JsError> {
+        match name {
+            "open" => self.open(activated),
+            "close" => self.controls.close(),
+            "toggle" if self.chat.open.get_untracked() => self.controls.close(),
+            "toggle" => self.open(activated),
+            "identify" => self.identify(&argument)?,
+            "locale" => {
+                let lang = argument
+                    .as_string()
+                    .and_then(|tag| Lang::from_tag(&tag))
+                    .ok_or_else(|| {
+                        JsError::new("Pronto('locale', tag): tag is one of \"es\", \"en\", \"pt\"")
+                    })?;
+                let _ = self.root.set_attribute("lang", lang.code());
+                self.chat.lang.set(lang);
+            }
+            other => {
+                return Err(JsError::new(&format!(
+                    "Pronto({other:?}) is not a command; the commands are open, close, toggle, \
+                     identify, locale, on and off"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Handle {
+    fn open(&self, activated: bool) {
+        if activated {
+            self.controls.open();
+        } else {
+            self.controls.open_for_page();
+        }
+    }
+
+    /// `{user_id, user_hash}`: the shop's signed-in customer, signed by the shop's backend.
+    fn identify(&self, argument: &JsValue) -> Result<(), JsError> {
+        let field = |name: &str| {
+            Reflect::get(argument, &JsValue::from_str(name))
+                .ok()
+                .and_then(|value| value.as_string())
+                .filter(|value| !value.is_empty())
+        };
+        let (Some(user_id), Some(signature)) = (field("user_id"), field("user_hash")) else {
+            return Err(JsError::new(
+                "Pronto('identify', {user_id, user_hash}): both are needed; user_hash is the \
+                 hex HMAC-SHA256 of user_id under the site's identity secret",
+            ));
+        };
+        self.controls.identify(Identity { user_id, signature });
+        Ok(())
+    }
+}
+
+/// Tells the page what happens: the loader's `emit(name, detail)` calls the page's
+/// `Pronto('on', name, fn)` listeners and dispatches `pronto:<name>` on the host element.
+#[derive(Clone)]
+pub struct Events(Function);
+
+impl Events {
+    pub fn new(emit: Function) -> Self {
+        Self(emit)
+    }
+
+    fn emit(&self, name: &str, detail: JsValue) {
+        let _ = self
+            .0
+            .call2(&JsValue::NULL, &JsValue::from_str(name), &detail);
+    }
+
+    /// A message stored in the conversation, the visitor's own included.
+    pub fn message(&self, message: &ChatMessage) {
+        let (author, name) = match &message.author {
+            Author::Visitor => ("visitor", JsValue::UNDEFINED),
+            Author::Agent { name } => ("agent", JsValue::from_str(name)),
+        };
+        self.emit(
+            "message",
+            detail(&[
+                ("author", JsValue::from_str(author)),
+                ("name", name),
+                ("text", JsValue::from_str(&message.text)),
+                ("seq", JsValue::from(message.seq)),
+                ("sent_at", JsValue::from_f64(message.sent_at_ms as f64)),
+            ]),
+        );
+    }
+
+    /// Emits `open`/`close`, `unread` and `queue` whenever they change from what they are
+    /// now. (Effects first run a little later, after commands the page queued may have
+    /// changed them already: those changes count too.)
+    pub fn watch(&self, chat: Chat) {
+        let events = self.clone();
+        let was_open = chat.open.get_untracked();
+        Effect::new(move |before: Option<bool>| {
+            let open = chat.open.get();
+            if before.unwrap_or(was_open) != open {
+                events.emit(if open { "open" } else { "close" }, JsValue::UNDEFINED);
+            }
+            open
+        });
+        let events = self.clone();
+        let was_unread = chat.unread.get_untracked();
+        Effect::new(move |before: Option<u32>| {
+            let count = chat.unread.get();
+            if before.unwrap_or(was_unread) != count {
+                events.emit("unread", detail(&[("count", JsValue::from(count))]));
+            }
+            count
+        });
+        let events = self.clone();
+        let was_queued = chat.queue.get_untracked();
+        Effect::new(move |before: Option<Option<QueueSpot>>| {
+            let now = chat.queue.get();
+            if let Some(spot) = now
+                && before.unwrap_or(was_queued) != now
+            {
+                let (low, high) = match spot.estimate {
+                    Some(estimate) => (
+                        JsValue::from(estimate.low_secs),
+                        JsValue::from(estimate.high_secs),
+                    ),
+                    None => (JsValue::NULL, JsValue::NULL),
+                };
+                events.emit(
+                    "queue",
+                    detail(&[
+                        ("position", JsValue::from(spot.position)),
+                        ("low_secs", low),
+                        ("high_secs", high),
+                    ]),
+                );
+            }
+            now
+        });
+    }
+}
+
+fn detail(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (name, value) in fields {
+        if !value.is_undefined() {
+            let _ = Reflect::set(&object, &JsValue::from_str(name), value);
+        }
+    }
+    object.into()
+}
