@@ -921,3 +921,217 @@ async fn the_page_drives_the_widget_through_its_javascript_api_and_hears_its_eve
     assert_eq!(opens, json!(2), "{:?}", visitor.eval(EVENTS, vec![]).await);
     visitor.close().await;
 }
+
+/// axe-core on the widget as it is now, in the light and the dark scheme; the violations
+/// found, each prefixed with `state`.
+async fn axe_both_schemes(visitor: &Person, state: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for theme in ["light", "dark"] {
+        visitor
+            .eval(
+                "document.querySelector('pronto-chat').setAttribute('data-theme', arguments[0])",
+                vec![json!(theme)],
+            )
+            .await;
+        // Measured mid-animation, a message fading in would read as low contrast.
+        visitor
+            .wait_until(
+                "the widget standing still",
+                "return document.querySelector('pronto-chat').shadowRoot.getAnimations()\n\
+                   .every(a => a.effect.getComputedTiming().iterations == Infinity);",
+                vec![],
+            )
+            .await;
+        found.extend(
+            visitor
+                .accessibility_violations()
+                .await
+                .into_iter()
+                .map(|violation| format!("{state}, {theme}: {violation}")),
+        );
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_finds_nothing_wrong_in_any_state_light_or_dark() {
+    use pronto_testkit::client::{agent_socket, reply, sign_in, take_next};
+
+    let mut pronto = Pronto::start().await;
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.goto(&shop.url("/")).await;
+    let mut violations = Vec::new();
+
+    visitor.widget(WIDGET_LAUNCHER).await;
+    violations.extend(axe_both_schemes(&visitor, "closed").await);
+
+    open_widget(&visitor).await;
+    violations.extend(axe_both_schemes(&visitor, "open").await);
+
+    write(&visitor, "¿Tienen la talla 42?").await;
+    visitor.wait_for_widget_text(".pronto-queue", "#1").await;
+    violations.extend(axe_both_schemes(&visitor, "queued").await);
+
+    let cookie = sign_in(
+        pronto.addr,
+        pronto_server::demo::AGENT_EMAIL,
+        pronto_server::demo::AGENT_PASSWORD,
+    )
+    .await;
+    let mut agent = agent_socket(pronto.addr, &cookie).await;
+    let conversation = take_next(&mut agent).await.id;
+    agent
+        .send(&reply(conversation, "Sí, quedan dos pares."))
+        .await;
+    visitor
+        .wait_for_widget_text(".pronto-message-text", "Sí, quedan dos pares.")
+        .await;
+    violations.extend(axe_both_schemes(&visitor, "chatting").await);
+
+    // The server goes away: the widget says it is reconnecting, and keeps what is typed.
+    pronto.stop().await;
+    visitor
+        .wait_for_widget_text(".pronto-status-line", "Reconnecting")
+        .await;
+    let input = visitor.widget("textarea.pronto-input").await;
+    visitor.type_and_enter(&input, "¿Siguen ahí?").await;
+    visitor
+        .wait_for_widget_text(".pronto-message-status", "Sending")
+        .await;
+    violations.extend(axe_both_schemes(&visitor, "offline").await);
+    visitor.screenshot("widget-offline-dark").await;
+
+    assert!(
+        violations.is_empty(),
+        "axe-core found:\n{}",
+        violations.join("\n")
+    );
+    visitor.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keyboard_alone_opens_the_chat_sends_a_message_and_closes_it() {
+    let pronto = Pronto::start().await;
+    let shop = Storefront::start(
+        &pronto,
+        vec![("/", String::new(), "<input id=\"search\" autofocus>".into())],
+    )
+    .await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.goto(&shop.url("/")).await;
+    visitor.widget(WIDGET_LAUNCHER).await;
+    assert_eq!(visitor.focused().await, "input.#search");
+
+    // Tab reaches the launcher (the last thing on the page), Enter opens the chat and puts
+    // the keyboard in the composer.
+    visitor.press("\u{E004}").await;
+    assert!(
+        visitor
+            .focused()
+            .await
+            .starts_with("button.pronto-launcher"),
+        "Tab went to {}",
+        visitor.focused().await
+    );
+    visitor.press("\u{E007}").await;
+    visitor.widget(".pronto-panel").await;
+    visitor
+        .wait_until(
+            "focus in the composer",
+            "const root = document.querySelector('pronto-chat').shadowRoot;\n\
+             return root.activeElement == root.querySelector('textarea.pronto-input');",
+            vec![],
+        )
+        .await;
+
+    // Shift+Enter starts a new line; Enter sends.
+    visitor.press("Hola").await;
+    let shift_enter = {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: '\u{E008}' })
+            .then(KeyAction::Down { value: '\u{E007}' })
+            .then(KeyAction::Up { value: '\u{E007}' })
+            .then(KeyAction::Up { value: '\u{E008}' })
+    };
+    visitor.client.perform_actions(shift_enter).await.unwrap();
+    visitor.press("¿envían a Lima?\u{E007}").await;
+    visitor
+        .wait_until(
+            "the two-line message on screen",
+            "const root = document.querySelector('pronto-chat').shadowRoot;\n\
+             return [...root.querySelectorAll('.pronto-message-text')]\n\
+               .some(m => m.textContent == 'Hola\\n¿envían a Lima?');",
+            vec![],
+        )
+        .await;
+    visitor.wait_for_widget_text(".pronto-queue", "#1").await;
+
+    // Escape closes it and gives the keyboard back to the launcher.
+    visitor.press("\u{E00C}").await;
+    visitor.wait_until_gone(".pronto-panel").await;
+    visitor
+        .wait_until(
+            "focus back on the launcher",
+            "const root = document.querySelector('pronto-chat').shadowRoot;\n\
+             return root.activeElement == root.querySelector('.pronto-launcher');",
+            vec![],
+        )
+        .await;
+    visitor.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tabs_of_one_visitor_show_the_same_conversation_as_it_happens() {
+    use pronto_testkit::client::{agent_socket, reply, sign_in, take_next};
+
+    let pronto = Pronto::start().await;
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.goto(&shop.url("/")).await;
+    open_widget(&visitor).await;
+    write(&visitor, "Primera pestaña").await;
+    let first = visitor.client.window().await.unwrap();
+
+    // The same visitor opens the shop in a second tab: the conversation is there.
+    let second = visitor.client.new_window(true).await.unwrap().handle;
+    visitor
+        .client
+        .switch_to_window(second.clone())
+        .await
+        .unwrap();
+    visitor.goto(&shop.url("/")).await;
+    open_widget(&visitor).await;
+    visitor
+        .wait_for_widget_text(".pronto-message-text", "Primera pestaña")
+        .await;
+    write(&visitor, "Segunda pestaña").await;
+
+    // The agent's answer reaches both; what the second tab sent shows in the first.
+    let cookie = sign_in(
+        pronto.addr,
+        pronto_server::demo::AGENT_EMAIL,
+        pronto_server::demo::AGENT_PASSWORD,
+    )
+    .await;
+    let mut agent = agent_socket(pronto.addr, &cookie).await;
+    let conversation = take_next(&mut agent).await.id;
+    agent.send(&reply(conversation, "Hola a las dos")).await;
+    visitor
+        .wait_for_widget_text(".pronto-message-text", "Hola a las dos")
+        .await;
+    visitor.client.switch_to_window(first).await.unwrap();
+    for text in ["Segunda pestaña", "Hola a las dos"] {
+        visitor
+            .wait_for_widget_text(".pronto-message-text", text)
+            .await;
+    }
+    visitor
+        .wait_for_widget_text(".pronto-agent-name", pronto_server::demo::AGENT_NAME)
+        .await;
+    visitor.close().await;
+}

@@ -66,10 +66,15 @@ impl Pronto {
     /// Stops the server (every socket gets "going away") and starts it again on the same
     /// port and database.
     pub async fn restart(&mut self) {
+        self.stop().await;
+        self.running = Some(serve(&self.config, self.addr).await);
+    }
+
+    /// Stops the server (every socket gets "going away"); `restart` starts it again.
+    pub async fn stop(&mut self) {
         if let Some(running) = self.running.take() {
             running.stop().await.expect("server stopped cleanly");
         }
-        self.running = Some(serve(&self.config, self.addr).await);
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -528,7 +533,6 @@ impl Person {
         matches!(clicked, Ok(Value::Bool(true)))
     }
 
-    /// Saves a screenshot under `target/screenshots/` for a person to look at.
     /// Waits until `script` (run in the page with `args`) returns true; `what` says what
     /// was awaited if it never does.
     pub async fn wait_until(&self, what: &str, script: &str, args: Vec<Value>) {
@@ -546,11 +550,43 @@ impl Person {
             .expect("window resized");
     }
 
+    /// Saves a screenshot under `target/screenshots/` for a person to look at.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// Presses `keys` on the keyboard, one after another, wherever focus is (as a person does;
+    /// WebDriver's "send keys to element" would move focus there first). Special keys are
+    /// WebDriver's code points, e.g. `\u{E004}` Tab, `\u{E007}` Enter, `\u{E00C}` Escape.
+    pub async fn press(&self, keys: &str) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut actions = KeyActions::new("keyboard".into());
+        for key in keys.chars() {
+            actions = actions
+                .then(KeyAction::Down { value: key })
+                .then(KeyAction::Up { value: key });
+        }
+        self.client
+            .perform_actions(actions)
+            .await
+            .expect("keys pressed");
+    }
+
+    /// What has focus: the element's tag, class and id, looking inside the widget's shadow
+    /// root when focus is there (`pronto-chat` holds it then).
+    pub async fn focused(&self) -> String {
+        let found = self
+            .eval(
+                "let at = document.activeElement;\n\
+                 while (at && at.shadowRoot && at.shadowRoot.activeElement) at = at.shadowRoot.activeElement;\n\
+                 return at ? `${at.tagName.toLowerCase()}.${at.className}#${at.id}` : '';",
+                vec![],
+            )
+            .await;
+        found.as_str().unwrap_or_default().to_owned()
     }
 
     /// Types `text` into `element` and presses Enter.
