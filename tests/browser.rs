@@ -801,6 +801,34 @@ async fn the_script_tag_works_from_the_head_before_the_body_exists() {
     visitor.close().await;
 }
 
+/// An agent signs in, takes the visitor who has waited longest and answers `text`; returns
+/// the agent's socket, to keep it open.
+async fn agent_answers_next(pronto: &Pronto, text: &str) -> pronto_e2e::AgentSocket {
+    use pronto_testkit::client::{agent_socket, reply, sign_in, take_next};
+    let cookie = sign_in(
+        pronto.addr,
+        pronto_server::demo::AGENT_EMAIL,
+        pronto_server::demo::AGENT_PASSWORD,
+    )
+    .await;
+    let mut agent = agent_socket(pronto.addr, &cookie).await;
+    let conversation = take_next(&mut agent).await.id;
+    agent.send(&reply(conversation, text)).await;
+    agent
+}
+
+/// Waits until focus is on `selector` in the widget.
+async fn focus_comes_to(visitor: &Person, selector: &str) {
+    visitor
+        .wait_until(
+            &format!("focus on {selector}"),
+            "const root = document.querySelector('pronto-chat').shadowRoot;\n\
+             return root.activeElement == root.querySelector(arguments[0]);",
+            vec![json!(selector)],
+        )
+        .await;
+}
+
 /// The page's events so far, as `[how, name, detail]` (see `/uses-the-api.js`).
 const EVENTS: &str = "return window.__events";
 
@@ -824,8 +852,6 @@ async fn heard(visitor: &Person, name: &str, check: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_drives_the_widget_through_its_javascript_api_and_hears_its_events() {
-    use pronto_testkit::client::{agent_socket, reply, sign_in, take_next};
-
     let pronto = Pronto::start().await;
     // The page asks for the chat open before the widget's script has even loaded.
     let shop = Storefront::start(
@@ -891,15 +917,7 @@ async fn the_page_drives_the_widget_through_its_javascript_api_and_hears_its_eve
 
     // An agent answers while the chat is closed: the page hears the message and the unread
     // count.
-    let cookie = sign_in(
-        pronto.addr,
-        pronto_server::demo::AGENT_EMAIL,
-        pronto_server::demo::AGENT_PASSWORD,
-    )
-    .await;
-    let mut agent = agent_socket(pronto.addr, &cookie).await;
-    let conversation = take_next(&mut agent).await.id;
-    agent.send(&reply(conversation, "Sim, em 48 horas.")).await;
+    let _agent = agent_answers_next(&pronto, "Sim, em 48 horas.").await;
     heard(
         &visitor,
         "message",
@@ -955,8 +973,6 @@ async fn axe_both_schemes(visitor: &Person, state: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axe_finds_nothing_wrong_in_any_state_light_or_dark() {
-    use pronto_testkit::client::{agent_socket, reply, sign_in, take_next};
-
     let mut pronto = Pronto::start().await;
     let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
     let mut browsers = Browsers::start().await;
@@ -974,17 +990,7 @@ async fn axe_finds_nothing_wrong_in_any_state_light_or_dark() {
     visitor.wait_for_widget_text(".pronto-queue", "#1").await;
     violations.extend(axe_both_schemes(&visitor, "queued").await);
 
-    let cookie = sign_in(
-        pronto.addr,
-        pronto_server::demo::AGENT_EMAIL,
-        pronto_server::demo::AGENT_PASSWORD,
-    )
-    .await;
-    let mut agent = agent_socket(pronto.addr, &cookie).await;
-    let conversation = take_next(&mut agent).await.id;
-    agent
-        .send(&reply(conversation, "Sí, quedan dos pares."))
-        .await;
+    let _agent = agent_answers_next(&pronto, "Sí, quedan dos pares.").await;
     visitor
         .wait_for_widget_text(".pronto-message-text", "Sí, quedan dos pares.")
         .await;
@@ -1038,14 +1044,7 @@ async fn a_keyboard_alone_opens_the_chat_sends_a_message_and_closes_it() {
     );
     visitor.press("\u{E007}").await;
     visitor.widget(".pronto-panel").await;
-    visitor
-        .wait_until(
-            "focus in the composer",
-            "const root = document.querySelector('pronto-chat').shadowRoot;\n\
-             return root.activeElement == root.querySelector('textarea.pronto-input');",
-            vec![],
-        )
-        .await;
+    focus_comes_to(&visitor, "textarea.pronto-input").await;
 
     // Shift+Enter starts a new line; Enter sends.
     visitor.press("Hola").await;
@@ -1073,21 +1072,12 @@ async fn a_keyboard_alone_opens_the_chat_sends_a_message_and_closes_it() {
     // Escape closes it and gives the keyboard back to the launcher.
     visitor.press("\u{E00C}").await;
     visitor.wait_until_gone(".pronto-panel").await;
-    visitor
-        .wait_until(
-            "focus back on the launcher",
-            "const root = document.querySelector('pronto-chat').shadowRoot;\n\
-             return root.activeElement == root.querySelector('.pronto-launcher');",
-            vec![],
-        )
-        .await;
+    focus_comes_to(&visitor, ".pronto-launcher").await;
     visitor.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_tabs_of_one_visitor_show_the_same_conversation_as_it_happens() {
-    use pronto_testkit::client::{agent_socket, reply, sign_in, take_next};
-
     let pronto = Pronto::start().await;
     let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
     let mut browsers = Browsers::start().await;
@@ -1112,15 +1102,7 @@ async fn two_tabs_of_one_visitor_show_the_same_conversation_as_it_happens() {
     write(&visitor, "Segunda pestaña").await;
 
     // The agent's answer reaches both; what the second tab sent shows in the first.
-    let cookie = sign_in(
-        pronto.addr,
-        pronto_server::demo::AGENT_EMAIL,
-        pronto_server::demo::AGENT_PASSWORD,
-    )
-    .await;
-    let mut agent = agent_socket(pronto.addr, &cookie).await;
-    let conversation = take_next(&mut agent).await.id;
-    agent.send(&reply(conversation, "Hola a las dos")).await;
+    let _agent = agent_answers_next(&pronto, "Hola a las dos").await;
     visitor
         .wait_for_widget_text(".pronto-message-text", "Hola a las dos")
         .await;

@@ -210,6 +210,12 @@ impl Storefront {
     }
 }
 
+/// An agent's console socket, as the tests' agents hold it.
+pub type AgentSocket = pronto_testkit::client::Socket<
+    pronto_protocol::agent::AgentToServer,
+    pronto_protocol::agent::ServerToAgent,
+>;
+
 /// The stub the README gives shops, so the page can call `Pronto(…)` before the widget's
 /// script has loaded; the loader takes the calls it queued.
 pub const API_STUB: &str = "window.Pronto = window.Pronto || function () { (Pronto.q = Pronto.q || []).push(arguments); };";
