@@ -967,6 +967,7 @@ async fn axe_both_schemes(visitor: &Person, state: &str) -> Vec<String> {
                 .into_iter()
                 .map(|violation| format!("{state}, {theme}: {violation}")),
         );
+        visitor.screenshot(&format!("widget-{state}-{theme}")).await;
     }
     found
 }
@@ -1007,7 +1008,12 @@ async fn axe_finds_nothing_wrong_in_any_state_light_or_dark() {
         .wait_for_widget_text(".pronto-message-status", "Sending")
         .await;
     violations.extend(axe_both_schemes(&visitor, "offline").await);
-    visitor.screenshot("widget-offline-dark").await;
+    // And in Spanish.
+    visitor.eval("Pronto('locale', 'es')", vec![]).await;
+    visitor
+        .wait_for_widget_text(".pronto-status-line", "Reconectando")
+        .await;
+    violations.extend(axe_both_schemes(&visitor, "offline-es").await);
 
     assert!(
         violations.is_empty(),
@@ -1115,5 +1121,78 @@ async fn two_tabs_of_one_visitor_show_the_same_conversation_as_it_happens() {
     visitor
         .wait_for_widget_text(".pronto-agent-name", pronto_server::demo::AGENT_NAME)
         .await;
+    visitor.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_theming_page_shows_three_shops_each_themed_from_its_own_page() {
+    let pronto = Pronto::start().await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.resize(1900, 1000).await;
+    visitor.goto(&pronto.url("/demo/theming")).await;
+    // (Text colours are the computed black or white, in the XYZ space the stylesheet picks
+    // them in.)
+    const WHITE: &str = "color(xyz-d65 0.9505 1 1.089)";
+    const BLACK: &str = "color(xyz-d65 0 0 0)";
+    // What each frame's widget looks like: the header's background and text colours, the
+    // panel's background, where the panel sits, and the launcher's corner radius.
+    const LOOKS: &str = "const root = document.querySelector('pronto-chat').shadowRoot;\n\
+         const panel = root.querySelector('.pronto-panel');\n\
+         const header = getComputedStyle(root.querySelector('.pronto-header'));\n\
+         return [header.backgroundColor, header.color, getComputedStyle(panel).backgroundColor,\n\
+                 (r => r.left + r.width / 2)(panel.getBoundingClientRect()) < innerWidth / 2 ? 'left' : 'right',\n\
+                 getComputedStyle(root.querySelector('.pronto-launcher')).borderTopLeftRadius];";
+    let mut looks = Vec::new();
+    let mut violations = Vec::new();
+    for frame in 0..3 {
+        visitor.client.enter_frame(Some(frame)).await.unwrap();
+        visitor.widget(".pronto-panel").await;
+        wait_until_still(&visitor, &[".pronto-panel", ".pronto-launcher"]).await;
+        looks.push(visitor.eval(LOOKS, vec![]).await);
+        violations.extend(
+            visitor
+                .accessibility_violations()
+                .await
+                .into_iter()
+                .map(|v| format!("frame {frame}: {v}")),
+        );
+        visitor.client.enter_parent_frame().await.unwrap();
+    }
+    assert_eq!(
+        looks,
+        [
+            // Forest: green accent with white text, light panel, on the left.
+            json!([
+                "rgb(31, 111, 74)",
+                WHITE,
+                "rgb(255, 255, 255)",
+                "left",
+                "50%"
+            ]),
+            // Night: pale gold accent with black text, dark panel.
+            json!([
+                "rgb(244, 201, 139)",
+                BLACK,
+                "rgb(28, 32, 41)",
+                "right",
+                "50%"
+            ]),
+            // Candy: its own surface, and a launcher reshaped through ::part(launcher).
+            json!([
+                "rgb(194, 24, 91)",
+                WHITE,
+                "rgb(255, 250, 252)",
+                "right",
+                "18px"
+            ]),
+        ]
+    );
+    assert!(
+        violations.is_empty(),
+        "axe-core found:\n{}",
+        violations.join("\n")
+    );
+    visitor.screenshot("theming-page").await;
     visitor.close().await;
 }

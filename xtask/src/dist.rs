@@ -100,6 +100,13 @@ pub fn build(root: &Path) -> Result<Dist> {
     std::fs::create_dir_all(dir.join("console"))?;
     std::fs::write(dir.join("console/index.html"), console_page)?;
     std::fs::copy(root.join("index.html"), dir.join("index.html"))?;
+    // The demo pages (the theming showcase and the storefronts it frames).
+    std::fs::create_dir_all(dir.join("demo"))?;
+    for page in walk(&root.join("demo"))? {
+        if let Some(name) = page.file_name() {
+            std::fs::copy(&page, dir.join("demo").join(name))?;
+        }
+    }
 
     let size = |name: &str| sizes(&assets.join(name));
     let loader_size = sizes(&dir.join("pronto.js"));

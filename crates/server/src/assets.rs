@@ -70,6 +70,12 @@ pub fn router(dir: &Path) -> Router<AppState> {
         .layer(header("referrer-policy", "no-referrer"));
     let pages = Router::new()
         .route_service("/", ServeFile::new(dir.join("index.html")))
+        // The theming showcase: three storefronts, each themed from its own page.
+        .route_service(
+            "/demo/theming",
+            ServeFile::new(dir.join("demo").join("theming.html")),
+        )
+        .nest_service("/demo", ServeDir::new(dir.join("demo")))
         .merge(console)
         .layer(cache(PAGE));
 
