@@ -53,7 +53,7 @@ impl Handle {
             }
             other => {
                 return Err(JsError::new(&format!(
-                    "Pronto({other:?}) is not a command; the commands are open, close, toggle, \
+                    "Pronto(\"{other}\") is not a command; the commands are open, close, toggle, \
                      identify, locale, on and off"
                 )));
             }

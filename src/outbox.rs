@@ -3,8 +3,6 @@
 //! again after any doubt (a socket that died before the acknowledgement, a page reload) and is
 //! still stored exactly once. Pure logic: the transport owns one, persists it and writes it.
 
-use std::collections::HashSet;
-
 use pronto_protocol::chat::Author;
 use pronto_protocol::ids::ClientMessageId;
 use pronto_protocol::json::{Json, object};
@@ -82,7 +80,7 @@ pub struct Outbox {
     items: Vec<Outgoing>,
     /// Ids written on the current connection; not persisted, since a reload is a new
     /// connection on which nothing was written yet.
-    written: HashSet<ClientMessageId>,
+    written: Vec<ClientMessageId>,
 }
 
 impl Outbox {
@@ -152,7 +150,7 @@ impl Outbox {
         let item = self.items.iter().find(|item| {
             item.state == OutgoingState::Sending && !self.written.contains(&item.id)
         })?;
-        self.written.insert(item.id.clone());
+        self.written.push(item.id.clone());
         Some((item.id.clone(), item.text.clone()))
     }
 
@@ -185,7 +183,7 @@ impl Outbox {
             ServerToVisitor::Ack { id, .. } => self.remove(id),
             // Written again after a pause (the transport's), in its place in line.
             ServerToVisitor::Rejected { id, error } if is_transient(error.code) => {
-                self.written.remove(id);
+                self.written.retain(|written| written != id);
                 false
             }
             ServerToVisitor::Rejected { id, error } => self.fail(id, error.clone()),
@@ -237,7 +235,7 @@ impl Outbox {
             item.id = fresh.clone();
         }
         item.state = OutgoingState::Sending;
-        self.written.remove(id);
+        self.written.retain(|written| written != id);
         true
     }
 
@@ -249,7 +247,7 @@ impl Outbox {
     fn remove(&mut self, id: &ClientMessageId) -> bool {
         let before = self.items.len();
         self.items.retain(|item| &item.id != id);
-        self.written.remove(id);
+        self.written.retain(|written| written != id);
         self.items.len() != before
     }
 }

@@ -2,7 +2,6 @@
 //! through plain methods, and that the components only read; and `rows`, which merges the
 //! stored conversation with the visitor's unsent messages into what the list shows.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use leptos::prelude::*;
@@ -139,7 +138,7 @@ impl Chat {
                     messages.retain(|m| !known.iter().any(|k| k.seq == m.seq));
                     messages.extend(known);
                 }
-                messages.sort_by_key(|m| m.seq);
+                messages.sort_unstable_by_key(|m| m.seq);
                 self.conversation.set(Some(c.id));
                 self.state.set(Some(c.state));
                 self.messages.set(messages);
@@ -403,7 +402,7 @@ pub fn rows(messages: &[ChatMessage], acked: &[Acked], outbox: &[Outgoing]) -> V
             ordered.push((a.seq, row));
         }
     }
-    ordered.sort_by_key(|(seq, _)| *seq);
+    ordered.sort_unstable_by_key(|(seq, _)| *seq);
     let pending = outbox.iter().map(|item| Row {
         key: RowKey::Client(item.id.clone()),
         author: Author::Visitor,
@@ -415,13 +414,14 @@ pub fn rows(messages: &[ChatMessage], acked: &[Acked], outbox: &[Outgoing]) -> V
         },
     });
     // Keys are unique or the list cannot tell rows apart; the first (most settled) wins.
-    let mut keys = HashSet::new();
-    ordered
-        .into_iter()
-        .map(|(_, row)| row)
-        .chain(pending)
-        .filter(|row| keys.insert(row.key.clone()))
-        .collect()
+    // (A list, not a set: conversations are short, and the widget's download is smaller.)
+    let mut rows: Vec<Row> = Vec::new();
+    for row in ordered.into_iter().map(|(_, row)| row).chain(pending) {
+        if !rows.iter().any(|known| known.key == row.key) {
+            rows.push(row);
+        }
+    }
+    rows
 }
 
 #[cfg(test)]

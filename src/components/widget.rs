@@ -67,7 +67,10 @@ pub fn Widget(
             ))
         }
         Err(error) => {
-            leptos::logging::warn!("pronto: data-site {site:?} is not valid: {}", error.message);
+            leptos::logging::warn!(
+                "pronto: data-site \"{site}\" is not valid: {}",
+                error.message
+            );
             chat.link.set(Link::Refused);
             None
         }

@@ -78,6 +78,9 @@ pub fn bind_and_optimise(compiled: &Path, name: &str, out_dir: &Path) -> Result<
         .with_context(|| format!("wasm-bindgen on {}", input.display()))?;
     let wasm = out_dir.join(format!("{name}_bg.wasm"));
     OptimizationOptions::new_optimize_for_size_aggressively()
+        // PRONTO_KEEP_NAMES=1 keeps function names in the optimised module, so that
+        // `twiggy top dist/assets/pronto-*_bg.wasm` can say what the download is made of.
+        .debug_info(std::env::var_os("PRONTO_KEEP_NAMES").is_some())
         // What rustc's wasm32 target emits today, and every current browser runs.
         .enable_feature(Feature::ReferenceTypes)
         .enable_feature(Feature::BulkMemory)
