@@ -1008,10 +1008,28 @@ async fn axe_finds_nothing_wrong_in_any_state_light_or_dark() {
         .wait_for_widget_text(".pronto-message-status", "Sending")
         .await;
     violations.extend(axe_both_schemes(&visitor, "offline").await);
+    // Times are written as each language writes them.
+    const TIMES_MATCH: &str = "const root = document.querySelector('pronto-chat').shadowRoot;\n\
+         const times = [...root.querySelectorAll('.pronto-message-time')].map(t => t.textContent);\n\
+         return times.length > 0 && times.every(t => new RegExp(arguments[0]).test(t));";
+    visitor
+        .wait_until(
+            "times like 4:58 PM",
+            TIMES_MATCH,
+            vec![json!("^\\d{1,2}:\\d{2}\\s[AP]M$")],
+        )
+        .await;
     // And in Spanish.
     visitor.eval("Pronto('locale', 'es')", vec![]).await;
     visitor
         .wait_for_widget_text(".pronto-status-line", "Reconectando")
+        .await;
+    visitor
+        .wait_until(
+            "times like 16:58",
+            TIMES_MATCH,
+            vec![json!("^\\d{2}:\\d{2}$")],
+        )
         .await;
     violations.extend(axe_both_schemes(&visitor, "offline-es").await);
 

@@ -71,7 +71,7 @@ fn message_view(row: Row, rows: Memo<Vec<Row>>, lang: Lang, controls: Controls) 
     let text = message_text(&row.text);
     match row.author {
         Author::Agent { name } => {
-            let (clock, datetime) = local_time(row.sent_at_ms.unwrap_or_default());
+            let (clock, datetime) = local_time(row.sent_at_ms.unwrap_or_default(), lang);
             Either::Left(view! {
                 <div class="pronto-message pronto-message--agent">
                     <div class="pronto-bubble" part="bubble agent-bubble">
@@ -151,7 +151,7 @@ fn message_view(row: Row, rows: Memo<Vec<Row>>, lang: Lang, controls: Controls) 
                     // A failed row always has an id; a stored message is sent.
                     (_, _) => {
                         let time = sent_at_ms.map(|ms| {
-                            let (clock, datetime) = local_time(ms);
+                            let (clock, datetime) = local_time(ms, lang);
                             view! {
                                 <time class="pronto-message-time" datetime=datetime>
                                     {clock}
@@ -209,11 +209,24 @@ fn message_text(text: &str) -> impl IntoView + use<> {
         .collect_view()
 }
 
-/// "HH:MM" in the visitor's time zone, and the ISO instant for `<time datetime>`.
-fn local_time(ms: i64) -> (String, String) {
+/// When a message was sent, as the visitor's language writes it in their time zone ("4:58 PM",
+/// "16:58"; with the day in front when it was not today), and the ISO instant for
+/// `<time datetime>`.
+fn local_time(ms: i64, lang: Lang) -> (String, String) {
     // Milliseconds since 1970 fit an f64 exactly for the next quarter million years.
     let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-    let clock = format!("{:02}:{:02}", date.get_hours(), date.get_minutes());
+    let today = js_sys::Date::new_0().to_date_string() == date.to_date_string();
+    let options = js_sys::Object::new();
+    let set = |key: &str, value: &str| {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    };
+    set("hour", "numeric");
+    set("minute", "2-digit");
+    if !today {
+        set("month", "short");
+        set("day", "numeric");
+    }
+    let clock = String::from(date.to_locale_string(lang.code(), &options));
     let iso = date.to_iso_string().as_string().unwrap_or_default();
     (clock, iso)
 }
