@@ -1214,3 +1214,113 @@ async fn the_theming_page_shows_three_shops_each_themed_from_its_own_page() {
     visitor.screenshot("theming-page").await;
     visitor.close().await;
 }
+
+/// Milliseconds from a press of the launcher (`launcher`: the loader's placeholder or the
+/// widget's own) to the composer having focus (the chat ready for typing), measured in the
+/// page. Installs its listeners, presses, waits.
+async fn press_to_ready_ms(visitor: &Person, launcher: &str) -> f64 {
+    visitor
+        .wait_until(
+            "the page loaded and the launcher drawn",
+            "return document.readyState == 'complete' && !!document.querySelector('pronto-chat')",
+            vec![],
+        )
+        .await;
+    visitor
+        .eval(
+            "const root = document.querySelector('pronto-chat').shadowRoot;\n\
+             window.__timing = {};\n\
+             root.addEventListener('pointerdown', () => { __timing.pressed ??= performance.now(); }, true);\n\
+             root.addEventListener('focusin', e => {\n\
+               if (e.composedPath()[0].matches('textarea.pronto-input')) __timing.ready ??= performance.now();\n\
+             }, true);",
+            vec![],
+        )
+        .await;
+    visitor.widget(launcher).await.click().await.unwrap();
+    visitor
+        .wait_until(
+            "the composer focused",
+            "return window.__timing.ready !== undefined",
+            vec![],
+        )
+        .await;
+    let ms = visitor
+        .eval("return __timing.ready - __timing.pressed", vec![])
+        .await;
+    ms.as_f64().expect("a duration")
+}
+
+/// `press_to_ready_ms` on `runs` first visits to `url`, each in a new browser profile.
+async fn first_visits(browsers: &mut Browsers, url: &str, launcher: &str, runs: usize) -> Vec<f64> {
+    let mut samples = Vec::new();
+    for _ in 0..runs {
+        let visitor = browsers.person().await;
+        visitor.goto(url).await;
+        samples.push(press_to_ready_ms(&visitor, launcher).await);
+        visitor.close().await;
+    }
+    samples
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// Run by `cargo xtask bench` (not by the test suite): ten first visits (an empty browser
+/// cache) and ten visits again (the widget's files cached), each pressing the launcher once
+/// the page has loaded, on a page whose browser is never idle, so that nothing of the widget
+/// was fetched before the press (the worst case; usually the idle-time fetch has it ready).
+/// Then ten first visits to an ordinary page, where the idle-time fetch may have run. Writes
+/// the medians to `PRONTO_TIMING_OUT` as JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement; cargo xtask bench runs it"]
+async fn launcher_press_to_ready_cold_and_warm() {
+    const RUNS: usize = 10;
+    let pronto = Pronto::start().await;
+    let shop = Storefront::start(
+        &pronto,
+        vec![
+            (
+                "/",
+                "<script src=\"/never-idle.js\"></script>".into(),
+                SHOP_PAGE.into(),
+            ),
+            ("/idle", String::new(), SHOP_PAGE.into()),
+        ],
+    )
+    .await;
+    let mut browsers = Browsers::start().await;
+    const PLACEHOLDER: &str = "button.pronto-launcher[data-pronto-placeholder]";
+    let cold = first_visits(&mut browsers, &shop.url("/"), PLACEHOLDER, RUNS).await;
+    // On an ordinary page the idle-time fetch mounts the widget first.
+    let idle = first_visits(&mut browsers, &shop.url("/idle"), WIDGET_LAUNCHER, RUNS).await;
+    let visitor = browsers.person().await;
+    visitor.goto(&shop.url("/")).await;
+    press_to_ready_ms(&visitor, PLACEHOLDER).await;
+    let mut warm = Vec::new();
+    for _ in 0..RUNS {
+        // A new page view each time, with the browser's cache as the last one left it (and
+        // the chat closed, so the press opens it).
+        visitor
+            .eval("sessionStorage.clear(); localStorage.clear()", vec![])
+            .await;
+        visitor.goto(&shop.url("/")).await;
+        warm.push(press_to_ready_ms(&visitor, PLACEHOLDER).await);
+    }
+    visitor.close().await;
+    let report = json!({
+        "runs": RUNS,
+        "cold_median_ms": median(cold.clone()),
+        "warm_median_ms": median(warm.clone()),
+        "after_idle_fetch_median_ms": median(idle.clone()),
+        "cold_ms": cold,
+        "warm_ms": warm,
+        "after_idle_fetch_ms": idle,
+    });
+    println!("launcher press to ready: {report}");
+    if let Some(path) = std::env::var_os("PRONTO_TIMING_OUT") {
+        std::fs::write(path, report.to_string()).unwrap();
+    }
+}

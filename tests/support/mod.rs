@@ -190,6 +190,17 @@ impl Storefront {
                 )
             }),
         );
+        // A page whose browser never has idle time: the widget is fetched only when the
+        // visitor reaches for the launcher (for measuring that worst case).
+        router = router.route(
+            "/never-idle.js",
+            axum::routing::get(|| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "text/javascript")],
+                    "window.requestIdleCallback = function () {};\n",
+                )
+            }),
+        );
         router = router.route(
             "/open-early.js",
             axum::routing::get(|| async {

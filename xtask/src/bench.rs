@@ -31,7 +31,9 @@ const OPEN_FILES_WANTED: u64 = 200_000;
 const OPEN_FILES_SPARE: u64 = 500;
 
 /// Runs every load scenario, writes the reports, and returns whether all of them ran.
-pub fn load(root: &Path) -> Result<bool> {
+/// Runs every load scenario and writes BENCHMARKS.md and BENCHMARKS.json, with `timing` (the
+/// launcher-press measurement's medians) beside the sizes.
+pub fn load(root: &Path, timing: &Value) -> Result<bool> {
     let open_files = raise_open_files();
     cargo(
         root,
@@ -70,7 +72,7 @@ pub fn load(root: &Path) -> Result<bool> {
     let _ = std::fs::remove_dir_all(&scratch);
 
     let machine = machine();
-    let figures = figures(&report, &sizes, open_files, &machine);
+    let figures = figures(&report, &sizes, timing, open_files, &machine);
     std::fs::write(
         root.join("BENCHMARKS.json"),
         serde_json::to_string_pretty(&figures)? + "\n",
@@ -552,7 +554,13 @@ fn best_two_node_rate(chat: Option<&Value>) -> Option<&Value> {
         .rfind(|r| r.get("rejected").and_then(Value::as_u64) == Some(0))
 }
 
-fn figures(report: &Report, sizes: &Value, open_files: u64, machine: &Machine) -> Value {
+fn figures(
+    report: &Report,
+    sizes: &Value,
+    timing: &Value,
+    open_files: u64,
+    machine: &Machine,
+) -> Value {
     let idle = report.get("idle");
     let spread = report.get("idle_processes");
     let chat = report.get("chat");
@@ -565,7 +573,7 @@ fn figures(report: &Report, sizes: &Value, open_files: u64, machine: &Machine) -
         .iter()
         .map(|(name, why)| ((*name).to_owned(), Value::from(why.as_str())))
         .collect();
-    json!({
+    let mut figures = json!({
         "idle_connections": number(idle, "connections"),
         "idle_bytes_per_connection": number(idle, "bytes_per_connection"),
         "idle_open_files_limit": open_files,
@@ -610,7 +618,20 @@ fn figures(report: &Report, sizes: &Value, open_files: u64, machine: &Machine) -
         },
         "date": machine.date,
         "command": "cargo xtask bench",
-    })
+    });
+    // (Added one by one: one json! this long would pass the macro's recursion limit.)
+    for (key, from) in [
+        ("launcher_press_to_ready_cold_ms", "cold_median_ms"),
+        ("launcher_press_to_ready_warm_ms", "warm_median_ms"),
+        (
+            "launcher_press_to_ready_after_idle_fetch_ms",
+            "after_idle_fetch_median_ms",
+        ),
+        ("launcher_press_to_ready_runs", "runs"),
+    ] {
+        figures[key] = timing.get(from).cloned().unwrap_or(Value::Null);
+    }
+    figures
 }
 
 /// The same check as `ChatResult::all_delivered_once`, on the JSON.
@@ -746,9 +767,17 @@ fn markdown(report: &Report, figures: &Value, machine: &Machine) -> String {
         fmt_int(f("loader_gz_bytes"))
     ));
     md.push_str(&format!(
-        "| widget first open (js+wasm+css) | {} B brotli, {} B gzip | | |\n\n",
+        "| widget first open (js+wasm+css) | {} B brotli, {} B gzip | ≤ 90 KB brotli | {} |\n",
         fmt_int(f("first_open_br_bytes")),
-        fmt_int(f("first_open_gz_bytes"))
+        fmt_int(f("first_open_gz_bytes")),
+        verdict(f("first_open_br_bytes").map(|b| b <= 90_000.0))
+    ));
+    md.push_str(&format!(
+        "| launcher press to typing, headless Chromium, median of {} | nothing fetched before the press: {} cold cache, {} warm; after the idle-time fetch: {} | | |\n\n",
+        fmt_int(f("launcher_press_to_ready_runs")),
+        fmt_ms(f("launcher_press_to_ready_cold_ms")),
+        fmt_ms(f("launcher_press_to_ready_warm_ms")),
+        fmt_ms(f("launcher_press_to_ready_after_idle_fetch_ms")),
     ));
 
     if let Some(steps) = figures.get("idle_steps").and_then(Value::as_array) {

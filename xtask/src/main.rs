@@ -75,8 +75,32 @@ fn run(root: &Path, extra: &[String]) -> Result<()> {
 /// fuzzer for a fixed time, and a visitor and an agent sending 500 messages each through the
 /// fault-injecting proxy.
 fn bench(root: &Path) -> Result<()> {
+    // How long a visitor waits from pressing the launcher to typing, in headless Chromium
+    // (an ignored browser test; it writes its medians for the report below).
+    let timing = wasm::target_dir(root)?.join("widget-timing.json");
+    let _ = std::fs::remove_file(&timing);
+    test(
+        root,
+        &[
+            "-p".into(),
+            "pronto-e2e".into(),
+            "--test".into(),
+            "browser".into(),
+            "--".into(),
+            "--ignored".into(),
+            "--nocapture".into(),
+            "launcher_press_to_ready".into(),
+        ],
+        &[(
+            "PRONTO_TIMING_OUT",
+            timing.to_str().context("a UTF-8 target path")?,
+        )],
+    )?;
+    let timing: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&timing).context("reading the launcher timing")?,
+    )?;
     // A failed load scenario is reported after the other runs, which do not depend on it.
-    let load_ran = bench::load(root)?;
+    let load_ran = bench::load(root, &timing)?;
     let fuzz = Command::new(cargo_bin())
         .args([
             "test",
