@@ -112,6 +112,15 @@ impl Lang {
             (Self::Pt, n) => format!("{n} mensagens não lidas"),
         }
     }
+
+    /// "Ana is typing…", while the agent writes a reply.
+    pub fn typing(self, agent: &str) -> String {
+        match self {
+            Self::En => format!("{agent} is typing…"),
+            Self::Es => format!("{agent} está escribiendo…"),
+            Self::Pt => format!("{agent} está digitando…"),
+        }
+    }
 }
 
 /// Seconds to whole minutes, rounded, never below one: "0 min" would promise too much.

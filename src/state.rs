@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use pronto_protocol::ProtocolError;
 use pronto_protocol::chat::{Author, ChatMessage, ConversationState, WaitEstimate};
 use pronto_protocol::ids::{ClientMessageId, ConversationId};
+use pronto_protocol::limits::TYPING_LASTS_MS;
 use pronto_protocol::visitor::{Resume, ServerToVisitor, Shop};
 
 use crate::i18n::Lang;
@@ -50,6 +51,10 @@ pub struct Chat {
     acked: RwSignal<Vec<Acked>>,
     /// A server error, shown for a moment.
     pub error: RwSignal<Option<String>>,
+    /// Whether the agent is typing a reply; lapses unless the server says so again.
+    pub agent_typing: RwSignal<bool>,
+    /// How many "typing" frames came, so an older lapse timer leaves a newer one alone.
+    typing_heard: StoredValue<u32>,
     /// What the visitor is typing; kept here so closing the panel does not lose it.
     pub draft: RwSignal<String>,
     /// A closed conversation the visitor put away with "start a new conversation"; a welcome
@@ -76,6 +81,8 @@ impl Chat {
             outbox: RwSignal::new(Vec::new()),
             acked: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
+            agent_typing: RwSignal::new(false),
+            typing_heard: StoredValue::new(0),
             draft: RwSignal::new(String::new()),
             dismissed: RwSignal::new(None),
             welcomed: StoredValue::new(false),
@@ -169,6 +176,9 @@ impl Chat {
                     None => self.state.set(Some(ConversationState::Waiting)),
                     Some(_) => {}
                 }
+                if is_agent(&message) && self.agent_typing.get_untracked() {
+                    self.agent_types(false);
+                }
                 let unread = is_agent(&message) && !self.open.get_untracked();
                 let client_id = message.client_id.clone();
                 let mut added = false;
@@ -217,9 +227,28 @@ impl Chat {
             ServerToVisitor::Rejected { .. } => {}
             ServerToVisitor::Closed => {
                 self.queue.set(None);
+                self.agent_typing.set(false);
                 self.state.set(Some(ConversationState::Closed));
             }
+            ServerToVisitor::Typing { typing } => self.agent_types(typing),
             ServerToVisitor::Error(error) => self.show_error(error.message),
+        }
+    }
+
+    fn agent_types(&self, typing: bool) {
+        let heard = self.typing_heard.get_value().wrapping_add(1);
+        self.typing_heard.set_value(heard);
+        self.agent_typing.set(typing);
+        if typing {
+            let this = *self;
+            set_timeout(
+                move || {
+                    if this.typing_heard.get_value() == heard {
+                        this.agent_typing.set(false);
+                    }
+                },
+                Duration::from_millis(u64::from(TYPING_LASTS_MS)),
+            );
         }
     }
 

@@ -15,7 +15,7 @@ use gloo_net::websocket::Message;
 use gloo_net::websocket::futures::WebSocket;
 use gloo_timers::future::TimeoutFuture;
 use pronto_protocol::ids::{ClientMessageId, SiteId};
-use pronto_protocol::limits::MAX_FRAME_BYTES;
+use pronto_protocol::limits::{MAX_FRAME_BYTES, TYPING_REPEAT_MS};
 use pronto_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
 use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
 use wasm_bindgen::JsCast;
@@ -99,6 +99,10 @@ struct Shared {
     /// Set when the page names the customer after a connection read `identity` for its
     /// greeting; that connection sends `identify` at its next turn.
     identify_now: Cell<bool>,
+    /// Whether the visitor is typing, to tell the agent at the connection's next turn.
+    typing_to_tell: Cell<Option<bool>>,
+    /// When "typing" was last told (ms since the epoch), so it is repeated, not streamed.
+    typing_told_at: Cell<Option<f64>>,
     outbox: RefCell<Outbox>,
     /// Whether the outbox is saved to localStorage; off when there is none, or once saving
     /// failed (full), so that later changes do not start from a stale saved copy.
@@ -139,6 +143,8 @@ impl Transport {
                 resume: Box::new(resume),
                 identity: RefCell::new(identity),
                 identify_now: Cell::new(false),
+                typing_to_tell: Cell::new(None),
+                typing_told_at: Cell::new(None),
                 outbox: RefCell::new(outbox),
                 persist: Cell::new(storage::can_persist()),
                 link: Cell::new(Link::Idle),
@@ -171,6 +177,8 @@ impl Transport {
     /// Queues a chat message under a new id; it goes out as soon as the server has welcomed
     /// us, and again after every reconnect until the server acknowledges it.
     pub fn send(&self, text: String) {
+        // The message itself ends "typing" on the agent's side; the next key press says it anew.
+        self.shared.typing_told_at.set(None);
         let id = new_id();
         self.change(|outbox| outbox.push(id.clone(), text.clone()));
     }
@@ -194,6 +202,26 @@ impl Transport {
         // the identity from `shared` and clears this.
         self.shared.identify_now.set(true);
         let _ = self.shared.wake.unbounded_send(());
+    }
+
+    /// The visitor typed (`has_text`: something is in the box): the agent is told at most
+    /// every `TYPING_REPEAT_MS` while there is text, and once when the box is emptied. Only
+    /// on an open connection: typing is news now or never.
+    pub fn typing(&self, has_text: bool) {
+        let shared = &self.shared;
+        if shared.link.get() != Link::Open {
+            return;
+        }
+        let now = js_sys::Date::now();
+        let due = match shared.typing_told_at.get() {
+            Some(at) => !has_text || now - at >= f64::from(TYPING_REPEAT_MS),
+            None => has_text,
+        };
+        if due {
+            shared.typing_told_at.set(has_text.then_some(now));
+            shared.typing_to_tell.set(Some(has_text));
+            let _ = shared.wake.unbounded_send(());
+        }
     }
 
     fn change(&self, op: impl Fn(&mut Outbox) -> bool) {
@@ -485,6 +513,13 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>, pacing: &mu
     loop {
         // How long until the next message may be written, when one waits for its turn.
         let mut turn_in: Option<u32> = None;
+        if let Some(typing) = shared.typing_to_tell.take() {
+            pacing.budget.spend(js_sys::Date::now());
+            let frame = VisitorToServer::Typing { typing }.to_json();
+            if sink.send(Message::Text(frame)).await.is_err() {
+                return Ended::LostAfterWelcome;
+            }
+        }
         let identify = shared.identify_now.take();
         let identity = shared.identity.borrow().clone();
         if identify && let Some(identity) = identity {

@@ -801,6 +801,19 @@ async fn the_script_tag_works_from_the_head_before_the_body_exists() {
     visitor.close().await;
 }
 
+/// A server, a storefront, the browsers, and a shopper there who opened the chat and wrote
+/// `text`.
+async fn a_shopper_wrote(text: &str) -> (Pronto, Storefront, Browsers, Person) {
+    let pronto = Pronto::start().await;
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.goto(&shop.url("/")).await;
+    open_widget(&visitor).await;
+    write(&visitor, text).await;
+    (pronto, shop, browsers, visitor)
+}
+
 /// An agent signs in, takes the visitor who has waited longest and answers `text`; returns
 /// the agent's socket, to keep it open.
 async fn agent_answers_next(pronto: &Pronto, text: &str) -> pronto_e2e::AgentSocket {
@@ -1102,13 +1115,7 @@ async fn a_keyboard_alone_opens_the_chat_sends_a_message_and_closes_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_tabs_of_one_visitor_show_the_same_conversation_as_it_happens() {
-    let pronto = Pronto::start().await;
-    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
-    let mut browsers = Browsers::start().await;
-    let visitor = browsers.person().await;
-    visitor.goto(&shop.url("/")).await;
-    open_widget(&visitor).await;
-    write(&visitor, "Primera pestaña").await;
+    let (pronto, shop, _browsers, visitor) = a_shopper_wrote("Primera pestaña").await;
     let first = visitor.client.window().await.unwrap();
 
     // The same visitor opens the shop in a second tab: the conversation is there.
@@ -1323,4 +1330,60 @@ async fn launcher_press_to_ready_cold_and_warm() {
     if let Some(path) = std::env::var_os("PRONTO_TIMING_OUT") {
         std::fs::write(path, report.to_string()).unwrap();
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_side_sees_the_other_typing_until_the_message_arrives() {
+    let (pronto, _shop, mut browsers, visitor) =
+        a_shopper_wrote("Hola, ¿tienen la talla 38?").await;
+
+    let agent = browsers.person().await;
+    sign_in(&agent, &pronto).await;
+    button_in_row(&agent, "li.queue-entry", "talla 38", "button.take").await;
+    let composer = agent.page("textarea.composer").await;
+
+    // The agent types: the visitor sees who is writing.
+    composer.send_keys("Déjame ver").await.unwrap();
+    visitor
+        .wait_for_widget_text(
+            ".pronto-typing",
+            &format!("{} is typing", pronto_server::demo::AGENT_NAME),
+        )
+        .await;
+    // The visitor types: the console says so.
+    let input = visitor.widget("textarea.pronto-input").await;
+    input.send_keys("Es para").await.unwrap();
+    agent
+        .wait_for_texts("page", ".visitor-typing", "the visitor typing", |texts| {
+            texts.iter().any(|t| t.contains("typing"))
+        })
+        .await;
+    visitor.screenshot("widget-agent-typing").await;
+
+    // Each message ends its writer's "typing" on the other side.
+    composer.send_keys("\u{E007}").await.unwrap();
+    visitor
+        .wait_for_widget_text(".pronto-message-text", "Déjame ver")
+        .await;
+    visitor.wait_until_gone(".pronto-typing").await;
+    input.send_keys(" mi hija\u{E007}").await.unwrap();
+    agent
+        .wait_for_texts("page", ".messages", "the visitor's message", |texts| {
+            texts.iter().any(|t| t.contains("Es para mi hija"))
+        })
+        .await;
+    agent
+        .wait_for_texts("page", ".visitor-typing", "no one typing", |texts| {
+            texts.iter().all(|t| t.trim().is_empty())
+        })
+        .await;
+
+    // An agent who starts typing and walks away: "typing" lapses by itself.
+    composer.send_keys("Un moment").await.unwrap();
+    visitor
+        .wait_for_widget_text(".pronto-typing", "is typing")
+        .await;
+    visitor.wait_until_gone(".pronto-typing").await;
+    visitor.close().await;
+    agent.close().await;
 }

@@ -55,7 +55,11 @@ pub fn Composer() -> impl IntoView {
                 maxlength=MAX_MESSAGE_CHARS.to_string()
                 enterkeyhint="send"
                 prop:value=move || chat.draft.get()
-                on:input=move |ev| chat.draft.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    let draft = event_target_value(&ev);
+                    controls.typing(!draft.trim().is_empty());
+                    chat.draft.set(draft);
+                }
                 on:keydown=on_keydown
             ></textarea>
             <button

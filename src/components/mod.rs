@@ -135,6 +135,15 @@ impl Controls {
         });
     }
 
+    /// The visitor typed in the composer; the agent hears of it now and then.
+    pub fn typing(&self, has_text: bool) {
+        self.transport.with_value(|transport| {
+            if let Some(transport) = transport {
+                transport.typing(has_text);
+            }
+        });
+    }
+
     /// Sends a message the visitor wrote, already validated.
     pub fn send(&self, text: String) {
         // A panel the page opened has not connected yet.

@@ -6,7 +6,7 @@ use web_sys::KeyboardEvent;
 
 use super::composer::Composer;
 use super::message_list::MessageList;
-use super::queue_status::QueueStatus;
+use super::queue_status::{Dots, QueueStatus};
 use super::{Controls, PANEL_ID, TITLE_ID};
 use crate::state::Chat;
 use crate::transport::Link;
@@ -117,6 +117,16 @@ pub fn Panel() -> impl IntoView {
 
             <MessageList />
             <QueueStatus />
+            {move || {
+                let agent = chat.agent_name().filter(|_| chat.agent_typing.get())?;
+                let line = chat.lang.get_untracked().typing(&agent);
+                Some(view! {
+                    <p class="pronto-typing" part="typing">
+                        <Dots />
+                        <span>{line}</span>
+                    </p>
+                })
+            }}
 
             <div class="pronto-live">
                 {move || {

@@ -21,16 +21,24 @@ pub fn QueueStatus() -> impl IntoView {
                     .map(|line| {
                         view! {
                             <p class="pronto-queue" part="queue">
-                                <span class="pronto-queue-dots" aria-hidden="true">
-                                    <span></span>
-                                    <span></span>
-                                    <span></span>
-                                </span>
+                                <Dots />
                                 <span class="pronto-queue-text">{line}</span>
                             </p>
                         }
                     })
             }}
         </div>
+    }
+}
+
+/// Three blinking dots: someone is on it.
+#[component]
+pub fn Dots() -> impl IntoView {
+    view! {
+        <span class="pronto-queue-dots" aria-hidden="true">
+            <span></span>
+            <span></span>
+            <span></span>
+        </span>
     }
 }

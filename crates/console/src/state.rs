@@ -11,6 +11,7 @@ use pronto_protocol::agent::{
 };
 use pronto_protocol::chat::{Author, ChatMessage, ConversationState};
 use pronto_protocol::ids::{ClientMessageId, ConversationId};
+use pronto_protocol::limits::{TYPING_LASTS_MS, TYPING_REPEAT_MS};
 use pronto_protocol::{ErrorCode, ProtocolError};
 
 use crate::clock;
@@ -108,6 +109,12 @@ pub struct Console {
     pub clock_offset_ms: RwSignal<i64>,
     /// Replies the server has not acknowledged, also kept in localStorage.
     pub outbox: RwSignal<Outbox>,
+    /// Conversations whose visitor is typing, each with the number of the last "typing"
+    /// heard (a timer clears it unless a newer one came).
+    visitor_typing: RwSignal<Vec<(ConversationId, u32)>>,
+    typing_heard: StoredValue<u32>,
+    /// When this console last told each conversation "typing" (browser ms).
+    typing_told: StoredValue<HashMap<ConversationId, i64>>,
     /// What the agent is typing in each conversation, kept when they switch. Not a signal:
     /// nothing redraws when a draft changes.
     drafts: StoredValue<HashMap<ConversationId, String>>,
@@ -136,6 +143,9 @@ impl Console {
             now_ms: RwSignal::new(now_ms),
             clock_offset_ms: RwSignal::new(0),
             outbox: RwSignal::new(outbox),
+            visitor_typing: RwSignal::new(Vec::new()),
+            typing_heard: StoredValue::new(0),
+            typing_told: StoredValue::new(HashMap::new()),
             drafts: StoredValue::new(HashMap::new()),
             notices: StoredValue::new(0),
             sender: StoredValue::new(None),
@@ -198,8 +208,65 @@ impl Console {
                     }
                 });
             }
+            ServerToAgent::Typing {
+                conversation,
+                typing,
+            } => self.visitor_types(conversation, typing),
             ServerToAgent::Error(error) => self.show_error(strings::error_text(&error)),
         }
+    }
+
+    /// Whether the visitor of `conversation` is typing (reactive).
+    pub fn visitor_is_typing(&self, conversation: ConversationId) -> bool {
+        self.visitor_typing
+            .with(|typing| typing.iter().any(|(id, _)| *id == conversation))
+    }
+
+    fn visitor_types(&self, conversation: ConversationId, typing: bool) {
+        self.visitor_typing
+            .update(|list| list.retain(|(id, _)| *id != conversation));
+        if !typing {
+            return;
+        }
+        let heard = self.typing_heard.get_value().wrapping_add(1);
+        self.typing_heard.set_value(heard);
+        self.visitor_typing
+            .update(|list| list.push((conversation, heard)));
+        // Lapses unless the visitor says so again meanwhile.
+        let list = self.visitor_typing;
+        clock::after(TYPING_LASTS_MS, move || {
+            list.update(|list| list.retain(|entry| *entry != (conversation, heard)));
+        });
+    }
+
+    /// The agent typed in `conversation`'s composer: tells the visitor, at most every
+    /// `TYPING_REPEAT_MS` while there is text, and once when the box is emptied.
+    pub fn agent_types(&self, conversation: ConversationId, has_text: bool) {
+        let now = clock::now_ms();
+        let due = self
+            .typing_told
+            .with_value(|told| match told.get(&conversation) {
+                Some(&at) => !has_text || now - at >= i64::from(TYPING_REPEAT_MS),
+                None => has_text,
+            });
+        if !due {
+            return;
+        }
+        self.typing_told.update_value(|told| {
+            if has_text {
+                told.insert(conversation, now);
+            } else {
+                told.remove(&conversation);
+            }
+        });
+        self.sender.with_value(|sender| {
+            if let Some(sender) = sender {
+                sender.send(AgentToServer::Typing {
+                    conversation,
+                    typing: has_text,
+                });
+            }
+        });
     }
 
     fn sync_clock(&self, server_now_ms: i64, local_now_ms: i64) {
@@ -268,6 +335,14 @@ impl Console {
 
     fn message(&self, id: ConversationId, message: ChatMessage) {
         let on_screen = self.selected.get_untracked() == Some(id);
+        // A message from the visitor ends their typing; one of ours ends the agent's.
+        if message.author == Author::Visitor {
+            self.visitor_types(id, false);
+        } else {
+            self.typing_told.update_value(|told| {
+                told.remove(&id);
+            });
+        }
         // Our own reply, stored before its acknowledgement came (or sent from another tab
         // with this outbox): the stored message takes the pending one's place.
         if let Some(client_id) = &message.client_id {
@@ -718,6 +793,30 @@ mod tests {
             queue_total: 1,
             conversations,
         }
+    }
+
+    #[test]
+    fn the_visitor_typing_shows_until_they_stop_or_their_message_arrives() {
+        let (console, _frames) = online();
+        let two = ConversationId(2);
+        let typing = |typing| ServerToAgent::Typing {
+            conversation: two,
+            typing,
+        };
+        console.apply_at(typing(true), 0);
+        assert!(console.visitor_is_typing(two));
+        assert!(!console.visitor_is_typing(ConversationId(1)));
+        console.apply_at(
+            ServerToAgent::Message {
+                conversation: two,
+                message: message(2, Author::Visitor, "¿Y la talla 40?"),
+            },
+            0,
+        );
+        assert!(!console.visitor_is_typing(two));
+        console.apply_at(typing(true), 0);
+        console.apply_at(typing(false), 0);
+        assert!(!console.visitor_is_typing(two));
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub const NO_CONVERSATIONS: &str = "No open conversations. Take a visitor from t
 pub const CLOSED: &str = "Closed";
 pub const NO_SELECTION: &str = "Select a conversation, or take a visitor from the queue.";
 pub const NO_MESSAGES: &str = "No messages yet.";
+pub const VISITOR_TYPING: &str = "The visitor is typing…";
 pub const MESSAGES: &str = "Messages";
 pub const CLOSE_CONVERSATION: &str = "Close conversation";
 pub const CONVERSATION_CLOSED: &str = "Conversation closed";

@@ -85,6 +85,12 @@ pub enum AgentToServer {
     Close {
         conversation: ConversationId,
     },
+    /// The agent is typing a reply in a conversation they hold (`true`, repeated every
+    /// `limits::TYPING_REPEAT_MS` while they type), or stopped (`false`).
+    Typing {
+        conversation: ConversationId,
+        typing: bool,
+    },
 }
 
 /// A visitor waiting in the queue, as the agents see them.
@@ -151,6 +157,12 @@ pub enum ServerToAgent {
     /// One of this agent's conversations was closed.
     Closed {
         conversation: ConversationId,
+    },
+    /// The visitor of one of this agent's conversations is typing (or stopped); it lapses
+    /// after `limits::TYPING_LASTS_MS` without a repeat.
+    Typing {
+        conversation: ConversationId,
+        typing: bool,
     },
     Error(ProtocolError),
 }

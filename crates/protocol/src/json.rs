@@ -70,10 +70,8 @@ impl Json {
     }
 
     pub fn as_u32(&self) -> Option<u32> {
-        match self {
-            Json::Number(text) => text.parse().ok(),
-            _ => None,
-        }
+        // Through i64, so "-0" reads as 0, as serde reads it.
+        self.as_i64().and_then(|number| u32::try_from(number).ok())
     }
 
     pub fn as_bool(&self) -> Option<bool> {

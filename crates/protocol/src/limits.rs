@@ -42,3 +42,8 @@ pub const QUEUE_VIEW_ENTRIES: usize = 50;
 
 /// The shortest password an owner may give a new agent.
 pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// How often a client says again that someone is typing, while they type…
+pub const TYPING_REPEAT_MS: u32 = 3_000;
+/// …and how long the other side shows "typing" after the last time it heard so.
+pub const TYPING_LASTS_MS: u32 = 7_000;

@@ -28,6 +28,9 @@ pub enum VisitorToServer {
     /// A chat message. With no open conversation, this starts one in the shop's queue.
     /// Sending the same `id` again (after a lost acknowledgement) stores nothing new.
     Send { id: ClientMessageId, text: String },
+    /// The visitor is typing (`true`, repeated every `limits::TYPING_REPEAT_MS` while they
+    /// type), or stopped (`false`). Told to the agent holding the conversation, if any.
+    Typing { typing: bool },
 }
 
 /// The conversation a reconnecting widget has, and the last message it holds.
@@ -85,6 +88,11 @@ pub enum ServerToVisitor {
     },
     /// The agent closed the conversation.
     Closed,
+    /// The agent is typing a reply (or stopped); it lapses after `limits::TYPING_LASTS_MS`
+    /// without a repeat.
+    Typing {
+        typing: bool,
+    },
     Error(ProtocolError),
 }
 

@@ -35,6 +35,10 @@ impl VisitorToServer {
                 ("id", Some(id.as_str().into())),
                 ("text", Some(text.as_str().into())),
             ]),
+            VisitorToServer::Typing { typing } => object([
+                ("type", Some("typing".into())),
+                ("typing", Some((*typing).into())),
+            ]),
         };
         frame.to_text()
     }
@@ -107,6 +111,12 @@ fn server_frame(fields: &Fields) -> Result<ServerToVisitor, ProtocolError> {
             message: message(&fields.object("message")?)?,
         },
         "closed" => ServerToVisitor::Closed,
+        "typing" => ServerToVisitor::Typing {
+            typing: fields
+                .get("typing")?
+                .as_bool()
+                .ok_or_else(|| invalid("typing"))?,
+        },
         "error" => ServerToVisitor::Error(error(fields)?),
         _ => return Err(invalid("type")),
     })
@@ -303,6 +313,9 @@ mod tests {
             message: message(9, Author::Agent { name: "Bo".into() }, "\t"),
         });
         frames.push(ServerToVisitor::Closed);
+        for typing in [true, false] {
+            frames.push(ServerToVisitor::Typing { typing });
+        }
         frames
     }
 
@@ -333,6 +346,9 @@ mod tests {
             id: id("k3x9"),
             text: "¿Tienen envío a Lima?\n\"rápido\"".into(),
         });
+        for typing in [true, false] {
+            frames.push(VisitorToServer::Typing { typing });
+        }
         frames
     }
 

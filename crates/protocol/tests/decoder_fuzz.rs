@@ -17,6 +17,8 @@ const SEEDS: &[&str] = &[
     r#"{"type":"send","id":"k3x9-_A","text":"¿Tienen envío a Lima? 🚚"}"#,
     r#"{"type":"take","conversation":12}"#,
     r#"{"type":"close","conversation":12}"#,
+    r#"{"type":"typing","typing":true}"#,
+    r#"{"type":"typing","conversation":12,"typing":false}"#,
     r#"{"type":"send","conversation":4,"id":"r1","text":"Sí, claro"}"#,
     r#"{"type":"welcome","token":"t","shop":{"name":"Tienda","greeting":"¡Hola!"},"conversation":{"id":1,"state":{"state":"active","agent_name":"Ana"},"messages":[{"seq":1,"client_id":"a","author":{"kind":"visitor"},"text":"hola","sent_at_ms":5}]},"resumed":false}"#,
     r#"{"type":"queue","position":2,"estimate":{"low_secs":60,"high_secs":180}}"#,
@@ -126,6 +128,15 @@ fn check(input: &str) {
     as_frame::<VisitorToServer>(input);
     as_frame::<AgentToServer>(input);
     as_frame::<ServerToVisitor>(input);
+    // The widget reads the server's frames with its own small decoder: whatever serde
+    // accepts, it must read as the same frame.
+    if let Ok(frame) = decode::<ServerToVisitor>(input) {
+        assert_eq!(
+            ServerToVisitor::from_json(input).as_ref(),
+            Ok(&frame),
+            "the widget's decoder on {input:?}"
+        );
+    }
     as_frame::<ServerToAgent>(input);
 }
 

@@ -106,6 +106,10 @@ impl Session for AgentSession {
                 Ok(())
             }
             AgentToServer::Close { conversation } => self.close(conversation).await,
+            AgentToServer::Typing {
+                conversation,
+                typing,
+            } => self.typing(conversation, typing).await,
         }
     }
 
@@ -277,6 +281,17 @@ impl AgentSession {
             seq: prior.seq,
         });
         Ok(true)
+    }
+
+    /// Tells the visitor (on whichever server they are) that their agent is typing.
+    async fn typing(&self, conversation: ConversationId, typing: bool) -> AppResult<()> {
+        let site = &self.agent.site;
+        let row = self.app.store.conversation(conversation).await?;
+        let row = ensure_held_by(row, site, self.agent.id)?;
+        self.app
+            .fanout
+            .to_visitor(site, row.visitor, &ServerToVisitor::Typing { typing });
+        Ok(())
     }
 
     async fn close(&mut self, conversation: ConversationId) -> AppResult<()> {

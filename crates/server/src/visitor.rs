@@ -8,6 +8,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
+use pronto_protocol::agent::ServerToAgent;
 use pronto_protocol::chat::{ConversationState, validate_text};
 use pronto_protocol::ids::ConversationId;
 use pronto_protocol::ids::{ClientMessageId, SiteId};
@@ -119,6 +120,7 @@ impl Session for VisitorSession {
                 }
                 Ok(())
             }
+            VisitorToServer::Typing { typing } => self.typing(typing).await,
         }
     }
 
@@ -285,6 +287,32 @@ impl VisitorSession {
             resumed,
         };
         Ok((welcome, told))
+    }
+
+    /// Tells the agent holding the visitor's conversation (on whichever server) that the
+    /// visitor is typing. Nobody holds a waiting conversation, so then it goes nowhere.
+    async fn typing(&self, typing: bool) -> AppResult<()> {
+        let Some(greeted) = &self.greeted else {
+            return Err(AppError::refused(
+                ErrorCode::HelloRequired,
+                "send hello first",
+            ));
+        };
+        let latest = self.app.store.latest_conversation(greeted.visitor).await?;
+        if let Some(row) = latest
+            && matches!(row.state, ConversationState::Active { .. })
+            && let Some(agent) = row.agent
+        {
+            self.app.fanout.to_agent(
+                &greeted.site,
+                agent,
+                &ServerToAgent::Typing {
+                    conversation: row.id,
+                    typing,
+                },
+            );
+        }
+        Ok(())
     }
 
     /// Identity verification: joins this visitor with the shop's customer on other devices.

@@ -59,6 +59,7 @@ pub fn Composer(
     };
     let on_input = move |ev| {
         let text = event_target_value(&ev);
+        console.agent_types(id, !text.trim().is_empty());
         console.set_draft(id, text.clone());
         draft.set(text);
     };

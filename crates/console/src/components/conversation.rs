@@ -116,6 +116,9 @@ pub fn Conversation(
                     <PendingItem reply />
                 </For>
             </ol>
+            <p class="visitor-typing">
+                {move || console.visitor_is_typing(id).then_some(strings::VISITOR_TYPING)}
+            </p>
             <div class="conversation-footer">{footer}</div>
         </section>
     }

@@ -279,3 +279,66 @@ async fn a_resent_reply_is_acknowledged_again_and_stored_once() {
         [(2, "Te ayudo".to_owned()), (3, "¿Algo más?".to_owned())]
     );
 }
+
+#[tokio::test]
+async fn typing_reaches_the_other_side_and_only_the_agent_holding_the_chat() {
+    let app = spawn_app().await;
+    let (mut ana, _) = app.agent().await;
+    let (mut visitor, _) = app.greeted_visitor(None).await;
+
+    // Waiting, nobody holds the chat: the visitor's typing goes nowhere (and is no error).
+    visitor
+        .send(&pronto_protocol::visitor::VisitorToServer::Typing { typing: true })
+        .await;
+    visitor.send(&say("¿Hay talla 40?")).await;
+    queue_of(&mut ana, 1).await;
+    ana.send(&AgentToServer::TakeNext).await;
+    let ServerToAgent::Conversation { conversation } = ana
+        .next_matching(|f| matches!(f, ServerToAgent::Conversation { .. }))
+        .await
+    else {
+        unreachable!()
+    };
+
+    // Taken: each side hears the other type, and stop.
+    for typing in [true, false] {
+        ana.send(&AgentToServer::Typing {
+            conversation: conversation.id,
+            typing,
+        })
+        .await;
+        let heard = visitor
+            .next_matching(|f| matches!(f, ServerToVisitor::Typing { .. }))
+            .await;
+        assert_eq!(heard, ServerToVisitor::Typing { typing });
+        visitor
+            .send(&pronto_protocol::visitor::VisitorToServer::Typing { typing })
+            .await;
+        let heard = ana
+            .next_matching(|f| matches!(f, ServerToAgent::Typing { .. }))
+            .await;
+        assert_eq!(
+            heard,
+            ServerToAgent::Typing {
+                conversation: conversation.id,
+                typing
+            }
+        );
+    }
+
+    // Another agent cannot type into Ana's conversation.
+    let (mut bruno, _) = app.agent_as(pronto_server::demo::SECOND_AGENT_EMAIL).await;
+    bruno
+        .send(&AgentToServer::Typing {
+            conversation: conversation.id,
+            typing: true,
+        })
+        .await;
+    let refused = bruno
+        .next_matching(|f| matches!(f, ServerToAgent::Error(_)))
+        .await;
+    assert!(
+        matches!(&refused, ServerToAgent::Error(e) if e.code == ErrorCode::NotYourConversation),
+        "{refused:?}"
+    );
+}

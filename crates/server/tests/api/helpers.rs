@@ -130,9 +130,17 @@ impl TestApp {
         cookie.split(';').next().unwrap().to_owned()
     }
 
-    /// A signed-in agent with the welcome already read.
+    /// The demo agent, signed in, with the welcome already read.
     pub async fn agent(&self) -> (Socket<AgentToServer, ServerToAgent>, ServerToAgent) {
-        let cookie = self.sign_in().await;
+        self.agent_as(demo::AGENT_EMAIL).await
+    }
+
+    /// A demo account, signed in, with the welcome already read.
+    pub async fn agent_as(
+        &self,
+        email: &str,
+    ) -> (Socket<AgentToServer, ServerToAgent>, ServerToAgent) {
+        let cookie = self.sign_in_as(email).await;
         let mut agent =
             Socket::connect(&format!("ws://{}/ws/agent", self.addr), Some(&cookie)).await;
         agent
