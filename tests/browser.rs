@@ -1342,6 +1342,8 @@ async fn each_side_sees_the_other_typing_until_the_message_arrives() {
     button_in_row(&agent, "li.queue-entry", "talla 38", "button.take").await;
     let composer = agent.page("textarea.composer").await;
 
+    // Taken: the header shows the agent's initial (upper-cased by the browser).
+    visitor.wait_for_widget_text(".pronto-avatar", "A").await;
     // The agent types: the visitor sees who is writing.
     composer.send_keys("Déjame ver").await.unwrap();
     visitor
