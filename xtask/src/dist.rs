@@ -56,9 +56,9 @@ pub fn build(root: &Path) -> Result<Dist> {
     let _ = std::fs::remove_dir_all(&staging);
 
     let widget = wasm::bind_and_optimise(&compiled, "pronto", &staging.join("pronto"))?;
-    let widget_js = publish(&widget.js, &assets, "pronto", "js")?;
+    let widget_js = publish_minified(&widget.js, &assets, "pronto", "js")?;
     let widget_wasm = publish(&widget.wasm, &assets, "pronto", "wasm")?;
-    let widget_css = publish(&root.join("style/widget.css"), &assets, "pronto", "css")?;
+    let widget_css = publish_minified(&root.join("style/widget.css"), &assets, "pronto", "css")?;
     copy_snippets(widget.snippets.as_deref(), &assets)?;
 
     let console = wasm::bind_and_optimise(&compiled, "pronto-console", &staging.join("console"))?;
@@ -138,14 +138,25 @@ pub fn build(root: &Path) -> Result<Dist> {
 /// Copies `source` into `assets/` as `<stem>-<hash>.<ext>` with compressed copies; returns the name.
 fn publish(source: &Path, assets: &Path, stem: &str, ext: &str) -> Result<String> {
     let bytes = std::fs::read(source).with_context(|| format!("reading {}", source.display()))?;
-    let hash = Sha256::digest(&bytes);
+    publish_bytes(&bytes, assets, stem, ext)
+}
+
+/// `publish`, for a script or stylesheet the widget's visitors download: without comments.
+fn publish_minified(source: &Path, assets: &Path, stem: &str, ext: &str) -> Result<String> {
+    let text =
+        std::fs::read_to_string(source).with_context(|| format!("reading {}", source.display()))?;
+    publish_bytes(without_comments(&text).as_bytes(), assets, stem, ext)
+}
+
+fn publish_bytes(bytes: &[u8], assets: &Path, stem: &str, ext: &str) -> Result<String> {
+    let hash = Sha256::digest(bytes);
     let hex: String = hash.iter().take(6).map(|b| format!("{b:02x}")).collect();
     let name = if ext == "wasm" {
         format!("{stem}-{hex}_bg.wasm")
     } else {
         format!("{stem}-{hex}.{ext}")
     };
-    write_compressed(&assets.join(&name), &bytes)?;
+    write_compressed(&assets.join(&name), bytes)?;
     Ok(name)
 }
 
@@ -213,12 +224,28 @@ fn sizes(path: &Path) -> Sizes {
 /// The most the loader (`pronto.js`) may weigh gzipped.
 const LOADER_BUDGET_GZ: u64 = 2048;
 
-/// The loader as served: its whole-line `//` comments and indentation dropped (it runs on
-/// every page view of every shop, and its comments are for us). The `/*! … */` banner stays.
+/// A script or stylesheet as served: its `/* … */` and whole-line `//` comments and its
+/// indentation dropped (every storefront visitor downloads them; the comments are for us).
+/// `/*! … */` banners stay. Line breaks stay too, so JavaScript reads the same. Only for our
+/// own files and wasm-bindgen's glue, none of which has `/*` or a line starting with `//`
+/// inside a string.
 fn without_comments(source: &str) -> String {
-    source
-        .lines()
-        .map(str::trim_start)
+    let mut code = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(start) = rest.find("/*") {
+        let Some(length) = rest[start..].find("*/") else {
+            break;
+        };
+        let end = start + length + 2;
+        code.push_str(&rest[..start]);
+        if rest[start..].starts_with("/*!") {
+            code.push_str(&rest[start..end]);
+        }
+        rest = &rest[end..];
+    }
+    code.push_str(rest);
+    code.lines()
+        .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with("//"))
         .collect::<Vec<_>>()
         .join("\n")
