@@ -61,9 +61,7 @@
   var listeners = {};
   var pending = [];
   var widget;
-  var ready = false;
   var emit = function (name, detail) {
-    if (name == "ready") ready = true;
     (listeners[name] || []).forEach(function (listener) {
       try {
         listener(detail);
@@ -87,7 +85,8 @@
       }));
       if (command == "on" && typeof listener == "function") {
         list.push(listener);
-        if (argument == "ready" && ready) listener();
+        // Ready already: the widget is there.
+        if (argument == "ready" && widget) listener();
       }
       return;
     }

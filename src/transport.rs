@@ -15,7 +15,7 @@ use gloo_net::websocket::Message;
 use gloo_net::websocket::futures::WebSocket;
 use gloo_timers::future::TimeoutFuture;
 use pronto_protocol::ids::{ClientMessageId, SiteId};
-use pronto_protocol::limits::{MAX_FRAME_BYTES, TYPING_REPEAT_MS};
+use pronto_protocol::limits::MAX_FRAME_BYTES;
 use pronto_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
 use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
 use wasm_bindgen::JsCast;
@@ -23,7 +23,7 @@ use wasm_bindgen::closure::Closure;
 
 use crate::outbox::{Outbox, Outgoing, new_id};
 use crate::storage;
-use pronto_protocol::pace::{Budget, is_transient, refusal_pause_ms};
+use pronto_protocol::pace::{Budget, is_transient, refusal_pause_ms, typing_news};
 
 /// First reconnect delay; it doubles on every failed attempt up to `MAX_BACKOFF_MS`.
 const FIRST_BACKOFF_MS: u32 = 500;
@@ -53,6 +53,16 @@ pub fn visitor_url(server: &str) -> String {
 pub struct Identity {
     pub user_id: String,
     pub signature: String,
+}
+
+impl Identity {
+    /// The `identify` frame that vouches for this customer.
+    fn frame(self) -> VisitorToServer {
+        VisitorToServer::Identify {
+            user_id: self.user_id,
+            signature: self.signature,
+        }
+    }
 }
 
 /// How the connection stands, for the status line.
@@ -213,11 +223,7 @@ impl Transport {
             return;
         }
         let now = js_sys::Date::now();
-        let due = match shared.typing_told_at.get() {
-            Some(at) => !has_text || now - at >= f64::from(TYPING_REPEAT_MS),
-            None => has_text,
-        };
-        if due {
+        if typing_news(shared.typing_told_at.get(), now, has_text) {
             shared.typing_told_at.set(has_text.then_some(now));
             shared.typing_to_tell.set(Some(has_text));
             let _ = shared.wake.unbounded_send(());
@@ -467,12 +473,9 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>, pacing: &mu
                     let Some(identity) = identify.take() else {
                         return Ok(());
                     };
-                    let frame = VisitorToServer::Identify {
-                        user_id: identity.user_id,
-                        signature: identity.signature,
-                    };
                     pacing.budget.spend(js_sys::Date::now());
-                    if sink.send(Message::Text(frame.to_json())).await.is_err() {
+                    let frame = identity.frame().to_json();
+                    if sink.send(Message::Text(frame)).await.is_err() {
                         return Err(Ended::Lost);
                     }
                 }
@@ -513,20 +516,18 @@ async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>, pacing: &mu
     loop {
         // How long until the next message may be written, when one waits for its turn.
         let mut turn_in: Option<u32> = None;
-        if let Some(typing) = shared.typing_to_tell.take() {
-            pacing.budget.spend(js_sys::Date::now());
-            let frame = VisitorToServer::Typing { typing }.to_json();
-            if sink.send(Message::Text(frame)).await.is_err() {
-                return Ended::LostAfterWelcome;
-            }
-        }
-        let identify = shared.identify_now.take();
-        let identity = shared.identity.borrow().clone();
-        if identify && let Some(identity) = identity {
-            let frame = VisitorToServer::Identify {
-                user_id: identity.user_id,
-                signature: identity.signature,
-            };
+        // What the page or the composer asked to tell since the last turn; not messages, so
+        // nothing the outbox keeps.
+        let typing = shared
+            .typing_to_tell
+            .take()
+            .map(|typing| VisitorToServer::Typing { typing });
+        let identify = shared
+            .identify_now
+            .take()
+            .then(|| shared.identity.borrow().clone().map(Identity::frame))
+            .flatten();
+        for frame in typing.into_iter().chain(identify) {
             pacing.budget.spend(js_sys::Date::now());
             if sink.send(Message::Text(frame.to_json())).await.is_err() {
                 return Ended::LostAfterWelcome;

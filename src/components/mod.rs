@@ -111,11 +111,7 @@ impl Controls {
 
     /// The page vouches for its signed-in customer (`Pronto('identify', …)`).
     pub fn identify(&self, identity: Identity) {
-        self.transport.with_value(|transport| {
-            if let Some(transport) = transport {
-                transport.identify(identity);
-            }
-        });
+        self.with_transport(|transport| transport.identify(identity));
     }
 
     pub fn toggle(&self) {
@@ -128,51 +124,31 @@ impl Controls {
 
     /// Starts the connection (once; later calls do nothing).
     pub fn connect(&self) {
-        self.transport.with_value(|transport| {
-            if let Some(transport) = transport {
-                transport.start();
-            }
-        });
+        self.with_transport(|transport| transport.start());
     }
 
     /// The visitor typed in the composer; the agent hears of it now and then.
     pub fn typing(&self, has_text: bool) {
-        self.transport.with_value(|transport| {
-            if let Some(transport) = transport {
-                transport.typing(has_text);
-            }
-        });
+        self.with_transport(|transport| transport.typing(has_text));
     }
 
     /// Sends a message the visitor wrote, already validated.
     pub fn send(&self, text: String) {
         // A panel the page opened has not connected yet.
         self.connect();
-        self.transport.with_value(|transport| {
-            if let Some(transport) = transport {
-                transport.send(text);
-            }
-        });
+        self.with_transport(|transport| transport.send(text));
     }
 
     /// Sends a message the server refused again, and gives focus back to the composer (the
     /// button that had it goes away).
     pub fn retry(&self, id: &ClientMessageId) {
-        self.transport.with_value(|transport| {
-            if let Some(transport) = transport {
-                transport.retry(id);
-            }
-        });
+        self.with_transport(|transport| transport.retry(id));
         self.focus_input();
     }
 
     /// Deletes a message the server refused.
     pub fn discard(&self, id: &ClientMessageId) {
-        self.transport.with_value(|transport| {
-            if let Some(transport) = transport {
-                transport.discard(id);
-            }
-        });
+        self.with_transport(|transport| transport.discard(id));
         self.focus_input();
     }
 
@@ -180,6 +156,15 @@ impl Controls {
     pub fn start_new(&self) {
         self.chat.start_new();
         self.focus_input();
+    }
+
+    /// Runs `use_it` on the transport; there is none when the site id is invalid.
+    fn with_transport(&self, use_it: impl FnOnce(&Transport)) {
+        self.transport.with_value(|transport| {
+            if let Some(transport) = transport {
+                use_it(transport);
+            }
+        });
     }
 
     /// Moves focus to the composer once it has rendered (if it is there).

@@ -136,80 +136,68 @@ impl Storefront {
                 axum::routing::get(move || async move { axum::response::Html(html) }),
             );
         }
-        // A page may load this from its own origin (even under a strict policy) to keep every
-        // Content-Security-Policy violation in `window.__violations`.
-        router = router.route(
-            "/watch-csp.js",
-            axum::routing::get(|| async {
-                (
-                    [(axum::http::header::CONTENT_TYPE, "text/javascript")],
-                    "window.__violations = [];\n\
-                     document.addEventListener('securitypolicyviolation', e =>\n\
-                       window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));\n",
-                )
-            }),
-        );
-        // What a tag manager does: add the widget's script tag to <head> once the page has
-        // loaded (a page that also has the tag itself then loads the script twice).
-        let injected = format!(
-            "window.addEventListener('load', () => {{\n\
-               const tag = document.createElement('script');\n\
-               tag.src = '{base}/pronto.js';\n\
-               tag.dataset.site = 'demo';\n\
-               tag.dataset.lang = 'es';\n\
-               tag.onload = () => {{ window.__injected = true; }};\n\
-               document.head.appendChild(tag);\n\
-             }});\n"
-        );
-        router = router.route(
-            "/tag-manager.js",
-            axum::routing::get(move || async move {
-                (
-                    [(axum::http::header::CONTENT_TYPE, "text/javascript")],
-                    injected,
-                )
-            }),
-        );
-        // A page using the JavaScript API: the README's stub, so `Pronto(…)` works before the
-        // widget's script has run, and a record of every event, both ways the page can hear
-        // them, in `window.__events` as [how, name, detail].
-        router = router.route(
-            "/uses-the-api.js",
-            axum::routing::get(|| async {
-                (
-                    [(axum::http::header::CONTENT_TYPE, "text/javascript")],
-                    format!(
-                        "{API_STUB}\n\
-                         window.__events = [];\n\
-                         ['ready', 'open', 'close', 'message', 'queue', 'unread'].forEach(name => {{\n\
-                           Pronto('on', name, detail => __events.push(['on', name, detail]));\n\
-                           document.addEventListener('pronto:' + name, e =>\n\
-                             __events.push(['dom', name, e.detail]));\n\
-                         }});\n"
-                    ),
-                )
-            }),
-        );
-        // A page whose browser never has idle time: the widget is fetched only when the
-        // visitor reaches for the launcher (for measuring that worst case).
-        router = router.route(
-            "/never-idle.js",
-            axum::routing::get(|| async {
-                (
-                    [(axum::http::header::CONTENT_TYPE, "text/javascript")],
-                    "window.requestIdleCallback = function () {};\n",
-                )
-            }),
-        );
-        router = router.route(
-            "/open-early.js",
-            axum::routing::get(|| async {
-                (
-                    [(axum::http::header::CONTENT_TYPE, "text/javascript")],
-                    "Pronto('open');\n",
-                )
-            }),
-        );
+        // Scripts a page loads from its own origin (so even under a strict policy).
+        let scripts = [
+            // Keeps every Content-Security-Policy violation in `window.__violations`.
+            (
+                "/watch-csp.js",
+                "window.__violations = [];\n\
+                 document.addEventListener('securitypolicyviolation', e =>\n\
+                   window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));\n"
+                    .to_owned(),
+            ),
+            // What a tag manager does: add the widget's script tag to <head> once the page has
+            // loaded (a page that also has the tag itself then loads the script twice).
+            (
+                "/tag-manager.js",
+                format!(
+                    "window.addEventListener('load', () => {{\n\
+                       const tag = document.createElement('script');\n\
+                       tag.src = '{base}/pronto.js';\n\
+                       tag.dataset.site = 'demo';\n\
+                       tag.dataset.lang = 'es';\n\
+                       tag.onload = () => {{ window.__injected = true; }};\n\
+                       document.head.appendChild(tag);\n\
+                     }});\n"
+                ),
+            ),
+            // A page using the JavaScript API: the README's stub, so `Pronto(…)` works before
+            // the widget's script has run, and a record of every event, both ways the page can
+            // hear them, in `window.__events` as [how, name, detail].
+            (
+                "/uses-the-api.js",
+                format!(
+                    "{API_STUB}\n\
+                     window.__events = [];\n\
+                     ['ready', 'open', 'close', 'message', 'queue', 'unread'].forEach(name => {{\n\
+                       Pronto('on', name, detail => __events.push(['on', name, detail]));\n\
+                       document.addEventListener('pronto:' + name, e =>\n\
+                         __events.push(['dom', name, e.detail]));\n\
+                     }});\n"
+                ),
+            ),
+            // A page whose browser never has idle time: the widget is fetched only when the
+            // visitor reaches for the launcher (for measuring that worst case).
+            (
+                "/never-idle.js",
+                "window.requestIdleCallback = function () {};\n".to_owned(),
+            ),
+            ("/open-early.js", "Pronto('open');\n".to_owned()),
+        ];
+        for (path, source) in scripts {
+            router = router.route(
+                path,
+                axum::routing::get(move || {
+                    let source = source.clone();
+                    async move {
+                        (
+                            [(axum::http::header::CONTENT_TYPE, "text/javascript")],
+                            source,
+                        )
+                    }
+                }),
+            );
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });

@@ -11,7 +11,7 @@ use pronto_protocol::agent::{
 };
 use pronto_protocol::chat::{Author, ChatMessage, ConversationState};
 use pronto_protocol::ids::{ClientMessageId, ConversationId};
-use pronto_protocol::limits::{TYPING_LASTS_MS, TYPING_REPEAT_MS};
+use pronto_protocol::limits::TYPING_LASTS_MS;
 use pronto_protocol::{ErrorCode, ProtocolError};
 
 use crate::clock;
@@ -19,7 +19,7 @@ use crate::outbox::{self, Outbox, PendingReply, ReplyState};
 use crate::storage;
 use crate::strings;
 use crate::transport::{LinkStatus, Sender};
-use pronto_protocol::pace::{is_transient, refusal_pause_ms};
+use pronto_protocol::pace::{is_transient, refusal_pause_ms, typing_news};
 
 /// A conversation in the agent's list: one the agent holds, or held until it was closed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,7 +114,7 @@ pub struct Console {
     visitor_typing: RwSignal<Vec<(ConversationId, u32)>>,
     typing_heard: StoredValue<u32>,
     /// When this console last told each conversation "typing" (browser ms).
-    typing_told: StoredValue<HashMap<ConversationId, i64>>,
+    typing_told: StoredValue<HashMap<ConversationId, f64>>,
     /// What the agent is typing in each conversation, kept when they switch. Not a signal:
     /// nothing redraws when a draft changes.
     drafts: StoredValue<HashMap<ConversationId, String>>,
@@ -242,14 +242,11 @@ impl Console {
     /// The agent typed in `conversation`'s composer: tells the visitor, at most every
     /// `TYPING_REPEAT_MS` while there is text, and once when the box is emptied.
     pub fn agent_types(&self, conversation: ConversationId, has_text: bool) {
-        let now = clock::now_ms();
-        let due = self
+        let now = clock::now_ms() as f64;
+        let told_at = self
             .typing_told
-            .with_value(|told| match told.get(&conversation) {
-                Some(&at) => !has_text || now - at >= i64::from(TYPING_REPEAT_MS),
-                None => has_text,
-            });
-        if !due {
+            .with_value(|told| told.get(&conversation).copied());
+        if !typing_news(told_at, now, has_text) {
             return;
         }
         self.typing_told.update_value(|told| {

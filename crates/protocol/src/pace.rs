@@ -5,7 +5,7 @@
 //! widget and the console, follow these rules; they live here beside the limits they mirror.
 
 use crate::ErrorCode;
-use crate::limits::{FRAME_BURST, FRAMES_PER_SECOND};
+use crate::limits::{FRAME_BURST, FRAMES_PER_SECOND, TYPING_REPEAT_MS};
 
 /// Frames a second the widget allows itself: below the server's rate, so timer and clock
 /// jitter between the two ends never add up to a refusal.
@@ -71,6 +71,17 @@ impl Budget {
 /// will be stored, so it stays "sending" instead of asking the visitor what to do.
 pub fn is_transient(code: ErrorCode) -> bool {
     matches!(code, ErrorCode::RateLimited | ErrorCode::Internal)
+}
+
+/// Whether to tell the other side about typing now, after a key press that leaves text in the
+/// box (`has_text`) or empties it. "Typing" goes at most every `TYPING_REPEAT_MS` while there
+/// is text, "stopped" once when the box empties. `told_at_ms`: when "typing" was last told,
+/// `None` once "stopped" was (or the message itself ended the typing).
+pub fn typing_news(told_at_ms: Option<f64>, now_ms: f64, has_text: bool) -> bool {
+    match told_at_ms {
+        Some(at) => !has_text || now_ms - at >= f64::from(TYPING_REPEAT_MS),
+        None => has_text,
+    }
 }
 
 /// The pause before sending again after `refusals` passing refusals in a row (1 or more).
@@ -140,5 +151,18 @@ mod tests {
         assert_eq!(refusal_pause_ms(5), 16_000);
         assert_eq!(refusal_pause_ms(90), 16_000);
         assert_eq!(refusal_pause_ms(0), 1_000);
+    }
+
+    #[test]
+    fn typing_is_told_now_and_then_and_its_end_once() {
+        let repeat = f64::from(TYPING_REPEAT_MS);
+        assert!(typing_news(None, 0.0, true), "the first key press");
+        assert!(
+            !typing_news(Some(0.0), repeat - 1.0, true),
+            "not again so soon"
+        );
+        assert!(typing_news(Some(0.0), repeat, true), "again after a while");
+        assert!(typing_news(Some(0.0), 1.0, false), "the box emptied");
+        assert!(!typing_news(None, 1.0, false), "nothing to end");
     }
 }

@@ -77,24 +77,20 @@ fn server_frame(fields: &Fields) -> Result<ServerToVisitor, ProtocolError> {
                     greeting: shop.string("greeting")?,
                 }
             },
-            conversation: match fields.0.get("conversation") {
-                None | Some(Json::Null) => None,
-                Some(conversation) => Some(self::conversation(&Fields(conversation))?),
-            },
-            resumed: fields.optional("resumed", Json::as_bool)?.unwrap_or(false),
+            conversation: fields.optional("conversation", |c| conversation(&Fields(c)))?,
+            resumed: fields
+                .optional("resumed", |_| fields.bool("resumed"))?
+                .unwrap_or(false),
         },
         "queue" => ServerToVisitor::Queue {
             position: fields.u32("position")?,
-            estimate: match fields.0.get("estimate") {
-                None | Some(Json::Null) => None,
-                Some(estimate) => {
-                    let estimate = Fields(estimate);
-                    Some(WaitEstimate {
-                        low_secs: estimate.u32("low_secs")?,
-                        high_secs: estimate.u32("high_secs")?,
-                    })
-                }
-            },
+            estimate: fields.optional("estimate", |estimate| {
+                let estimate = Fields(estimate);
+                Ok(WaitEstimate {
+                    low_secs: estimate.u32("low_secs")?,
+                    high_secs: estimate.u32("high_secs")?,
+                })
+            })?,
         },
         "assigned" => ServerToVisitor::Assigned {
             agent_name: fields.string("agent_name")?,
@@ -112,10 +108,7 @@ fn server_frame(fields: &Fields) -> Result<ServerToVisitor, ProtocolError> {
         },
         "closed" => ServerToVisitor::Closed,
         "typing" => ServerToVisitor::Typing {
-            typing: fields
-                .get("typing")?
-                .as_bool()
-                .ok_or_else(|| invalid("typing"))?,
+            typing: fields.bool("typing")?,
         },
         "error" => ServerToVisitor::Error(error(fields)?),
         _ => return Err(invalid("type")),
@@ -148,10 +141,7 @@ fn message(fields: &Fields) -> Result<ChatMessage, ProtocolError> {
     let author = fields.object("author")?;
     Ok(ChatMessage {
         seq: fields.u32("seq")?,
-        client_id: match fields.0.get("client_id") {
-            None | Some(Json::Null) => None,
-            Some(_) => Some(fields.client_id("client_id")?),
-        },
+        client_id: fields.optional("client_id", |_| fields.client_id("client_id"))?,
         author: match author.str("kind")? {
             "visitor" => Author::Visitor,
             "agent" => Author::Agent {
@@ -195,6 +185,10 @@ impl<'a> Fields<'a> {
         self.get(key)?.as_u32().ok_or_else(|| invalid(key))
     }
 
+    fn bool(&self, key: &str) -> Result<bool, ProtocolError> {
+        self.get(key)?.as_bool().ok_or_else(|| invalid(key))
+    }
+
     fn i64(&self, key: &str) -> Result<i64, ProtocolError> {
         self.get(key)?.as_i64().ok_or_else(|| invalid(key))
     }
@@ -214,11 +208,11 @@ impl<'a> Fields<'a> {
     fn optional<T>(
         &self,
         key: &str,
-        read: impl Fn(&'a Json) -> Option<T>,
+        read: impl FnOnce(&'a Json) -> Result<T, ProtocolError>,
     ) -> Result<Option<T>, ProtocolError> {
         match self.0.get(key) {
             None | Some(Json::Null) => Ok(None),
-            Some(value) => read(value).map(Some).ok_or_else(|| invalid(key)),
+            Some(value) => read(value).map(Some),
         }
     }
 }
