@@ -4,6 +4,7 @@
 use js_sys::{Function, Object, Reflect};
 use leptos::prelude::*;
 use pronto_protocol::chat::{Author, ChatMessage};
+use pronto_protocol::visitor::Profile;
 use wasm_bindgen::prelude::*;
 
 use crate::components::Controls;
@@ -71,21 +72,43 @@ impl Handle {
         }
     }
 
-    /// `{user_id, user_hash}`: the shop's signed-in customer, signed by the shop's backend.
+    /// `{name, email, user_id, user_hash}`, each optional: who the visitor is, as the page
+    /// knows it (`name`, `email`: shown to the shop's agents), and the shop's signed-in
+    /// customer (`user_id` with `user_hash`, signed by the shop's backend: joins their
+    /// conversations across devices). Anything invalid is refused here, whole, before anything
+    /// is sent.
     fn identify(&self, argument: &JsValue) -> Result<(), JsError> {
         let field = |name: &str| {
             Reflect::get(argument, &JsValue::from_str(name))
                 .ok()
                 .and_then(|value| value.as_string())
-                .filter(|value| !value.is_empty())
         };
-        let (Some(user_id), Some(signature)) = (field("user_id"), field("user_hash")) else {
+        let signed = match (field("user_id"), field("user_hash")) {
+            (Some(user_id), Some(signature)) if !user_id.is_empty() && !signature.is_empty() => {
+                Some(Identity { user_id, signature })
+            }
+            (None, None) => None,
+            _ => {
+                return Err(JsError::new(
+                    "Pronto('identify', {user_id, user_hash}): both are needed; user_hash is \
+                     the hex HMAC-SHA256 of user_id under the site's identity secret",
+                ));
+            }
+        };
+        let (name, email) = (field("name"), field("email"));
+        if signed.is_none() && name.is_none() && email.is_none() {
             return Err(JsError::new(
-                "Pronto('identify', {user_id, user_hash}): both are needed; user_hash is the \
-                 hex HMAC-SHA256 of user_id under the site's identity secret",
+                "Pronto('identify', {name, email, user_id, user_hash}): give at least one",
             ));
-        };
-        self.controls.identify(Identity { user_id, signature });
+        }
+        let (name, email) = Profile::check(name.as_deref(), email.as_deref())
+            .map_err(|error| JsError::new(&format!("Pronto('identify', …): {}", error.message)))?;
+        if let Some(identity) = signed {
+            self.controls.identify(identity);
+        }
+        if name.is_some() || email.is_some() {
+            self.controls.profile(name, email);
+        }
         Ok(())
     }
 }

@@ -159,6 +159,10 @@ pub struct Text {
     pub sending: &'static str,
     /// The check mark under a message the server stored, for screen readers.
     pub sent: &'static str,
+    /// An own message now on the console of the agent holding the chat.
+    pub delivered: &'static str,
+    /// An own message the agent has read.
+    pub read: &'static str,
     /// Sends a refused message again.
     pub retry: &'static str,
     /// Deletes a refused message.
@@ -184,6 +188,8 @@ const EN: Text = Text {
     too_long: "That message is too long.",
     sending: "Sending…",
     sent: "Sent",
+    delivered: "Delivered",
+    read: "Read",
     retry: "Retry",
     discard: "Delete",
 };
@@ -207,6 +213,8 @@ const ES: Text = Text {
     too_long: "Ese mensaje es demasiado largo.",
     sending: "Enviando…",
     sent: "Enviado",
+    delivered: "Entregado",
+    read: "Leído",
     retry: "Reintentar",
     discard: "Eliminar",
 };
@@ -230,6 +238,8 @@ const PT: Text = Text {
     too_long: "Essa mensagem é longa demais.",
     sending: "Enviando…",
     sent: "Enviada",
+    delivered: "Entregue",
+    read: "Lida",
     retry: "Tentar de novo",
     discard: "Excluir",
 };

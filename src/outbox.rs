@@ -465,6 +465,7 @@ mod tests {
                 greeting: String::new(),
             },
             conversation: Some(Conversation {
+                read_seq: 0,
                 id: ConversationId(1),
                 state: ConversationState::Waiting,
                 messages: vec![

@@ -39,6 +39,8 @@ pub struct Chat {
     pub state: RwSignal<Option<ConversationState>>,
     /// The conversation's messages, ordered by `seq`.
     pub messages: RwSignal<Vec<ChatMessage>>,
+    /// How far the agent has read the conversation (message number; 0: not yet).
+    pub read_seq: RwSignal<u32>,
     /// Set while waiting, once the server told the position.
     pub queue: RwSignal<Option<QueueSpot>>,
     pub open: RwSignal<bool>,
@@ -74,6 +76,7 @@ impl Chat {
             conversation: RwSignal::new(None),
             state: RwSignal::new(None),
             messages: RwSignal::new(Vec::new()),
+            read_seq: RwSignal::new(0),
             queue: RwSignal::new(None),
             open: RwSignal::new(false),
             unread: RwSignal::new(0),
@@ -146,6 +149,12 @@ impl Chat {
                     messages.extend(known);
                 }
                 messages.sort_unstable_by_key(|m| m.seq);
+                let read_seq = if resumed {
+                    c.read_seq.max(self.read_seq.get_untracked())
+                } else {
+                    c.read_seq
+                };
+                self.read_seq.set(read_seq);
                 self.conversation.set(Some(c.id));
                 self.state.set(Some(c.state));
                 self.messages.set(messages);
@@ -231,6 +240,11 @@ impl Chat {
                 self.state.set(Some(ConversationState::Closed));
             }
             ServerToVisitor::Typing { typing } => self.agent_types(typing),
+            ServerToVisitor::Read { seq } => {
+                if seq > self.read_seq.get_untracked() {
+                    self.read_seq.set(seq);
+                }
+            }
             ServerToVisitor::Error(error) => self.show_error(error.message),
         }
     }
@@ -275,9 +289,21 @@ impl Chat {
 
     /// What the message list shows (tracked).
     pub fn rows(&self) -> Vec<Row> {
+        let seen = Seen {
+            // An agent has (or had) the conversation on their console.
+            delivered: self.state.with(|state| {
+                matches!(
+                    state,
+                    Some(ConversationState::Active { .. } | ConversationState::Closed)
+                )
+            }),
+            read_seq: self.read_seq.get(),
+        };
         self.messages.with(|messages| {
-            self.acked
-                .with(|acked| self.outbox.with(|outbox| rows(messages, acked, outbox)))
+            self.acked.with(|acked| {
+                self.outbox
+                    .with(|outbox| rows(messages, acked, outbox, seen))
+            })
         })
     }
 
@@ -324,6 +350,7 @@ impl Chat {
         self.state.set(None);
         self.queue.set(None);
         self.messages.set(Vec::new());
+        self.read_seq.set(0);
     }
 }
 
@@ -362,7 +389,11 @@ pub enum RowKey {
 pub enum Delivery {
     /// Someone else's message.
     Received,
-    /// The visitor's, stored by the server.
+    /// The visitor's, read by the agent.
+    Read,
+    /// The visitor's, on the console of the agent holding the conversation.
+    Delivered,
+    /// The visitor's, stored by the server (waiting in the queue for an agent).
     Sent,
     /// The visitor's, on its way.
     Sending,
@@ -387,10 +418,36 @@ impl Row {
     }
 }
 
+/// How far the agent's side has got with the conversation, for the visitor's stored messages.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Seen {
+    /// An agent holds (or held) the conversation, so its messages are on their console.
+    pub delivered: bool,
+    /// The agent has read up to this message number.
+    pub read_seq: u32,
+}
+
+impl Seen {
+    fn delivery(self, seq: u32) -> Delivery {
+        if seq <= self.read_seq {
+            Delivery::Read
+        } else if self.delivered {
+            Delivery::Delivered
+        } else {
+            Delivery::Sent
+        }
+    }
+}
+
 /// The stored messages and acknowledged ones in `seq` order, then the outbox in the order it
 /// was typed. Each message shows once: a stored copy hides the acknowledgement standing in
 /// for it, and both hide the outbox entry with the same id.
-pub fn rows(messages: &[ChatMessage], acked: &[Acked], outbox: &[Outgoing]) -> Vec<Row> {
+pub fn rows(
+    messages: &[ChatMessage],
+    acked: &[Acked],
+    outbox: &[Outgoing],
+    seen: Seen,
+) -> Vec<Row> {
     let mut ordered: Vec<(u32, Row)> = messages
         .iter()
         .map(|m| {
@@ -404,7 +461,7 @@ pub fn rows(messages: &[ChatMessage], acked: &[Acked], outbox: &[Outgoing]) -> V
             let delivery = if is_agent(m) {
                 Delivery::Received
             } else {
-                Delivery::Sent
+                seen.delivery(m.seq)
             };
             let row = Row {
                 key,
@@ -426,7 +483,7 @@ pub fn rows(messages: &[ChatMessage], acked: &[Acked], outbox: &[Outgoing]) -> V
                 author: Author::Visitor,
                 text: a.text.clone(),
                 sent_at_ms: None,
-                delivery: Delivery::Sent,
+                delivery: seen.delivery(a.seq),
             };
             ordered.push((a.seq, row));
         }
@@ -539,6 +596,7 @@ mod tests {
     fn only_new_agent_messages_count_as_unread_while_closed() {
         let chat = Chat::new(Lang::En);
         let history = Conversation {
+            read_seq: 0,
             id: ConversationId(1),
             state: ConversationState::Active {
                 agent_name: "Ana".into(),
@@ -609,6 +667,7 @@ mod tests {
     fn a_dismissed_conversation_stays_away_after_a_reconnect() {
         let chat = Chat::new(Lang::En);
         let closed = Conversation {
+            read_seq: 0,
             id: ConversationId(7),
             state: ConversationState::Closed,
             messages: vec![message(1, Author::Visitor, "old question")],
@@ -640,6 +699,7 @@ mod tests {
         // A conversation only a message named: its id comes with the next welcome.
         assert_eq!(chat.resume(), None);
         chat.apply(welcome(Some(Conversation {
+            read_seq: 0,
             id: ConversationId(3),
             state: ConversationState::Waiting,
             messages: vec![message(1, Author::Visitor, "hola"), agent(2, "¡Hola!")],
@@ -660,12 +720,14 @@ mod tests {
     fn a_resumed_welcome_appends_without_duplicates() {
         let chat = Chat::new(Lang::En);
         let first = Conversation {
+            read_seq: 0,
             id: ConversationId(3),
             state: ConversationState::Waiting,
             messages: vec![message(1, Author::Visitor, "hola"), agent(2, "¡Hola!")],
         };
         chat.apply(welcome(Some(first)));
         chat.apply(resumed(Conversation {
+            read_seq: 0,
             id: ConversationId(3),
             state: ConversationState::Active {
                 agent_name: "Ana".into(),
@@ -687,6 +749,7 @@ mod tests {
 
         // Nothing new at all.
         chat.apply(resumed(Conversation {
+            read_seq: 0,
             id: ConversationId(3),
             state: ConversationState::Active {
                 agent_name: "Ana".into(),
@@ -697,6 +760,7 @@ mod tests {
 
         // "Resumed" a conversation we do not show: it can only replace ours.
         chat.apply(resumed(Conversation {
+            read_seq: 0,
             id: ConversationId(9),
             state: ConversationState::Waiting,
             messages: vec![message(1, Author::Visitor, "otra")],
@@ -705,9 +769,67 @@ mod tests {
     }
 
     #[test]
+    fn own_messages_go_from_sent_to_delivered_to_read() {
+        let chat = Chat::new(Lang::En);
+        chat.apply(welcome(Some(Conversation {
+            read_seq: 0,
+            id: ConversationId(1),
+            state: ConversationState::Waiting,
+            messages: vec![
+                message(1, Author::Visitor, "hola"),
+                message(2, Author::Visitor, "¿talla 42?"),
+            ],
+        })));
+        let deliveries = || {
+            chat.rows()
+                .into_iter()
+                .map(|r| r.delivery)
+                .collect::<Vec<_>>()
+        };
+        // In the queue: stored, nobody has it yet.
+        assert_eq!(deliveries(), [Delivery::Sent, Delivery::Sent]);
+        chat.apply(ServerToVisitor::Assigned {
+            agent_name: "Ana".into(),
+        });
+        assert_eq!(deliveries(), [Delivery::Delivered, Delivery::Delivered]);
+        chat.apply(ServerToVisitor::Read { seq: 1 });
+        assert_eq!(deliveries(), [Delivery::Read, Delivery::Delivered]);
+        // A late, older receipt moves nothing back.
+        chat.apply(ServerToVisitor::Read { seq: 2 });
+        chat.apply(ServerToVisitor::Read { seq: 1 });
+        assert_eq!(deliveries(), [Delivery::Read, Delivery::Read]);
+        // The agent's own messages are only ever received.
+        chat.apply(ServerToVisitor::Message {
+            message: agent(3, "Sí, quedan dos."),
+        });
+        assert_eq!(chat.rows()[2].delivery, Delivery::Received);
+
+        // A reload: the welcome says how far the agent read.
+        let again = Chat::new(Lang::En);
+        again.apply(welcome(Some(Conversation {
+            read_seq: 1,
+            id: ConversationId(1),
+            state: ConversationState::Active {
+                agent_name: "Ana".into(),
+            },
+            messages: vec![
+                message(1, Author::Visitor, "hola"),
+                message(2, Author::Visitor, "¿talla 42?"),
+            ],
+        })));
+        let deliveries = again
+            .rows()
+            .into_iter()
+            .map(|r| r.delivery)
+            .collect::<Vec<_>>();
+        assert_eq!(deliveries, [Delivery::Read, Delivery::Delivered]);
+    }
+
+    #[test]
     fn a_pending_message_becomes_the_stored_one_in_place_and_shows_once() {
         let chat = Chat::new(Lang::En);
         chat.apply(welcome(Some(Conversation {
+            read_seq: 0,
             id: ConversationId(1),
             state: ConversationState::Waiting,
             messages: vec![message(1, Author::Visitor, "hola")],
@@ -782,6 +904,7 @@ mod tests {
     fn an_acknowledged_message_takes_its_place_by_seq_and_a_welcome_settles_it() {
         let chat = Chat::new(Lang::En);
         chat.apply(welcome(Some(Conversation {
+            read_seq: 0,
             id: ConversationId(1),
             state: ConversationState::Waiting,
             messages: vec![message(1, Author::Visitor, "hola")],
@@ -807,6 +930,7 @@ mod tests {
         // The socket died before the stored copy came; the resumed welcome brings it.
         assert_eq!(chat.resume().map(|r| r.last_seq), Some(2));
         chat.apply(resumed(Conversation {
+            read_seq: 0,
             id: ConversationId(1),
             state: ConversationState::Waiting,
             messages: vec![mine(3, "a", "mine")],
@@ -825,7 +949,7 @@ mod tests {
                 error: error.clone(),
             },
         }];
-        let rows = rows(&[], &[], &outbox);
+        let rows = rows(&[], &[], &outbox, Seen::default());
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].delivery, Delivery::Failed(error));
         assert!(rows[0].is_own());

@@ -5,25 +5,18 @@
 //! view code: the widget hears about everything through one `Event` callback.
 
 use std::cell::{Cell, RefCell};
-use std::pin::pin;
 use std::rc::Rc;
 
-use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
-use futures::future::{Either, select};
-use futures::{SinkExt, StreamExt};
-use gloo_net::websocket::Message;
-use gloo_net::websocket::futures::WebSocket;
-use gloo_timers::future::TimeoutFuture;
 use pronto_protocol::ids::{ClientMessageId, SiteId};
 use pronto_protocol::limits::MAX_FRAME_BYTES;
+use pronto_protocol::pace::{Budget, is_transient, refusal_pause_ms, typing_news};
 use pronto_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
 use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
-use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::outbox::{Outbox, Outgoing, new_id};
 use crate::storage;
-use pronto_protocol::pace::{Budget, is_transient, refusal_pause_ms, typing_news};
 
 /// First reconnect delay; it doubles on every failed attempt up to `MAX_BACKOFF_MS`.
 const FIRST_BACKOFF_MS: u32 = 500;
@@ -97,6 +90,31 @@ pub struct Transport {
     shared: Rc<Shared>,
 }
 
+/// Where the one connection stands. A plain state machine driven by the socket's events and
+/// one timer, rather than an async task: it is most of what the widget downloads, and this
+/// shape is a fraction of the size.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Stage {
+    /// `start` not called yet.
+    Idle,
+    /// A socket is opening, or open and not welcomed yet: nothing but the hello (and
+    /// `identify`, for a vouched-for customer) may go out, and the welcome must come by
+    /// `welcome_by`.
+    Greeting { welcome_by: f64 },
+    /// Welcomed: messages flow. `answer_by` is when the server must have said something, while
+    /// a written message waits for its answer; `turn_at` when the next message may be written,
+    /// when one waits for its turn.
+    Open {
+        answer_by: Option<f64>,
+        turn_at: Option<f64>,
+    },
+    /// The connection was lost; the next attempt starts at `retry_at`, or sooner when the
+    /// visitor comes back.
+    Waiting { retry_at: f64 },
+    /// The server refused this site or protocol version; retrying cannot help.
+    Refused,
+}
+
 struct Shared {
     url: String,
     site: SiteId,
@@ -109,6 +127,13 @@ struct Shared {
     /// Set when the page names the customer after a connection read `identity` for its
     /// greeting; that connection sends `identify` at its next turn.
     identify_now: Cell<bool>,
+    /// What the page said about the visitor (`profile` frame), told on every connection: the
+    /// server keeps it, and saying it again changes nothing.
+    profile: RefCell<Option<VisitorToServer>>,
+    /// Set when `profile` is to be told at the connection's next turn.
+    profile_now: Cell<bool>,
+    /// The customer the greeting still has to vouch for, after the first welcome.
+    identify_in_greeting: RefCell<Option<Identity>>,
     /// Whether the visitor is typing, to tell the agent at the connection's next turn.
     typing_to_tell: Cell<Option<bool>>,
     /// When "typing" was last told (ms since the epoch), so it is repeated, not streamed.
@@ -118,14 +143,26 @@ struct Shared {
     /// failed (full), so that later changes do not start from a stale saved copy.
     persist: Cell<bool>,
     link: Cell<Link>,
-    /// Nudges the connection task to write the outbox.
-    wake: UnboundedSender<()>,
-    /// Taken by the connection task when it starts; `None` afterwards.
-    woken: Cell<Option<UnboundedReceiver<()>>>,
-    /// Cuts the wait before the next reconnect attempt short.
-    hurry: UnboundedSender<()>,
-    hurried: Cell<Option<UnboundedReceiver<()>>>,
+    stage: Cell<Stage>,
+    /// The current socket; events from sockets given up on are ignored.
+    socket: RefCell<Option<web_sys::WebSocket>>,
+    pacing: RefCell<Pacing>,
+    /// Failed attempts in a row, for the backoff.
+    failures: Cell<u32>,
+    /// The one pending `setTimeout`, for the stage's earliest deadline.
+    timer: Cell<Option<i32>>,
+    /// Set while frames are being written, so that a write asked for meanwhile waits its turn.
+    writing: Cell<bool>,
+    /// The socket and timer callbacks, made once and shared by every socket.
+    handlers: RefCell<Option<Handlers>>,
     on_event: Box<dyn Fn(Event)>,
+}
+
+struct Handlers {
+    open: Closure<dyn Fn(web_sys::Event)>,
+    message: Closure<dyn Fn(web_sys::MessageEvent)>,
+    lost: Closure<dyn Fn(web_sys::Event)>,
+    tick: Closure<dyn Fn()>,
 }
 
 impl Transport {
@@ -140,8 +177,6 @@ impl Transport {
         identity: Option<Identity>,
         on_event: impl Fn(Event) + 'static,
     ) -> Self {
-        let (wake, woken) = unbounded();
-        let (hurry, hurried) = unbounded();
         let outbox = storage::outbox(site.as_str())
             .map(|json| Outbox::from_json(&json))
             .unwrap_or_default();
@@ -153,15 +188,21 @@ impl Transport {
                 resume: Box::new(resume),
                 identity: RefCell::new(identity),
                 identify_now: Cell::new(false),
+                profile: RefCell::new(None),
+                profile_now: Cell::new(false),
+                identify_in_greeting: RefCell::new(None),
                 typing_to_tell: Cell::new(None),
                 typing_told_at: Cell::new(None),
                 outbox: RefCell::new(outbox),
                 persist: Cell::new(storage::can_persist()),
                 link: Cell::new(Link::Idle),
-                wake,
-                woken: Cell::new(Some(woken)),
-                hurry,
-                hurried: Cell::new(Some(hurried)),
+                stage: Cell::new(Stage::Idle),
+                socket: RefCell::new(None),
+                pacing: RefCell::new(Pacing::new(js_sys::Date::now())),
+                failures: Cell::new(0),
+                timer: Cell::new(None),
+                writing: Cell::new(false),
+                handlers: RefCell::new(None),
                 on_event: Box::new(on_event),
             }),
         };
@@ -171,12 +212,14 @@ impl Transport {
 
     /// Connects, and keeps reconnecting for the life of the page. Calling it again is harmless.
     pub fn start(&self) {
-        let (Some(woken), Some(hurried)) = (self.shared.woken.take(), self.shared.hurried.take())
-        else {
+        let shared = &self.shared;
+        if shared.stage.get() != Stage::Idle {
             return;
-        };
-        listen_for_comebacks(&self.shared);
-        leptos::task::spawn_local(run(Rc::clone(&self.shared), woken, hurried));
+        }
+        *shared.handlers.borrow_mut() = Some(Handlers::new(shared));
+        listen_for_comebacks(shared);
+        shared.set_link(Link::Connecting);
+        shared.connect();
     }
 
     /// Whether messages from an earlier page wait to be sent.
@@ -208,10 +251,28 @@ impl Transport {
     /// conversations join this visitor's from now on, on this connection and every later one.
     pub fn identify(&self, identity: Identity) {
         *self.shared.identity.borrow_mut() = Some(identity);
-        // A connection past its greeting sends it at its next turn; one still greeting takes
-        // the identity from `shared` and clears this.
+        // An open connection sends it at once; one still greeting takes the identity from
+        // `shared` when its socket opens, or sends it after its welcome.
         self.shared.identify_now.set(true);
-        let _ = self.shared.wake.unbounded_send(());
+        self.shared.write();
+    }
+
+    /// The page says who the visitor is: told now on an open connection, else at the next
+    /// welcome, and at every later one. A field left `None` keeps what was said before.
+    pub fn profile(&self, name: Option<String>, email: Option<String>) {
+        let shared = &self.shared;
+        let mut profile = shared.profile.borrow_mut();
+        let (old_name, old_email) = match profile.take() {
+            Some(VisitorToServer::Profile { name, email }) => (name, email),
+            _ => (None, None),
+        };
+        *profile = Some(VisitorToServer::Profile {
+            name: name.or(old_name),
+            email: email.or(old_email),
+        });
+        drop(profile);
+        shared.profile_now.set(true);
+        shared.write();
     }
 
     /// The visitor typed (`has_text`: something is in the box): the agent is told at most
@@ -226,15 +287,55 @@ impl Transport {
         if typing_news(shared.typing_told_at.get(), now, has_text) {
             shared.typing_told_at.set(has_text.then_some(now));
             shared.typing_to_tell.set(Some(has_text));
-            let _ = shared.wake.unbounded_send(());
+            shared.write();
         }
     }
 
     fn change(&self, op: impl Fn(&mut Outbox) -> bool) {
         if self.shared.update(op) {
             self.shared.publish();
-            // Fails only once the task has ended for good (refused), when nothing can be sent.
-            let _ = self.shared.wake.unbounded_send(());
+            self.shared.write();
+        }
+    }
+}
+
+impl Handlers {
+    fn new(shared: &Rc<Shared>) -> Self {
+        let on = |shared: &Rc<Shared>| Rc::downgrade(shared);
+        let weak = on(shared);
+        let open = Closure::new(move |event: web_sys::Event| {
+            if let Some(shared) = weak.upgrade().filter(|shared| shared.is_current(&event)) {
+                shared.greet();
+            }
+        });
+        let weak = on(shared);
+        let message = Closure::new(move |event: web_sys::MessageEvent| {
+            let Some(shared) = weak.upgrade().filter(|shared| shared.is_current(&event)) else {
+                return;
+            };
+            // Text frames only; the server sends no others.
+            if let Some(text) = event.data().as_string() {
+                shared.heard(&text);
+            }
+        });
+        let weak = on(shared);
+        let lost = Closure::new(move |event: web_sys::Event| {
+            if let Some(shared) = weak.upgrade().filter(|shared| shared.is_current(&event)) {
+                shared.lost();
+            }
+        });
+        let weak = on(shared);
+        let tick = Closure::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                shared.timer.set(None);
+                shared.tick();
+            }
+        });
+        Self {
+            open,
+            message,
+            lost,
+            tick,
         }
     }
 }
@@ -293,10 +394,282 @@ impl Shared {
         }
     }
 
+    /// Whether `event` came from the socket in use, not from one given up on.
+    fn is_current(&self, event: &web_sys::Event) -> bool {
+        let target = event.target().map(JsValue::from);
+        self.socket
+            .borrow()
+            .as_ref()
+            .is_some_and(|socket| target.as_ref() == Some(socket.as_ref()))
+    }
+
+    /// Opens a new socket; the hello goes out when it opens.
+    fn connect(&self) {
+        let socket = {
+            let handlers = self.handlers.borrow();
+            let Some(handlers) = handlers.as_ref() else {
+                return;
+            };
+            let Ok(socket) = web_sys::WebSocket::new(&self.url) else {
+                return self.lost();
+            };
+            socket.set_onopen(Some(handlers.open.as_ref().unchecked_ref()));
+            socket.set_onmessage(Some(handlers.message.as_ref().unchecked_ref()));
+            socket.set_onclose(Some(handlers.lost.as_ref().unchecked_ref()));
+            socket.set_onerror(Some(handlers.lost.as_ref().unchecked_ref()));
+            socket
+        };
+        *self.socket.borrow_mut() = Some(socket);
+        // The timeout covers the opening too: a connect that hangs (a proxy swallowing the
+        // upgrade) must end in a retry like any other failure.
+        self.enter(Stage::Greeting {
+            welcome_by: js_sys::Date::now() + f64::from(WELCOME_TIMEOUT_MS),
+        });
+    }
+
+    /// The socket opened: say hello. Nothing else goes out before the welcome: it shows which
+    /// of the outbox's messages the server stored while the acknowledgement was lost.
+    fn greet(&self) {
+        let hello = VisitorToServer::Hello {
+            version: PROTOCOL_VERSION,
+            site: self.site.clone(),
+            token: self.token.borrow().clone(),
+            resume: (self.resume)(),
+        };
+        // With a vouched-for customer, the first welcome is followed by `identify`, and the
+        // server's second welcome (the customer's joined history) is the one to wait for.
+        *self.identify_in_greeting.borrow_mut() = self.identity.borrow().clone();
+        self.identify_now.set(false);
+        if !self.put(&hello) {
+            self.lost();
+        }
+    }
+
+    /// Writes one frame on the current socket, counted against the server's budget.
+    fn put(&self, frame: &VisitorToServer) -> bool {
+        self.pacing.borrow_mut().budget.spend(js_sys::Date::now());
+        self.socket
+            .borrow()
+            .as_ref()
+            .is_some_and(|socket| socket.send_with_str(&frame.to_json()).is_ok())
+    }
+
+    /// A text frame from the server.
+    fn heard(&self, text: &str) {
+        // A frame this version cannot read must not end the chat.
+        let Ok(frame) = ServerToVisitor::from_json(text) else {
+            return;
+        };
+        match self.stage.get() {
+            Stage::Greeting { .. } => self.heard_in_greeting(frame),
+            Stage::Open { answer_by, turn_at } => {
+                // Any frame shows the socket still works: give the answer more time.
+                let answer_by = answer_by.map(|_| answer_deadline());
+                self.stage.set(Stage::Open { answer_by, turn_at });
+                self.pacing
+                    .borrow_mut()
+                    .observe(&frame, js_sys::Date::now());
+                self.receive(frame);
+                // An answer may let the next message go.
+                self.write();
+            }
+            Stage::Idle | Stage::Waiting { .. } | Stage::Refused => {}
+        }
+    }
+
+    fn heard_in_greeting(&self, frame: ServerToVisitor) {
+        match frame {
+            frame @ ServerToVisitor::Welcome { .. } => {
+                self.receive(frame);
+                let identity = self.identify_in_greeting.take();
+                match identity {
+                    Some(identity) => {
+                        if !self.put(&identity.frame()) {
+                            self.lost();
+                        }
+                    }
+                    None => self.welcomed(),
+                }
+            }
+            // A bad signature is the shop's mistake, not the visitor's: chat on anonymously.
+            ServerToVisitor::Error(error) if error.code == ErrorCode::IdentityRejected => {
+                self.welcomed();
+            }
+            ServerToVisitor::Error(error) => {
+                let fatal = matches!(
+                    error.code,
+                    ErrorCode::UnknownSite | ErrorCode::InvalidSite | ErrorCode::UnsupportedVersion
+                );
+                self.receive(ServerToVisitor::Error(error));
+                // The server keeps an unwelcomed socket open; only a new one can retry.
+                if fatal {
+                    self.refused();
+                } else {
+                    self.lost();
+                }
+            }
+            frame => self.receive(frame),
+        }
+    }
+
+    /// The greeting is over: everything still sending goes out again on this socket, oldest
+    /// first, before anything typed from now on (which the outbox keeps behind it).
+    fn welcomed(&self) {
+        self.failures.set(0);
+        self.outbox.borrow_mut().rewind();
+        self.profile_now.set(self.profile.borrow().is_some());
+        self.enter(Stage::Open {
+            answer_by: None,
+            turn_at: None,
+        });
+        self.set_link(Link::Open);
+        self.write();
+    }
+
+    /// Writes what waits, as far as the pace allows: typing news, `identify` and `profile`
+    /// first (not messages, so nothing the outbox keeps), then the outbox's messages one at a time.
+    fn write(&self) {
+        let Stage::Open { mut answer_by, .. } = self.stage.get() else {
+            return;
+        };
+        if self.writing.replace(true) {
+            return;
+        }
+        let typing = self
+            .typing_to_tell
+            .take()
+            .map(|typing| VisitorToServer::Typing { typing });
+        let identify = self
+            .identify_now
+            .take()
+            .then(|| self.identity.borrow().clone().map(Identity::frame))
+            .flatten();
+        let profile = self
+            .profile_now
+            .take()
+            .then(|| self.profile.borrow().clone())
+            .flatten();
+        let mut written = typing
+            .into_iter()
+            .chain(identify)
+            .chain(profile)
+            .all(|frame| self.put(&frame));
+        let mut turn_at = None;
+        while written && self.outbox.borrow().may_write() {
+            let now = js_sys::Date::now();
+            if let Err(ms) = self.pacing.borrow_mut().admit(now) {
+                turn_at = Some(now + f64::from(ms));
+                break;
+            }
+            let next = self.outbox.borrow_mut().next_to_write();
+            let Some((id, text)) = next else { break };
+            let frame = VisitorToServer::Send {
+                id: id.clone(),
+                text,
+            };
+            if frame.to_json().len() > MAX_FRAME_BYTES {
+                // Escaping can make a message of allowed length too big a frame; the server
+                // could not read its id to refuse it, so refuse it here (else it would be
+                // resent, and refused, forever).
+                let error = ProtocolError::new(
+                    ErrorCode::FrameTooLarge,
+                    format!("the message does not fit in {MAX_FRAME_BYTES} bytes"),
+                );
+                if self.update(|outbox| outbox.fail(&id, error.clone())) {
+                    self.publish();
+                }
+                continue;
+            }
+            written = self.put(&frame);
+            answer_by.get_or_insert_with(answer_deadline);
+        }
+        self.writing.set(false);
+        if !written {
+            return self.lost();
+        }
+        if !self.outbox.borrow().awaiting_answer() {
+            answer_by = None;
+        }
+        self.enter(Stage::Open { answer_by, turn_at });
+    }
+
+    /// The timer went off: act on whichever of the stage's deadlines has passed.
+    fn tick(&self) {
+        let now = js_sys::Date::now();
+        match self.stage.get() {
+            Stage::Waiting { retry_at } if now >= retry_at => self.connect(),
+            Stage::Greeting { welcome_by } if now >= welcome_by => self.lost(),
+            // Giving the socket up closes it; the next one resends what is unanswered.
+            Stage::Open {
+                answer_by: Some(at),
+                ..
+            } if now >= at => self.lost(),
+            Stage::Open { .. } => self.write(),
+            stage => self.enter(stage),
+        }
+    }
+
+    /// The connection was lost, could not be made, or went silent: give the socket up and try
+    /// again after the backoff. A connection that was welcomed starts from the shortest delay.
+    fn lost(&self) {
+        self.drop_socket();
+        let failures = self.failures.get();
+        let delay = backoff_ms(failures, js_sys::Math::random());
+        self.failures.set(failures.saturating_add(1));
+        self.enter(Stage::Waiting {
+            retry_at: js_sys::Date::now() + f64::from(delay),
+        });
+        if self.link.get() != Link::Reconnecting {
+            self.set_link(Link::Reconnecting);
+        }
+    }
+
+    fn refused(&self) {
+        self.drop_socket();
+        self.enter(Stage::Refused);
+        self.set_link(Link::Refused);
+    }
+
+    fn drop_socket(&self) {
+        if let Some(socket) = self.socket.take() {
+            let _ = socket.close();
+        }
+    }
+
+    /// Moves to `stage` and sets the one timer for its earliest deadline.
+    fn enter(&self, stage: Stage) {
+        self.stage.set(stage);
+        let due = match stage {
+            Stage::Greeting { welcome_by } => Some(welcome_by),
+            Stage::Open { answer_by, turn_at } => match (answer_by, turn_at) {
+                (Some(a), Some(t)) => Some(a.min(t)),
+                (a, t) => a.or(t),
+            },
+            Stage::Waiting { retry_at } => Some(retry_at),
+            Stage::Idle | Stage::Refused => None,
+        };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let Some(timer) = self.timer.take() {
+            window.clear_timeout_with_handle(timer);
+        }
+        let handlers = self.handlers.borrow();
+        if let (Some(due), Some(handlers)) = (due, handlers.as_ref()) {
+            // A timer a millisecond late is harmless; one early would find nothing due.
+            let ms = ms_until(due, js_sys::Date::now()).saturating_add(1);
+            let timer = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                handlers.tick.as_ref().unchecked_ref(),
+                i32::try_from(ms).unwrap_or(i32::MAX),
+            );
+            self.timer.set(timer.ok());
+        }
+    }
+
     /// The network or the visitor is back: if we are waiting to reconnect, stop waiting.
     fn hurry(&self) {
-        if self.link.get() == Link::Reconnecting {
-            let _ = self.hurry.unbounded_send(());
+        if let Stage::Waiting { .. } = self.stage.get() {
+            self.connect();
         }
     }
 }
@@ -372,45 +745,6 @@ impl Pacing {
     }
 }
 
-/// Why one connection ended.
-enum Ended {
-    /// Lost or never made; try again.
-    Lost,
-    /// Welcomed first, then lost: the next attempt starts from the shortest delay again.
-    LostAfterWelcome,
-    /// The server refused the hello for good.
-    Refused,
-}
-
-async fn run(
-    shared: Rc<Shared>,
-    mut woken: UnboundedReceiver<()>,
-    mut hurried: UnboundedReceiver<()>,
-) {
-    let mut link = Link::Connecting;
-    let mut failures: u32 = 0;
-    let mut pacing = Pacing::new(js_sys::Date::now());
-    loop {
-        shared.set_link(link);
-        match connect(&shared, &mut woken, &mut pacing).await {
-            Ended::Refused => {
-                shared.set_link(Link::Refused);
-                return;
-            }
-            Ended::LostAfterWelcome => failures = 0,
-            Ended::Lost => {}
-        }
-        link = Link::Reconnecting;
-        shared.set_link(link);
-        let delay = TimeoutFuture::new(backoff_ms(failures, js_sys::Math::random()));
-        if let Either::Right(_) = select(delay, hurried.next()).await {
-            // Several events often come together (focus and visibility); one attempt is enough.
-            while let Ok(()) = hurried.try_recv() {}
-        }
-        failures = failures.saturating_add(1);
-    }
-}
-
 /// The delay before reconnect attempt `failures`: doubling from `FIRST_BACKOFF_MS` up to
 /// `MAX_BACKOFF_MS`, then "equal jitter" (between half and all of it, by `random` in 0..1) so
 /// that every visitor of a restarted server does not come back in the same instant.
@@ -431,181 +765,6 @@ fn ms_until(at: f64, now: f64) -> u32 {
 
 fn answer_deadline() -> f64 {
     js_sys::Date::now() + f64::from(ANSWER_TIMEOUT_MS)
-}
-
-/// One connection, from opening the socket until it is lost.
-async fn connect(shared: &Shared, woken: &mut UnboundedReceiver<()>, pacing: &mut Pacing) -> Ended {
-    let Ok(socket) = WebSocket::open(&shared.url) else {
-        return Ended::Lost;
-    };
-    let (mut sink, mut stream) = socket.split();
-    let hello = VisitorToServer::Hello {
-        version: PROTOCOL_VERSION,
-        site: shared.site.clone(),
-        token: shared.token.borrow().clone(),
-        resume: (shared.resume)(),
-    };
-    // The server counts the hello against this connection's budget too.
-    pacing.budget.spend(js_sys::Date::now());
-    // Nothing else may go out before the welcome: it shows which of the outbox's messages
-    // the server stored while the acknowledgement was lost. The timeout covers the opening
-    // too: a connect that hangs (a proxy swallowing the upgrade) must end in a retry like
-    // any other failure.
-    let greeting = async {
-        // Waits for the socket to open; on a socket that failed to open it "succeeds" and
-        // the stream below reports the failure.
-        if sink.send(Message::Text(hello.to_json())).await.is_err() {
-            return Err(Ended::Lost);
-        }
-        // With a vouched-for customer, the first welcome is followed by `identify`, and the
-        // server's second welcome (the customer's joined history) is the one to wait for.
-        let mut identify = shared.identity.borrow().clone();
-        shared.identify_now.set(false);
-        while let Some(incoming) = stream.next().await {
-            let text = match incoming {
-                Ok(Message::Text(text)) => text,
-                Ok(Message::Bytes(_)) => continue,
-                Err(_) => return Err(Ended::Lost),
-            };
-            match ServerToVisitor::from_json(&text) {
-                Ok(frame @ ServerToVisitor::Welcome { .. }) => {
-                    shared.receive(frame);
-                    let Some(identity) = identify.take() else {
-                        return Ok(());
-                    };
-                    pacing.budget.spend(js_sys::Date::now());
-                    let frame = identity.frame().to_json();
-                    if sink.send(Message::Text(frame)).await.is_err() {
-                        return Err(Ended::Lost);
-                    }
-                }
-                // A bad signature is the shop's mistake, not the visitor's: chat on anonymously.
-                Ok(ServerToVisitor::Error(error)) if error.code == ErrorCode::IdentityRejected => {
-                    return Ok(());
-                }
-                Ok(ServerToVisitor::Error(error)) => {
-                    let fatal = matches!(
-                        error.code,
-                        ErrorCode::UnknownSite
-                            | ErrorCode::InvalidSite
-                            | ErrorCode::UnsupportedVersion
-                    );
-                    shared.receive(ServerToVisitor::Error(error));
-                    // The server keeps an unwelcomed socket open; only a new one can retry.
-                    return Err(if fatal { Ended::Refused } else { Ended::Lost });
-                }
-                Ok(frame) => shared.receive(frame),
-                // A frame this version cannot read must not end the chat.
-                Err(_) => {}
-            }
-        }
-        Err(Ended::Lost)
-    };
-    match select(pin!(greeting), TimeoutFuture::new(WELCOME_TIMEOUT_MS)).await {
-        Either::Left((Ok(()), _)) => {}
-        Either::Left((Err(ended), _)) => return ended,
-        Either::Right(_) => return Ended::Lost,
-    }
-    // Everything still sending goes out again on this socket, oldest first, before anything
-    // typed from now on (which the outbox keeps behind it).
-    shared.outbox.borrow_mut().rewind();
-    shared.set_link(Link::Open);
-
-    // When the server must have said something by, while a written message waits for its answer.
-    let mut answer_by: Option<f64> = None;
-    loop {
-        // How long until the next message may be written, when one waits for its turn.
-        let mut turn_in: Option<u32> = None;
-        // What the page or the composer asked to tell since the last turn; not messages, so
-        // nothing the outbox keeps.
-        let typing = shared
-            .typing_to_tell
-            .take()
-            .map(|typing| VisitorToServer::Typing { typing });
-        let identify = shared
-            .identify_now
-            .take()
-            .then(|| shared.identity.borrow().clone().map(Identity::frame))
-            .flatten();
-        for frame in typing.into_iter().chain(identify) {
-            pacing.budget.spend(js_sys::Date::now());
-            if sink.send(Message::Text(frame.to_json())).await.is_err() {
-                return Ended::LostAfterWelcome;
-            }
-        }
-        loop {
-            if !shared.outbox.borrow().may_write() {
-                break;
-            }
-            if let Err(ms) = pacing.admit(js_sys::Date::now()) {
-                turn_in = Some(ms);
-                break;
-            }
-            let next = shared.outbox.borrow_mut().next_to_write();
-            let Some((id, text)) = next else { break };
-            let frame = VisitorToServer::Send {
-                id: id.clone(),
-                text,
-            }
-            .to_json();
-            if frame.len() > MAX_FRAME_BYTES {
-                // Escaping can make a message of allowed length too big a frame; the server
-                // could not read its id to refuse it, so refuse it here (else it would be
-                // resent, and refused, forever).
-                let error = ProtocolError::new(
-                    ErrorCode::FrameTooLarge,
-                    format!("the message does not fit in {MAX_FRAME_BYTES} bytes"),
-                );
-                if shared.update(|outbox| outbox.fail(&id, error.clone())) {
-                    shared.publish();
-                }
-                continue;
-            }
-            if sink.send(Message::Text(frame)).await.is_err() {
-                return Ended::LostAfterWelcome;
-            }
-            answer_by.get_or_insert_with(answer_deadline);
-        }
-        if !shared.outbox.borrow().awaiting_answer() {
-            answer_by = None;
-        }
-        let silence = async move {
-            match answer_by {
-                Some(at) => TimeoutFuture::new(ms_until(at, js_sys::Date::now())).await,
-                None => futures::future::pending::<()>().await,
-            }
-        };
-        let turn = async move {
-            match turn_in {
-                Some(ms) => TimeoutFuture::new(ms).await,
-                None => futures::future::pending::<()>().await,
-            }
-        };
-        let (silence, turn) = (pin!(silence), pin!(turn));
-        match select(select(stream.next(), woken.next()), select(silence, turn)).await {
-            Either::Left((Either::Left((incoming, _)), _)) => match incoming {
-                Some(Ok(Message::Text(text))) => {
-                    // Any frame shows the socket still works: give the answer more time.
-                    if answer_by.is_some() {
-                        answer_by = Some(answer_deadline());
-                    }
-                    if let Ok(frame) = ServerToVisitor::from_json(&text) {
-                        pacing.observe(&frame, js_sys::Date::now());
-                        shared.receive(frame);
-                    }
-                }
-                Some(Ok(Message::Bytes(_))) => {}
-                Some(Err(_)) | None => return Ended::LostAfterWelcome,
-            },
-            // Something was queued: the top of the loop writes it.
-            Either::Left((Either::Right((Some(()), _)), _)) => {}
-            Either::Left((Either::Right((None, _)), _)) => return Ended::LostAfterWelcome,
-            // Dropping the socket closes it; the next one resends what is unanswered.
-            Either::Right((Either::Left(_), _)) => return Ended::LostAfterWelcome,
-            // The next message's turn: the top of the loop writes it.
-            Either::Right((Either::Right(_), _)) => {}
-        }
-    }
 }
 
 #[cfg(test)]

@@ -102,6 +102,8 @@ async fn shoppers_queue_an_agent_takes_them_and_nothing_is_lost() {
     a.wait_for_widget_text(".pronto-agent-name", pronto_server::demo::AGENT_NAME)
         .await;
     a.wait_until_gone(".pronto-queue").await;
+    // The conversation is on the agent's screen: A sees their message read.
+    newest_tick_says(&a, "Read").await;
     agent
         .wait_for_texts("page", "li.queue-entry", "only B waiting", |t| {
             t.len() == 1 && t[0].contains("soy B")
@@ -121,6 +123,7 @@ async fn shoppers_queue_an_agent_takes_them_and_nothing_is_lost() {
             t.iter().any(|t| t.contains("Genial, gracias"))
         })
         .await;
+    newest_tick_says(&a, "Read").await;
     a.screenshot("widget-chatting").await;
     agent.screenshot("console-chatting").await;
 
@@ -818,7 +821,21 @@ async fn a_shopper_wrote(text: &str) -> (Pronto, Storefront, Browsers, Person) {
 /// An agent signs in, takes the visitor who has waited longest and answers `text`; returns
 /// the agent's socket, to keep it open.
 async fn agent_answers_next(pronto: &Pronto, text: &str) -> pronto_e2e::AgentSocket {
-    use pronto_testkit::client::{agent_socket, reply, sign_in, take_next};
+    let (mut agent, conversation) = agent_takes_next(pronto).await;
+    agent
+        .send(&pronto_testkit::client::reply(conversation.id, text))
+        .await;
+    agent
+}
+
+/// The demo agent signs in and takes the visitor who has waited longest.
+async fn agent_takes_next(
+    pronto: &Pronto,
+) -> (
+    pronto_e2e::AgentSocket,
+    pronto_protocol::agent::AgentConversation,
+) {
+    use pronto_testkit::client::{agent_socket, sign_in, take_next};
     let cookie = sign_in(
         pronto.addr,
         pronto_server::demo::AGENT_EMAIL,
@@ -826,9 +843,8 @@ async fn agent_answers_next(pronto: &Pronto, text: &str) -> pronto_e2e::AgentSoc
     )
     .await;
     let mut agent = agent_socket(pronto.addr, &cookie).await;
-    let conversation = take_next(&mut agent).await.id;
-    agent.send(&reply(conversation, text)).await;
-    agent
+    let conversation = take_next(&mut agent).await;
+    (agent, conversation)
 }
 
 /// Waits until focus is on `selector` in the widget.
@@ -916,6 +932,29 @@ async fn the_page_drives_the_widget_through_its_javascript_api_and_hears_its_eve
         .wait_for_widget_text(".pronto-greeting", "Olá! Como podemos ajudar?")
         .await;
 
+    // The page says who the visitor is; a bad address is refused, whole, with a clear reason.
+    let refused = visitor
+        .eval(
+            "const said = [];\n\
+             const error = console.error;\n\
+             console.error = (message) => said.push(String(message));\n\
+             Pronto('identify', {name: 'Outra Pessoa', email: 'joana arroba loja'});\n\
+             console.error = error;\n\
+             return said;",
+            vec![],
+        )
+        .await;
+    assert!(
+        refused.to_string().contains("someone@example.com"),
+        "a bad e-mail address was not refused clearly: {refused}"
+    );
+    visitor
+        .eval(
+            "Pronto('identify', {name: 'Joana Silva', email: 'joana@loja.pt'})",
+            vec![],
+        )
+        .await;
+
     write(&visitor, "Olá, vocês entregam em Porto?").await;
     heard(
         &visitor,
@@ -929,9 +968,17 @@ async fn the_page_drives_the_widget_through_its_javascript_api_and_hears_its_eve
     visitor.wait_until_gone(".pronto-panel").await;
     heard(&visitor, "close", "return true").await;
 
-    // An agent answers while the chat is closed: the page hears the message and the unread
-    // count.
-    let _agent = agent_answers_next(&pronto, "Sim, em 48 horas.").await;
+    // An agent takes the chat, knowing who it is, and answers while the chat is closed: the
+    // page hears the message and the unread count.
+    let (mut agent, conversation) = agent_takes_next(&pronto).await;
+    assert_eq!(conversation.visitor, "Joana Silva");
+    assert_eq!(conversation.visitor_email.as_deref(), Some("joana@loja.pt"));
+    agent
+        .send(&pronto_testkit::client::reply(
+            conversation.id,
+            "Sim, em 48 horas.",
+        ))
+        .await;
     heard(
         &visitor,
         "message",
@@ -1381,4 +1428,57 @@ async fn each_side_sees_the_other_typing_until_the_message_arrives() {
     visitor.wait_until_gone(".pronto-typing").await;
     visitor.close().await;
     agent.close().await;
+}
+
+/// Waits until the visitor's newest message says, in words, how far it got.
+async fn newest_tick_says(visitor: &Person, words: &str) {
+    visitor
+        .wait_until(
+            &format!("the newest own message marked {words}"),
+            "const root = document.querySelector('pronto-chat').shadowRoot;\n\
+             const ticks = root.querySelectorAll('.pronto-message--visitor .pronto-message-check');\n\
+             const newest = ticks[ticks.length - 1];\n\
+             return !!newest && newest.getAttribute('aria-label') == arguments[0];",
+            vec![json!(words)],
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_visitor_sees_each_message_sent_then_delivered_then_read() {
+    let pronto = Pronto::start().await;
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.goto(&shop.url("/")).await;
+    open_widget(&visitor).await;
+
+    write(&visitor, "¿Tienen la talla 42?").await;
+    // Stored, waiting in the queue: nobody has it yet.
+    newest_tick_says(&visitor, "Sent").await;
+    // An agent takes the chat: it is on their console.
+    let (mut agent, conversation) = agent_takes_next(&pronto).await;
+    newest_tick_says(&visitor, "Delivered").await;
+    // The agent reads it.
+    agent
+        .send(&pronto_protocol::agent::AgentToServer::Read {
+            conversation: conversation.id,
+            seq: 1,
+        })
+        .await;
+    newest_tick_says(&visitor, "Read").await;
+    // A newer message is delivered, not read, while the older one stays read.
+    write(&visitor, "¿Y en azul?").await;
+    newest_tick_says(&visitor, "Delivered").await;
+    let marks = visitor
+        .eval(
+            "const root = document.querySelector('pronto-chat').shadowRoot;\n\
+             return [...root.querySelectorAll('.pronto-message-check')].map((t) => t.getAttribute('aria-label'));",
+            vec![],
+        )
+        .await;
+    assert_eq!(marks, json!(["Read", "Delivered"]));
+    wait_until_still(&visitor).await;
+    visitor.screenshot("widget-read-receipts").await;
+    visitor.close().await;
 }

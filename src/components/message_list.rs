@@ -2,7 +2,7 @@
 //! visitor scrolled up to read. The visitor's own messages show how far they got: sending,
 //! sent, or refused with a way to retry or delete them.
 
-use leptos::either::{Either, EitherOf3};
+use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 use pronto_protocol::chat::Author;
@@ -65,129 +65,104 @@ pub fn MessageList() -> impl IntoView {
     }
 }
 
-/// One message. A row keeps its key from sending to sent, so this element stays; what changes
+/// One message, drawn by one view for both authors (every distinct view is code the shopper
+/// downloads). A row keeps its key from sending to sent, so this element stays; what changes
 /// with the delivery (class, status line) follows `rows`.
 fn message_view(row: Row, rows: Memo<Vec<Row>>, lang: Lang, controls: Controls) -> impl IntoView {
+    let text_of = lang.text();
     let text = message_text(&row.text);
-    match row.author {
-        Author::Agent { name } => {
-            let (clock, datetime) = local_time(row.sent_at_ms.unwrap_or_default(), lang);
-            Either::Left(view! {
-                <div class="pronto-message pronto-message--agent">
-                    <div class="pronto-bubble" part="bubble agent-bubble">
-                        <p class="pronto-message-text">{text}</p>
-                    </div>
-                    <div class="pronto-message-meta">
-                        <span class="pronto-message-author">{name}</span>
-                        <span class="pronto-message-dot" aria-hidden="true">
-                            " · "
-                        </span>
-                        <time class="pronto-message-time" datetime=datetime>
-                            {clock}
-                        </time>
-                    </div>
-                </div>
-            })
-        }
-        Author::Visitor => {
-            let id = match &row.key {
-                RowKey::Client(id) => Some(id.clone()),
-                RowKey::Stored { .. } => None,
-            };
-            let key = row.key;
-            let current = Memo::new(move |_| {
-                rows.with(|rows| {
-                    rows.iter()
-                        .find(|r| r.key == key)
-                        .map(|r| (r.delivery.clone(), r.sent_at_ms))
-                })
-                // Only while the row is on its way out of the list.
-                .unwrap_or((Delivery::Sent, None))
-            });
-            let class = move || {
-                current.with(|(delivery, _)| match delivery {
-                    Delivery::Sending => {
-                        "pronto-message pronto-message--visitor pronto-message--sending"
-                    }
-                    Delivery::Failed(_) => {
-                        "pronto-message pronto-message--visitor pronto-message--failed"
-                    }
-                    Delivery::Sent | Delivery::Received => {
-                        "pronto-message pronto-message--visitor pronto-message--sent"
-                    }
-                })
-            };
-            let text_of = lang.text();
-            let status = move || {
-                let (delivery, sent_at_ms) = current.get();
-                match (delivery, id.clone()) {
-                    (Delivery::Sending, _) => EitherOf3::A(view! {
-                        <span class="pronto-message-status">{text_of.sending}</span>
-                    }),
-                    (Delivery::Failed(error), Some(id)) => {
-                        let again = id.clone();
-                        EitherOf3::B(view! {
-                            <span class="pronto-message-status pronto-message-status--failed">
-                                {lang.not_sent(error.code)}
-                            </span>
-                            <span class="pronto-message-actions">
-                                <button
-                                    type="button"
-                                    class="pronto-retry"
-                                    on:click=move |_| controls.retry(&again)
-                                >
-                                    {text_of.retry}
-                                </button>
-                                <button
-                                    type="button"
-                                    class="pronto-discard"
-                                    on:click=move |_| controls.discard(&id)
-                                >
-                                    {text_of.discard}
-                                </button>
-                            </span>
-                        })
-                    }
-                    // A failed row always has an id; a stored message is sent.
-                    (_, _) => {
-                        let time = sent_at_ms.map(|ms| {
-                            let (clock, datetime) = local_time(ms, lang);
-                            view! {
-                                <time class="pronto-message-time" datetime=datetime>
-                                    {clock}
-                                </time>
-                            }
-                        });
-                        EitherOf3::C(view! {
-                            {time}
-                            <span class="pronto-message-check" role="img" aria-label=text_of.sent>
-                                <svg viewBox="0 0 16 16" aria-hidden="true" focusable="false">
-                                    <path
-                                        fill="none"
-                                        stroke="currentColor"
-                                        stroke-width="2"
-                                        stroke-linecap="round"
-                                        stroke-linejoin="round"
-                                        d="m3.5 8.5 3 3 6-7"
-                                    ></path>
-                                </svg>
-                            </span>
-                        })
-                    }
-                }
-            };
-            Either::Right(view! {
-                <div class=class>
-                    <div class="pronto-bubble" part="bubble visitor-bubble">
-                        <p class="pronto-message-text">{text}</p>
-                    </div>
-                    <div class="pronto-message-meta">
-                        <span class="pronto-visually-hidden">{text_of.you} " "</span>
-                        {status}
-                    </div>
-                </div>
-            })
-        }
+    let id = match &row.key {
+        RowKey::Client(id) => Some(id.clone()),
+        RowKey::Stored { .. } => None,
+    };
+    // The agent's name; for the visitor's own messages, "You", for screen readers only.
+    let (who, who_class) = match row.author {
+        Author::Agent { name } => (name, "pronto-message-author"),
+        Author::Visitor => (text_of.you.to_owned(), "pronto-visually-hidden"),
+    };
+    let part = match row.delivery {
+        Delivery::Received => "bubble agent-bubble",
+        _ => "bubble visitor-bubble",
+    };
+    let key = row.key;
+    let first = (row.delivery, row.sent_at_ms);
+    let current = Memo::new(move |_| {
+        rows.with(|rows| {
+            rows.iter()
+                .find(|r| r.key == key)
+                .map(|r| (r.delivery.clone(), r.sent_at_ms))
+        })
+        // Only while the row is on its way out of the list.
+        .unwrap_or_else(|| first.clone())
+    });
+    let class = move || {
+        current.with(|(delivery, _)| match delivery {
+            Delivery::Received => "pronto-message pronto-message--agent",
+            Delivery::Sending => "pronto-message pronto-message--visitor pronto-message--sending",
+            Delivery::Failed(_) => "pronto-message pronto-message--visitor pronto-message--failed",
+            Delivery::Sent | Delivery::Delivered | Delivery::Read => {
+                "pronto-message pronto-message--visitor pronto-message--sent"
+            }
+        })
+    };
+    let meta = move || {
+        let (delivery, sent_at_ms) = current.get();
+        let time = sent_at_ms.map(|ms| {
+            let (clock, datetime) = local_time(ms, lang);
+            view! { <time class="pronto-message-time" datetime=datetime>{clock}</time> }
+        });
+        let (status, status_class) = match &delivery {
+            Delivery::Sending => (Some(text_of.sending.to_owned()), "pronto-message-status"),
+            Delivery::Failed(error) => (
+                Some(lang.not_sent(error.code)),
+                "pronto-message-status pronto-message-status--failed",
+            ),
+            _ => (None, ""),
+        };
+        let status = status.map(|line| view! { <span class=status_class>{line}</span> });
+        // The ticks are drawn by the stylesheet: one when stored, two once on the agent's
+        // console, two in the accent colour once read. This names them for screen readers.
+        let ticks = match delivery {
+            Delivery::Sent => Some(("pronto-message-check", text_of.sent)),
+            Delivery::Delivered => Some((
+                "pronto-message-check pronto-message-check--delivered",
+                text_of.delivered,
+            )),
+            Delivery::Read => Some((
+                "pronto-message-check pronto-message-check--read",
+                text_of.read,
+            )),
+            _ => None,
+        };
+        let sent = ticks.map(|(class, label)| {
+            view! { <span class=class role="img" aria-label=label title=label></span> }
+        });
+        // A failed row always has an id: only messages of this page can be refused.
+        let actions = id.clone().filter(|_| matches!(delivery, Delivery::Failed(_))).map(|id| {
+            let again = id.clone();
+            view! {
+                <span class="pronto-message-actions">
+                    <button type="button" class="pronto-retry" on:click=move |_| controls.retry(&again)>
+                        {text_of.retry}
+                    </button>
+                    <button type="button" class="pronto-discard" on:click=move |_| controls.discard(&id)>
+                        {text_of.discard}
+                    </button>
+                </span>
+            }
+        });
+        (time, status, sent, actions)
+    };
+    view! {
+        <div class=class>
+            <div class="pronto-bubble" part=part>
+                <p class="pronto-message-text">{text}</p>
+            </div>
+            <div class="pronto-message-meta">
+                <span class=who_class>{who}</span>
+                {meta}
+            </div>
+        </div>
     }
 }
 

@@ -114,6 +114,11 @@ impl Controls {
         self.with_transport(|transport| transport.identify(identity));
     }
 
+    /// The page says who the visitor is (`Pronto('identify', {name, email})`), checked already.
+    pub fn profile(&self, name: Option<String>, email: Option<String>) {
+        self.with_transport(|transport| transport.profile(name, email));
+    }
+
     pub fn toggle(&self) {
         if self.chat.open.get_untracked() {
             self.close();

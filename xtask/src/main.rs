@@ -193,7 +193,7 @@ fn test(root: &Path, extra: &[String], env: &[(&str, &str)]) -> Result<()> {
     Ok(())
 }
 
-fn cargo_bin() -> String {
+pub fn cargo_bin() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 

@@ -3,6 +3,7 @@
 //! the reference types current Rust emits).
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use anyhow::{Context, Result};
 use wasm_opt::{Feature, OptimizationOptions};
@@ -21,34 +22,67 @@ pub struct Bindings {
     pub snippets: Option<PathBuf>,
 }
 
+/// Compiler flags of the browser build: a panic stops the app at once (the widget has no
+/// one to show a panic message to), so neither the messages, nor the formatting code that
+/// writes them, nor the file and line of every possible panic are downloaded by every
+/// shopper: 14 KB brotli of the widget. These need the standard library compiled with the
+/// app (`-Z build-std`, from the `rust-src` component), which the stable compiler allows
+/// under `RUSTC_BOOTSTRAP=1`, as Firefox's build does. Only this cargo call sees them; the
+/// server and the tests build as plain stable Rust.
+const SMALL_RUSTFLAGS: &str = "-Zlocation-detail=none -Zunstable-options -Cpanic=immediate-abort";
+
 /// Builds the packages for the browser in one cargo call (they share most dependencies).
 pub fn compile(root: &Path, packages: &[&str]) -> Result<PathBuf> {
-    ensure_target()?;
+    let sysroot = sysroot()?;
+    ensure_installed(&sysroot)?;
     let mut args = vec!["build", "--profile", PROFILE, "--target", TARGET];
+    args.extend(["-Z", "build-std=std,panic_abort"]);
     for package in packages {
         args.extend(["-p", package]);
     }
-    crate::cargo(root, &args)?;
+    let status = Command::new(crate::cargo_bin())
+        .args(&args)
+        .current_dir(root)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("RUSTFLAGS", SMALL_RUSTFLAGS)
+        .status()
+        .context("running cargo build for the browser")?;
+    anyhow::ensure!(status.success(), "cargo {} failed", args.join(" "));
     Ok(target_dir(root)?.join(TARGET).join(PROFILE))
 }
 
-/// `rust-toolchain.toml` lists the target, but rustup only installs it on its own when it
-/// installs the whole toolchain; add it to an existing toolchain here.
-fn ensure_target() -> Result<()> {
-    let sysroot = std::process::Command::new("rustc")
+fn sysroot() -> Result<PathBuf> {
+    let sysroot = Command::new("rustc")
         .args(["--print", "sysroot"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .context("running rustc --print sysroot")?;
-    let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
-    if sysroot.join("lib/rustlib").join(TARGET).is_dir() {
-        return Ok(());
+    Ok(PathBuf::from(
+        String::from_utf8_lossy(&sysroot.stdout).trim(),
+    ))
+}
+
+/// `rust-toolchain.toml` lists the target and `rust-src`, but rustup only installs them on
+/// its own when it installs the whole toolchain; add them to an existing toolchain here.
+fn ensure_installed(sysroot: &Path) -> Result<()> {
+    let wanted = [
+        (sysroot.join("lib/rustlib").join(TARGET), "target", TARGET),
+        (
+            sysroot.join("lib/rustlib/src/rust/library"),
+            "component",
+            "rust-src",
+        ),
+    ];
+    for (path, kind, name) in wanted {
+        if path.is_dir() {
+            continue;
+        }
+        let status = Command::new("rustup")
+            .args([kind, "add", name])
+            .status()
+            .with_context(|| format!("running rustup {kind} add {name}"))?;
+        anyhow::ensure!(status.success(), "rustup {kind} add {name} failed");
     }
-    let status = std::process::Command::new("rustup")
-        .args(["target", "add", TARGET])
-        .status()
-        .context("running rustup target add")?;
-    anyhow::ensure!(status.success(), "rustup target add {TARGET} failed");
     Ok(())
 }
 

@@ -26,6 +26,7 @@ use pronto_protocol::pace::{is_transient, refusal_pause_ms, typing_news};
 pub struct OpenConversation {
     pub id: ConversationId,
     pub visitor: String,
+    pub visitor_email: Option<String>,
     pub state: ConversationState,
     pub messages: Vec<ChatMessage>,
     /// Visitor messages that arrived while another conversation was on screen.
@@ -41,6 +42,7 @@ impl OpenConversation {
         Self {
             id: conversation.id,
             visitor: conversation.visitor,
+            visitor_email: conversation.visitor_email,
             state: conversation.state,
             messages,
             unread: 0,
@@ -119,6 +121,11 @@ pub struct Console {
     /// nothing redraws when a draft changes.
     drafts: StoredValue<HashMap<ConversationId, String>>,
     notices: StoredValue<u32>,
+    /// Whether the console's tab is in view: only then does a conversation on screen count
+    /// as read.
+    pub page_visible: RwSignal<bool>,
+    /// The newest visitor message each conversation was told read up to.
+    read_told: StoredValue<HashMap<ConversationId, u32>>,
     /// The socket, once the desk has opened it.
     sender: StoredValue<Option<Sender>>,
     /// Set while replies wait out a pause after the server refused one for a passing reason.
@@ -148,6 +155,8 @@ impl Console {
             typing_told: StoredValue::new(HashMap::new()),
             drafts: StoredValue::new(HashMap::new()),
             notices: StoredValue::new(0),
+            page_visible: RwSignal::new(true),
+            read_told: StoredValue::new(HashMap::new()),
             sender: StoredValue::new(None),
             paused: StoredValue::new(false),
             refusals: StoredValue::new(0),
@@ -191,6 +200,16 @@ impl Console {
                 self.queue_total.set(total);
             }
             ServerToAgent::Conversation { conversation } => self.taken(conversation),
+            ServerToAgent::Visitor {
+                conversation,
+                visitor,
+                visitor_email,
+            } => self.conversations.update(|list| {
+                if let Some(open) = list.iter_mut().find(|c| c.id == conversation) {
+                    open.visitor = visitor;
+                    open.visitor_email = visitor_email;
+                }
+            }),
             ServerToAgent::Ack {
                 conversation,
                 id,
@@ -264,6 +283,36 @@ impl Console {
                 });
             }
         });
+    }
+
+    /// Read receipts: with conversation `id` on screen and the tab in view, the `read` frame
+    /// for its newest visitor message, once per new message (tracked: call it from an effect).
+    pub fn read_receipt(&self, id: ConversationId) -> Option<AgentToServer> {
+        if !self.page_visible.get() || self.selected.get() != Some(id) {
+            return None;
+        }
+        let newest = self
+            .with_conversation(id, |c| {
+                c.messages
+                    .iter()
+                    .filter(|m| m.author == Author::Visitor)
+                    .map(|m| m.seq)
+                    .max()
+            })
+            .flatten()?;
+        let told = self
+            .read_told
+            .with_value(|told| told.get(&id).copied().unwrap_or(0));
+        if newest <= told {
+            return None;
+        }
+        self.read_told.update_value(|told| {
+            told.insert(id, newest);
+        });
+        Some(AgentToServer::Read {
+            conversation: id,
+            seq: newest,
+        })
     }
 
     fn sync_clock(&self, server_now_ms: i64, local_now_ms: i64) {
@@ -644,6 +693,11 @@ impl Console {
             .unwrap_or_default()
     }
 
+    pub fn visitor_email(&self, id: ConversationId) -> Option<String> {
+        self.with_conversation(id, |c| c.visitor_email.clone())
+            .flatten()
+    }
+
     pub fn is_closed(&self, id: ConversationId) -> bool {
         self.with_conversation(id, OpenConversation::is_closed)
             .unwrap_or(true)
@@ -766,6 +820,7 @@ mod tests {
         AgentConversation {
             id: ConversationId(id),
             visitor: format!("Visitor {id}"),
+            visitor_email: None,
             state: ConversationState::Active {
                 agent_name: "Ana".into(),
             },
@@ -777,6 +832,7 @@ mod tests {
         QueueEntry {
             conversation: ConversationId(id),
             visitor: format!("Visitor {id}"),
+            visitor_email: None,
             waiting_since_ms: since,
             first_message: "Hola".into(),
         }
@@ -1227,5 +1283,51 @@ mod tests {
         );
         console.dismiss(ConversationId(2));
         assert!(console.pending(ConversationId(2)).is_empty());
+    }
+
+    #[test]
+    fn a_conversation_is_read_only_on_screen_in_a_tab_in_view() {
+        let (console, _frames) = online();
+        console.apply_at(
+            welcome(vec![
+                conversation(1, vec![message(1, Author::Visitor, "Hola")]),
+                conversation(2, vec![message(1, Author::Visitor, "Buenas")]),
+            ]),
+            0,
+        );
+        let read = |id: i64| console.read_receipt(ConversationId(id));
+        let frame = |id: i64, seq: u32| {
+            Some(AgentToServer::Read {
+                conversation: ConversationId(id),
+                seq,
+            })
+        };
+        console.select(ConversationId(1));
+        // Not on screen: not read.
+        assert_eq!(read(2), None);
+        assert_eq!(read(1), frame(1, 1));
+        // Told once per message.
+        assert_eq!(read(1), None);
+        // The agent's own reply is nothing to tell.
+        console.apply_at(
+            ServerToAgent::Message {
+                conversation: ConversationId(1),
+                message: message(2, Author::Agent { name: "Ana".into() }, "¿Sí?"),
+            },
+            0,
+        );
+        assert_eq!(read(1), None);
+        // A new visitor message while the tab is hidden waits for the agent to come back.
+        console.page_visible.set(false);
+        console.apply_at(
+            ServerToAgent::Message {
+                conversation: ConversationId(1),
+                message: message(3, Author::Visitor, "¿Tienen talla 42?"),
+            },
+            0,
+        );
+        assert_eq!(read(1), None);
+        console.page_visible.set(true);
+        assert_eq!(read(1), frame(1, 3));
     }
 }

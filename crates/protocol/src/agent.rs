@@ -85,6 +85,12 @@ pub enum AgentToServer {
     Close {
         conversation: ConversationId,
     },
+    /// The agent has seen a conversation they hold up to message `seq`: it was on their
+    /// screen, in a tab in view. The visitor sees their messages up to there as read.
+    Read {
+        conversation: ConversationId,
+        seq: u32,
+    },
     /// The agent is typing a reply in a conversation they hold (`true`, repeated every
     /// `limits::TYPING_REPEAT_MS` while they type), or stopped (`false`).
     Typing {
@@ -97,8 +103,11 @@ pub enum AgentToServer {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueEntry {
     pub conversation: ConversationId,
-    /// How agents refer to the visitor until they know a name.
+    /// The visitor's name, as the shop's page gave it, or how agents refer to them until then.
     pub visitor: String,
+    /// The visitor's e-mail address, when the shop's page gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_email: Option<String>,
     /// When the visitor joined the queue, by the server's clock (ms since the Unix epoch).
     pub waiting_since_ms: i64,
     pub first_message: String,
@@ -108,7 +117,10 @@ pub struct QueueEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentConversation {
     pub id: ConversationId,
+    /// As in `QueueEntry`.
     pub visitor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_email: Option<String>,
     pub state: ConversationState,
     pub messages: Vec<ChatMessage>,
 }
@@ -164,6 +176,15 @@ pub enum ServerToAgent {
         conversation: ConversationId,
         typing: bool,
     },
+    /// The shop's page said who the visitor of one of this agent's conversations is
+    /// (`Pronto('identify', {name, email})` on the storefront). The queue shows it too, through
+    /// the next `queue`.
+    Visitor {
+        conversation: ConversationId,
+        visitor: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visitor_email: Option<String>,
+    },
     Error(ProtocolError),
 }
 
@@ -181,6 +202,7 @@ mod tests {
                 entries: vec![QueueEntry {
                     conversation: ConversationId(3),
                     visitor: "Visitor 3".into(),
+                    visitor_email: Some("v3@tienda.cl".into()),
                     waiting_since_ms: 1,
                     first_message: "Hola".into(),
                 }],

@@ -45,6 +45,13 @@ pub struct Conversation {
     pub id: ConversationId,
     pub state: ConversationState,
     pub messages: Vec<ChatMessage>,
+    /// The agent has read the conversation up to this message number (0: not yet).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub read_seq: u32,
+}
+
+fn is_zero(seq: &u32) -> bool {
+    *seq == 0
 }
 
 /// The expected wait until an agent takes the conversation, as a range in seconds.

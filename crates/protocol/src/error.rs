@@ -83,6 +83,10 @@ error_codes! {
     DuplicateId = "duplicate_id",
     /// An `identify` whose signature does not check out (or the site has none set up).
     IdentityRejected = "identity_rejected",
+    /// A visitor's name in `profile` is empty, too long or has control characters.
+    InvalidName = "invalid_name",
+    /// A visitor's e-mail address in `profile` does not look like one.
+    InvalidEmail = "invalid_email",
     /// Only the shop's owner may do that.
     OwnerOnly = "owner_only",
     /// A setting's value is not acceptable; the message says which and why.

@@ -8,7 +8,7 @@ pub const MAX_MESSAGE_CHARS: usize = 4_000;
 pub const MAX_SITE_ID_CHARS: usize = 64;
 /// Longest visitor token the server will look up.
 pub const MAX_TOKEN_CHARS: usize = 160;
-/// Longest agent e-mail address or display name.
+/// Longest display name (an agent's, or a visitor's from `identify`), or agent e-mail address.
 pub const MAX_NAME_CHARS: usize = 120;
 /// Longest agent password accepted at sign-in (argon2 work is bounded by it).
 pub const MAX_PASSWORD_CHARS: usize = 256;
@@ -33,6 +33,8 @@ pub const SIGN_IN_WINDOW_SECS: u64 = 15 * 60;
 pub const MAX_GREETING_CHARS: usize = 500;
 /// Most storefront origins one site may list.
 pub const MAX_ALLOWED_ORIGINS: usize = 20;
+/// Longest e-mail address (RFC 5321's limit on a path).
+pub const MAX_EMAIL_CHARS: usize = 254;
 /// Longest customer id a shop may pass in `identify`.
 pub const MAX_USER_ID_CHARS: usize = 128;
 

@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ProtocolError;
 use crate::chat::{ChatMessage, Conversation, WaitEstimate};
 use crate::ids::{ClientMessageId, ConversationId, SiteId};
+use crate::limits::{MAX_EMAIL_CHARS, MAX_NAME_CHARS};
+use crate::{ErrorCode, ProtocolError};
 
 /// What the widget sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +32,72 @@ pub enum VisitorToServer {
     /// The visitor is typing (`true`, repeated every `limits::TYPING_REPEAT_MS` while they
     /// type), or stopped (`false`). Told to the agent holding the conversation, if any.
     Typing { typing: bool },
+    /// What the page knows about the visitor (`Pronto('identify', {name, email})`), shown to
+    /// the shop's agents. Unverified: the page says so, nobody proves it. A field left out
+    /// keeps what was said before. Checked by [`Profile::check`] on both sides.
+    Profile {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email: Option<String>,
+    },
+}
+
+/// The rules for a visitor's name and e-mail address, in one place for the widget (which
+/// refuses a bad `identify` call at once, to the page's developer) and the server.
+pub struct Profile;
+
+impl Profile {
+    /// The name and address as they will be kept (trimmed), or a typed error saying which
+    /// is wrong: `invalid_name` (empty, longer than `limits::MAX_NAME_CHARS`, control
+    /// characters) or `invalid_email` (not `someone@domain.tld`, longer than
+    /// `limits::MAX_EMAIL_CHARS`).
+    pub fn check(
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<(Option<String>, Option<String>), ProtocolError> {
+        let name = name.map(str::trim);
+        if let Some(name) = name {
+            let length = name.chars().count();
+            if length == 0 || length > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+                return Err(ProtocolError::new(
+                    ErrorCode::InvalidName,
+                    format!(
+                        "a name has 1 to {MAX_NAME_CHARS} characters, none of them control characters"
+                    ),
+                ));
+            }
+        }
+        let email = email.map(str::trim);
+        if let Some(email) = email
+            && !is_email(email)
+        {
+            return Err(ProtocolError::new(
+                ErrorCode::InvalidEmail,
+                "an e-mail address looks like someone@example.com",
+            ));
+        }
+        Ok((name.map(str::to_owned), email.map(str::to_owned)))
+    }
+}
+
+/// `local@domain.tld`: one `@`, something before it, a domain with a dot inside it, no
+/// spaces or control characters, within `MAX_EMAIL_CHARS`. Deliverability is the mail
+/// server's to judge; this catches the slips a form lets through.
+fn is_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    email.chars().count() <= MAX_EMAIL_CHARS
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
 }
 
 /// The conversation a reconnecting widget has, and the last message it holds.
@@ -93,6 +160,11 @@ pub enum ServerToVisitor {
     Typing {
         typing: bool,
     },
+    /// The agent holding the conversation has read it up to message `seq`: the visitor's
+    /// messages up to there show as read.
+    Read {
+        seq: u32,
+    },
     Error(ProtocolError),
 }
 
@@ -140,6 +212,7 @@ mod tests {
                 greeting: "¡Hola!".into(),
             },
             conversation: Some(Conversation {
+                read_seq: 0,
                 id: ConversationId(7),
                 state: ConversationState::Active {
                     agent_name: "Ana".into(),
@@ -203,5 +276,39 @@ mod tests {
             "a".repeat(crate::limits::MAX_FRAME_BYTES)
         );
         assert_eq!(code(&huge), ErrorCode::FrameTooLarge);
+    }
+
+    #[test]
+    fn profiles_are_trimmed_or_refused_with_the_field_to_blame() {
+        assert_eq!(
+            Profile::check(Some("  Ana María "), Some(" ana@tienda.cl ")),
+            Ok((Some("Ana María".into()), Some("ana@tienda.cl".into())))
+        );
+        assert_eq!(Profile::check(None, None), Ok((None, None)));
+        let code = |name: Option<&str>, email: Option<&str>| {
+            Profile::check(name, email).map_err(|error| error.code)
+        };
+        assert_eq!(code(Some("   "), None), Err(ErrorCode::InvalidName));
+        assert_eq!(code(Some("a\u{0}b"), None), Err(ErrorCode::InvalidName));
+        let long = "ñ".repeat(MAX_NAME_CHARS + 1);
+        assert_eq!(code(Some(&long), None), Err(ErrorCode::InvalidName));
+        assert!(code(Some(&long[..2 * MAX_NAME_CHARS]), None).is_ok());
+        for bad in [
+            "ana",
+            "ana@",
+            "@tienda.cl",
+            "ana@tienda",
+            "ana@.cl",
+            "ana@tienda.",
+            "a b@c.cl",
+            "a@b@c.cl",
+            "ana@tienda..cl",
+            "Ana <ana@tienda.cl>",
+        ] {
+            assert_eq!(code(None, Some(bad)), Err(ErrorCode::InvalidEmail), "{bad}");
+        }
+        assert!(code(None, Some("josé.pérez+pedidos@tienda.com.br")).is_ok());
+        let long_email = format!("{}@tienda.cl", "a".repeat(MAX_EMAIL_CHARS));
+        assert_eq!(code(None, Some(&long_email)), Err(ErrorCode::InvalidEmail));
     }
 }

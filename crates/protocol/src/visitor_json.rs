@@ -39,6 +39,11 @@ impl VisitorToServer {
                 ("type", Some("typing".into())),
                 ("typing", Some((*typing).into())),
             ]),
+            VisitorToServer::Profile { name, email } => object([
+                ("type", Some("profile".into())),
+                ("name", name.as_deref().map(Json::from)),
+                ("email", email.as_deref().map(Json::from)),
+            ]),
         };
         frame.to_text()
     }
@@ -110,6 +115,9 @@ fn server_frame(fields: &Fields) -> Result<ServerToVisitor, ProtocolError> {
         "typing" => ServerToVisitor::Typing {
             typing: fields.bool("typing")?,
         },
+        "read" => ServerToVisitor::Read {
+            seq: fields.u32("seq")?,
+        },
         "error" => ServerToVisitor::Error(error(fields)?),
         _ => return Err(invalid("type")),
     })
@@ -134,6 +142,9 @@ fn conversation(fields: &Fields) -> Result<Conversation, ProtocolError> {
             .iter()
             .map(|item| message(&Fields(item)))
             .collect::<Result<_, _>>()?,
+        read_seq: fields
+            .optional("read_seq", |_| fields.u32("read_seq"))?
+            .unwrap_or(0),
     })
 }
 
@@ -263,6 +274,7 @@ mod tests {
                     conversation: Some(Conversation {
                         id: ConversationId(i64::from(u32::MAX) + 5),
                         state: state.clone(),
+                        read_seq: messages.len() as u32,
                         messages: messages.clone(),
                     }),
                     resumed,
@@ -310,6 +322,7 @@ mod tests {
         for typing in [true, false] {
             frames.push(ServerToVisitor::Typing { typing });
         }
+        frames.push(ServerToVisitor::Read { seq: 7 });
         frames
     }
 
@@ -342,6 +355,16 @@ mod tests {
         });
         for typing in [true, false] {
             frames.push(VisitorToServer::Typing { typing });
+        }
+        for (name, email) in [
+            (Some("María José"), Some("mj@tienda.cl")),
+            (Some("Zoë \"Z\" O'Neil"), None),
+            (None, Some("a@b.co")),
+        ] {
+            frames.push(VisitorToServer::Profile {
+                name: name.map(Into::into),
+                email: email.map(Into::into),
+            });
         }
         frames
     }

@@ -110,6 +110,7 @@ impl Session for AgentSession {
                 conversation,
                 typing,
             } => self.typing(conversation, typing).await,
+            AgentToServer::Read { conversation, seq } => self.read(conversation, seq).await,
         }
     }
 
@@ -291,6 +292,19 @@ impl AgentSession {
         self.app
             .fanout
             .to_visitor(site, row.visitor, &ServerToVisitor::Typing { typing });
+        Ok(())
+    }
+
+    /// Read receipts: the visitor hears how far the agent has read, once per step forward.
+    async fn read(&self, conversation: ConversationId, seq: u32) -> AppResult<()> {
+        let site = &self.agent.site;
+        let row = self.app.store.conversation(conversation).await?;
+        let row = ensure_held_by(row, site, self.agent.id)?;
+        if let Some(seq) = self.app.store.mark_read(row.id, seq).await? {
+            self.app
+                .fanout
+                .to_visitor(site, row.visitor, &ServerToVisitor::Read { seq });
+        }
         Ok(())
     }
 

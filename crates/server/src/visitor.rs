@@ -13,7 +13,7 @@ use pronto_protocol::chat::{ConversationState, validate_text};
 use pronto_protocol::ids::ConversationId;
 use pronto_protocol::ids::{ClientMessageId, SiteId};
 use pronto_protocol::limits::{MAX_CONVERSATIONS_PER_HOUR, MAX_TOKEN_CHARS, MAX_USER_ID_CHARS};
-use pronto_protocol::visitor::{Resume, ServerToVisitor, Shop, VisitorToServer};
+use pronto_protocol::visitor::{Profile, Resume, ServerToVisitor, Shop, VisitorToServer};
 use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
 
 use crate::app::AppState;
@@ -121,6 +121,9 @@ impl Session for VisitorSession {
                 Ok(())
             }
             VisitorToServer::Typing { typing } => self.typing(typing).await,
+            VisitorToServer::Profile { name, email } => {
+                self.profile(name.as_deref(), email.as_deref()).await
+            }
         }
     }
 
@@ -311,6 +314,43 @@ impl VisitorSession {
                     typing,
                 },
             );
+        }
+        Ok(())
+    }
+
+    /// Keeps the name and e-mail address the page gave, and shows them to the agents: in the
+    /// queue while the visitor waits, to the agent holding their conversation after that.
+    /// Nothing is kept when either is invalid.
+    async fn profile(&self, name: Option<&str>, email: Option<&str>) -> AppResult<()> {
+        let Some(greeted) = &self.greeted else {
+            return Err(AppError::refused(
+                ErrorCode::HelloRequired,
+                "send hello first",
+            ));
+        };
+        let (name, email) = Profile::check(name, email)?;
+        let store = &self.app.store;
+        store
+            .set_visitor_profile(greeted.visitor, name.as_deref(), email.as_deref())
+            .await?;
+        let Some(latest) = store.latest_conversation(greeted.visitor).await? else {
+            return Ok(());
+        };
+        match (&latest.state, latest.agent) {
+            (ConversationState::Waiting, _) => self.app.fanout.queue_changed(&greeted.site),
+            (ConversationState::Active { .. }, Some(agent)) => {
+                let (visitor, visitor_email) = store.visitor_card(greeted.visitor).await?;
+                self.app.fanout.to_agent(
+                    &greeted.site,
+                    agent,
+                    &ServerToAgent::Visitor {
+                        conversation: latest.id,
+                        visitor,
+                        visitor_email,
+                    },
+                );
+            }
+            _ => {}
         }
         Ok(())
     }

@@ -19,8 +19,9 @@ pub fn Conversation(
 ) -> impl IntoView {
     let console = expect_context::<Console>();
     let sender = expect_context::<Sender>();
-    // Fixed for the life of a conversation, so read once.
-    let visitor = untrack(|| console.visitor(id));
+    // The shop's page may name the visitor while the conversation is on screen.
+    let visitor = Signal::from(Memo::new(move |_| console.visitor(id)));
+    let email = Memo::new(move |_| console.visitor_email(id));
     let closed = Memo::new(move |_| console.is_closed(id));
     let messages = Memo::new(move |_| console.messages(id));
     let pending = Memo::new(move |_| console.pending(id));
@@ -36,6 +37,14 @@ pub fn Conversation(
             && closing.get_untracked()
         {
             let _ = button.focus();
+        }
+    });
+
+    // Read receipts: what is on screen in a tab in view is read; the visitor hears so.
+    let receipts = expect_context::<Sender>();
+    Effect::new(move |_| {
+        if let Some(read) = console.read_receipt(id) {
+            receipts.send(read);
         }
     });
 
@@ -70,12 +79,24 @@ pub fn Conversation(
         }
     };
 
-    let label = visitor.clone();
-    let heading = visitor.clone();
     view! {
-        <section class="conversation" aria-label=label>
+        <section class="conversation" aria-label=visitor>
             <header class="conversation-header">
-                <h2 class="conversation-visitor">{heading}</h2>
+                <div class="conversation-who">
+                    <h2 class="conversation-visitor">{visitor}</h2>
+                    {move || {
+                        email
+                            .get()
+                            .map(|email| {
+                                let href = format!("mailto:{email}");
+                                view! {
+                                    <a class="conversation-email" href=href>
+                                        {email}
+                                    </a>
+                                }
+                            })
+                    }}
+                </div>
                 {move || {
                     (!closed.get())
                         .then(|| {
@@ -104,7 +125,7 @@ pub fn Conversation(
                     key=|message| (message.seq, message.sent_at_ms)
                     let:message
                 >
-                    <MessageItem message visitor=visitor.clone() />
+                    <MessageItem message visitor />
                 </For>
                 // After the stored messages: the server numbers them after what it holds. The
                 // state is in the key, so an item is drawn anew when its reply fails or retries.

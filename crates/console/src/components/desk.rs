@@ -42,6 +42,7 @@ pub fn Desk(
         },
     );
     console.attach(transport.sender());
+    console.page_visible.set(!document().hidden());
     provide_context(transport.sender());
 
     // The browser knows before the backoff does that the network is back or that the agent
@@ -63,6 +64,7 @@ pub fn Desk(
         }),
         // Fired at the document, and it bubbles to the window.
         window_event_listener_untyped("visibilitychange", move |_| {
+            console.page_visible.set(!document().hidden());
             if !document().hidden() {
                 reconnect_now();
             }

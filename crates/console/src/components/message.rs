@@ -9,12 +9,13 @@ use crate::strings;
 #[component]
 pub fn MessageItem(
     message: ChatMessage,
-    /// How the conversation refers to its visitor, shown as the author of their messages.
-    visitor: String,
+    /// How the conversation refers to its visitor, shown as the author of their messages; it
+    /// changes when the shop's page names them.
+    visitor: Signal<String>,
 ) -> impl IntoView {
     let (class, author) = match message.author {
         Author::Visitor => ("message message--visitor", visitor),
-        Author::Agent { name } => ("message message--agent", name),
+        Author::Agent { name } => ("message message--agent", Signal::stored(name)),
     };
     let sent = clock::local_time(message.sent_at_ms);
 

@@ -176,9 +176,9 @@ pub enum TakeRefusal {
     AlreadyTaken,
 }
 
-/// How agents refer to a visitor until they know a name.
-pub fn visitor_label(visitor: VisitorId) -> String {
-    format!("Visitor {}", visitor.0)
+/// How agents refer to a visitor: by the name the page gave, or "Visitor 12" until then.
+pub fn visitor_label(visitor: VisitorId, name: Option<String>) -> String {
+    name.unwrap_or_else(|| format!("Visitor {}", visitor.0))
 }
 
 /// The head of a site's queue as agents see it, and how many wait in all.
@@ -569,6 +569,36 @@ impl Store {
         Ok(identified)
     }
 
+    /// Keeps what the page said about `visitor`; a `None` leaves that field as it was.
+    pub async fn set_visitor_profile(
+        &self,
+        visitor: VisitorId,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> sqlx::Result<()> {
+        let _turn = self.write_turn().await;
+        sqlx::query(
+            "UPDATE visitors SET name = COALESCE($1, name), email = COALESCE($2, email) WHERE id = $3",
+        )
+        .bind(name)
+        .bind(email)
+        .bind(visitor.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// How agents see `visitor`: their name (or a label) and e-mail address, when known.
+    pub async fn visitor_card(&self, visitor: VisitorId) -> sqlx::Result<(String, Option<String>)> {
+        let (name, email): (Option<String>, Option<String>) =
+            sqlx::query_as("SELECT name, email FROM visitors WHERE id = $1")
+                .bind(visitor.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .unwrap_or_default();
+        Ok((visitor_label(visitor, name), email))
+    }
+
     /// Whether `visitor` exists and belongs to `site`.
     pub async fn visitor_of(&self, site: &SiteId, visitor: VisitorId) -> sqlx::Result<bool> {
         let found: Option<i64> =
@@ -828,11 +858,36 @@ impl Store {
         row: &ConversationRow,
         last_seq: u32,
     ) -> sqlx::Result<Conversation> {
+        let read_seq: i64 = sqlx::query_scalar("SELECT read_seq FROM conversations WHERE id = $1")
+            .bind(row.id.0)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(Conversation {
             id: row.id,
             state: row.state.clone(),
             messages: self.messages_after(row.id, last_seq).await?,
+            read_seq: u32::try_from(read_seq).unwrap_or(0),
         })
+    }
+
+    /// Records that the agent has read `conversation` up to message `seq`. The mark only moves
+    /// forward and never past the last message; returns it when it moved.
+    pub async fn mark_read(
+        &self,
+        conversation: ConversationId,
+        seq: u32,
+    ) -> sqlx::Result<Option<u32>> {
+        let _turn = self.write_turn().await;
+        let moved = sqlx::query(
+            "UPDATE conversations SET read_seq = $1 \
+             WHERE id = $2 AND read_seq < $1 AND last_seq >= $1",
+        )
+        .bind(i64::from(seq))
+        .bind(conversation.0)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok((moved > 0).then_some(seq))
     }
 
     /// Who waits in the site's queue, first come first served: one light row per visitor,
@@ -875,19 +930,30 @@ impl Store {
         let sql = format!(
             "SELECT c.id, c.visitor_id, c.created_ms, \
                     (SELECT substr(body, 1, {QUEUE_PREVIEW_CHARS}) FROM messages m \
-                     WHERE m.conversation_id = c.id ORDER BY seq LIMIT 1) \
-             FROM conversations c WHERE c.site_id = $1 AND c.state = 'waiting' \
+                     WHERE m.conversation_id = c.id ORDER BY seq LIMIT 1), \
+                    v.name, v.email \
+             FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
+             WHERE c.site_id = $1 AND c.state = 'waiting' \
              ORDER BY c.id LIMIT {QUEUE_VIEW_ENTRIES}"
         );
-        let rows: Vec<(i64, i64, i64, Option<String>)> = sqlx::query_as(&sql)
+        type EntryRow = (
+            i64,
+            i64,
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<EntryRow> = sqlx::query_as(&sql)
             .bind(site.as_str())
             .fetch_all(&self.pool)
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, visitor, created_ms, first)| QueueEntry {
+            .map(|(id, visitor, created_ms, first, name, email)| QueueEntry {
                 conversation: ConversationId(id),
-                visitor: visitor_label(VisitorId(visitor)),
+                visitor: visitor_label(VisitorId(visitor), name),
+                visitor_email: email,
                 waiting_since_ms: created_ms,
                 first_message: first.unwrap_or_default(),
             })
@@ -1000,9 +1066,11 @@ impl Store {
         &self,
         row: &ConversationRow,
     ) -> sqlx::Result<AgentConversation> {
+        let (visitor, visitor_email) = self.visitor_card(row.visitor).await?;
         Ok(AgentConversation {
             id: row.id,
-            visitor: visitor_label(row.visitor),
+            visitor,
+            visitor_email,
             state: row.state.clone(),
             messages: self.messages(row.id).await?,
         })

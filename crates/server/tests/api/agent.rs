@@ -280,6 +280,20 @@ async fn a_resent_reply_is_acknowledged_again_and_stored_once() {
     );
 }
 
+/// The agent takes the visitor who has waited longest; the conversation they now hold.
+async fn takes_next(
+    agent: &mut crate::helpers::Socket<AgentToServer, ServerToAgent>,
+) -> pronto_protocol::agent::AgentConversation {
+    agent.send(&AgentToServer::TakeNext).await;
+    match agent
+        .next_matching(|f| matches!(f, ServerToAgent::Conversation { .. }))
+        .await
+    {
+        ServerToAgent::Conversation { conversation } => conversation,
+        _ => unreachable!(),
+    }
+}
+
 #[tokio::test]
 async fn typing_reaches_the_other_side_and_only_the_agent_holding_the_chat() {
     let app = spawn_app().await;
@@ -292,13 +306,7 @@ async fn typing_reaches_the_other_side_and_only_the_agent_holding_the_chat() {
         .await;
     visitor.send(&say("¿Hay talla 40?")).await;
     queue_of(&mut ana, 1).await;
-    ana.send(&AgentToServer::TakeNext).await;
-    let ServerToAgent::Conversation { conversation } = ana
-        .next_matching(|f| matches!(f, ServerToAgent::Conversation { .. }))
-        .await
-    else {
-        unreachable!()
-    };
+    let conversation = takes_next(&mut ana).await;
 
     // Taken: each side hears the other type, and stop.
     for typing in [true, false] {
@@ -341,4 +349,119 @@ async fn typing_reaches_the_other_side_and_only_the_agent_holding_the_chat() {
         matches!(&refused, ServerToAgent::Error(e) if e.code == ErrorCode::NotYourConversation),
         "{refused:?}"
     );
+}
+
+#[tokio::test]
+async fn the_name_and_email_the_page_gives_reach_the_queue_and_then_the_agent() {
+    use pronto_protocol::visitor::VisitorToServer;
+    let app = spawn_app().await;
+    let (mut ana, _) = app.agent().await;
+    let (mut visitor, _) = app.greeted_visitor(None).await;
+    let profile = |name: Option<&str>, email: Option<&str>| VisitorToServer::Profile {
+        name: name.map(Into::into),
+        email: email.map(Into::into),
+    };
+
+    visitor.send(&say("¿Hay talla 40?")).await;
+    queue_of(&mut ana, 1).await;
+    visitor
+        .send(&profile(Some("  María José "), Some("mj@tienda.cl")))
+        .await;
+    let named = ana
+        .next_matching(|f| {
+            matches!(f, ServerToAgent::Queue { entries, .. }
+                if entries.first().is_some_and(|e| e.visitor == "María José"))
+        })
+        .await;
+    let ServerToAgent::Queue { entries, .. } = named else {
+        unreachable!()
+    };
+    assert_eq!(entries[0].visitor_email.as_deref(), Some("mj@tienda.cl"));
+
+    // A bad address is refused with a typed error and keeps nothing of the frame.
+    visitor
+        .send(&profile(Some("Otra"), Some("mj at tienda")))
+        .await;
+    let refused = visitor
+        .next_matching(|f| matches!(f, ServerToVisitor::Error(_)))
+        .await;
+    assert!(
+        matches!(&refused, ServerToVisitor::Error(e) if e.code == ErrorCode::InvalidEmail),
+        "{refused:?}"
+    );
+
+    let conversation = takes_next(&mut ana).await;
+    assert_eq!(conversation.visitor, "María José");
+    assert_eq!(conversation.visitor_email.as_deref(), Some("mj@tienda.cl"));
+
+    // Named again while Ana holds the chat: she hears it; the address given before stays.
+    visitor.send(&profile(Some("Majo"), None)).await;
+    let renamed = ana
+        .next_matching(|f| matches!(f, ServerToAgent::Visitor { .. }))
+        .await;
+    assert_eq!(
+        renamed,
+        ServerToAgent::Visitor {
+            conversation: conversation.id,
+            visitor: "Majo".into(),
+            visitor_email: Some("mj@tienda.cl".into()),
+        }
+    );
+}
+
+#[tokio::test]
+async fn the_visitor_hears_how_far_the_agent_has_read_and_the_mark_only_moves_forward() {
+    let app = spawn_app().await;
+    let (mut ana, _) = app.agent().await;
+    let (mut visitor, welcome) = app.greeted_visitor(None).await;
+    let ServerToVisitor::Welcome { token, .. } = welcome else {
+        unreachable!()
+    };
+    visitor.send(&say("hola")).await;
+    visitor.send(&say("¿talla 42?")).await;
+    queue_of(&mut ana, 1).await;
+    let conversation = takes_next(&mut ana).await;
+    let read = |seq: u32| AgentToServer::Read {
+        conversation: conversation.id,
+        seq,
+    };
+    let is_receipt = |f: &ServerToVisitor| matches!(f, ServerToVisitor::Read { .. });
+
+    // Past the last message: nothing to tell. Then up to the first one.
+    ana.send(&read(9)).await;
+    ana.send(&read(1)).await;
+    assert_eq!(
+        visitor.next_matching(is_receipt).await,
+        ServerToVisitor::Read { seq: 1 }
+    );
+    // The same mark again, or an older one, tells nothing; the next one does.
+    ana.send(&read(1)).await;
+    ana.send(&read(0)).await;
+    ana.send(&read(2)).await;
+    assert_eq!(
+        visitor.next_matching(is_receipt).await,
+        ServerToVisitor::Read { seq: 2 }
+    );
+
+    // Another agent cannot mark Ana's conversation read.
+    let (mut bruno, _) = app.agent_as(pronto_server::demo::SECOND_AGENT_EMAIL).await;
+    bruno.send(&read(2)).await;
+    let refused = bruno
+        .next_matching(|f| matches!(f, ServerToAgent::Error(_)))
+        .await;
+    assert!(
+        matches!(&refused, ServerToAgent::Error(e) if e.code == ErrorCode::NotYourConversation),
+        "{refused:?}"
+    );
+
+    // Coming back, the welcome says how far Ana read.
+    let (_again, welcome) = app.greeted_visitor(Some(token)).await;
+    let ServerToVisitor::Welcome {
+        conversation: Some(conversation),
+        ..
+    } = welcome
+    else {
+        panic!("no conversation in {welcome:?}")
+    };
+    assert_eq!(conversation.read_seq, 2);
 }
