@@ -159,6 +159,10 @@ pub struct Text {
     pub sending: &'static str,
     /// The check mark under a message the server stored, for screen readers.
     pub sent: &'static str,
+    /// Under the greeting while an agent is there to answer.
+    pub replies_soon: &'static str,
+    /// Under the greeting while nobody is.
+    pub away: &'static str,
     /// An own message now on the console of the agent holding the chat.
     pub delivered: &'static str,
     /// An own message the agent has read.
@@ -188,6 +192,8 @@ const EN: Text = Text {
     too_long: "That message is too long.",
     sending: "Sending…",
     sent: "Sent",
+    replies_soon: "We typically reply in a few minutes",
+    away: "We're away right now. Leave a message and we'll reply here.",
     delivered: "Delivered",
     read: "Read",
     retry: "Retry",
@@ -213,6 +219,8 @@ const ES: Text = Text {
     too_long: "Ese mensaje es demasiado largo.",
     sending: "Enviando…",
     sent: "Enviado",
+    replies_soon: "Solemos responder en pocos minutos",
+    away: "Ahora no estamos. Déjanos un mensaje y te responderemos aquí.",
     delivered: "Entregado",
     read: "Leído",
     retry: "Reintentar",
@@ -238,6 +246,8 @@ const PT: Text = Text {
     too_long: "Essa mensagem é longa demais.",
     sending: "Enviando…",
     sent: "Enviada",
+    replies_soon: "Costumamos responder em poucos minutos",
+    away: "Não estamos agora. Deixe uma mensagem e responderemos aqui.",
     delivered: "Entregue",
     read: "Lida",
     retry: "Tentar de novo",

@@ -463,6 +463,7 @@ mod tests {
             shop: Shop {
                 name: String::new(),
                 greeting: String::new(),
+                online: false,
             },
             conversation: Some(Conversation {
                 read_seq: 0,

@@ -32,6 +32,8 @@ pub struct Chat {
     pub lang: RwSignal<Lang>,
     /// The shop's name and greeting, once welcomed.
     pub shop: RwSignal<Option<Shop>>,
+    /// Whether an agent is there to answer now; `None` until the server says.
+    pub online: RwSignal<Option<bool>>,
     /// The conversation on screen, if the server named it (a conversation the visitor just
     /// started is only named by the next welcome).
     pub conversation: RwSignal<Option<ConversationId>>,
@@ -73,6 +75,7 @@ impl Chat {
         Self {
             lang: RwSignal::new(lang),
             shop: RwSignal::new(None),
+            online: RwSignal::new(None),
             conversation: RwSignal::new(None),
             state: RwSignal::new(None),
             messages: RwSignal::new(Vec::new()),
@@ -108,6 +111,7 @@ impl Chat {
                 resumed,
                 ..
             } => {
+                self.online.set(Some(shop.online));
                 self.shop.set(Some(shop));
                 // A welcome holds every message stored since what we had, acknowledged ones
                 // included: none needs standing in for any more.
@@ -240,6 +244,7 @@ impl Chat {
                 self.state.set(Some(ConversationState::Closed));
             }
             ServerToVisitor::Typing { typing } => self.agent_types(typing),
+            ServerToVisitor::Availability { online } => self.online.set(Some(online)),
             ServerToVisitor::Read { seq } => {
                 if seq > self.read_seq.get_untracked() {
                     self.read_seq.set(seq);
@@ -535,6 +540,7 @@ mod tests {
             shop: Shop {
                 name: "Tienda".into(),
                 greeting: "¡Hola!".into(),
+                online: false,
             },
             conversation,
             resumed: false,

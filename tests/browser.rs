@@ -835,16 +835,21 @@ async fn agent_takes_next(
     pronto_e2e::AgentSocket,
     pronto_protocol::agent::AgentConversation,
 ) {
-    use pronto_testkit::client::{agent_socket, sign_in, take_next};
+    let mut agent = agent_signs_in(pronto).await;
+    let conversation = pronto_testkit::client::take_next(&mut agent).await;
+    (agent, conversation)
+}
+
+/// The demo agent signs in and opens the console's socket.
+async fn agent_signs_in(pronto: &Pronto) -> pronto_e2e::AgentSocket {
+    use pronto_testkit::client::{agent_socket, sign_in};
     let cookie = sign_in(
         pronto.addr,
         pronto_server::demo::AGENT_EMAIL,
         pronto_server::demo::AGENT_PASSWORD,
     )
     .await;
-    let mut agent = agent_socket(pronto.addr, &cookie).await;
-    let conversation = take_next(&mut agent).await;
-    (agent, conversation)
+    agent_socket(pronto.addr, &cookie).await
 }
 
 /// Waits until focus is on `selector` in the widget.
@@ -1452,13 +1457,24 @@ async fn the_visitor_sees_each_message_sent_then_delivered_then_read() {
     let visitor = browsers.person().await;
     visitor.goto(&shop.url("/")).await;
     open_widget(&visitor).await;
+    // No console is open: the panel says so, and what happens to a message.
+    visitor
+        .wait_for_widget_text(".pronto-availability--away", "We're away right now")
+        .await;
 
     write(&visitor, "¿Tienen la talla 42?").await;
     // Stored, waiting in the queue: nobody has it yet.
     newest_tick_says(&visitor, "Sent").await;
-    // An agent takes the chat: it is on their console.
-    let (mut agent, conversation) = agent_takes_next(&pronto).await;
+    // An agent opens the console: someone is there now.
+    let mut agent = agent_signs_in(&pronto).await;
+    visitor
+        .wait_for_widget_text(".pronto-availability--online", "We typically reply")
+        .await;
+    visitor.screenshot("widget-someone-there").await;
+    // The agent takes the chat: it is on their console, and the header shows who answers.
+    let conversation = pronto_testkit::client::take_next(&mut agent).await;
     newest_tick_says(&visitor, "Delivered").await;
+    visitor.wait_until_gone(".pronto-availability").await;
     // The agent reads it.
     agent
         .send(&pronto_protocol::agent::AgentToServer::Read {

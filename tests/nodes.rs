@@ -53,6 +53,35 @@ async fn agent_on(server: &ServerProcess, email: &str) -> Agent {
     agent
 }
 
+#[tokio::test]
+async fn a_visitor_on_one_server_hears_when_an_agent_on_the_other_comes_and_goes() {
+    let (a, b) = two_servers().await;
+    let mut visitor = visitor_socket(a.addr).await;
+    visitor.send(&hello(None)).await;
+    match visitor.next().await {
+        ServerToVisitor::Welcome { shop, .. } => assert!(!shop.online, "nobody is there yet"),
+        other => panic!("expected a welcome, got {other:?}"),
+    }
+    let agent = agent_on(&b, demo::AGENT_EMAIL).await;
+    visitor
+        .next_matching(|f| *f == ServerToVisitor::Availability { online: true })
+        .await;
+    // A visitor arriving now is told in the welcome.
+    let mut later = visitor_socket(b.addr).await;
+    later.send(&hello(None)).await;
+    match later.next().await {
+        ServerToVisitor::Welcome { shop, .. } => assert!(shop.online, "the agent is there"),
+        other => panic!("expected a welcome, got {other:?}"),
+    }
+    drop(agent);
+    visitor
+        .next_matching(|f| *f == ServerToVisitor::Availability { online: false })
+        .await;
+    later
+        .next_matching(|f| *f == ServerToVisitor::Availability { online: false })
+        .await;
+}
+
 /// The visitor's place, from the next queue frame that has it.
 async fn place(visitor: &mut Visitor) -> u32 {
     match visitor

@@ -30,6 +30,22 @@ pub fn Panel() -> impl IntoView {
         })
     };
     let agent = move || chat.agent_name();
+    // Before an agent has the conversation: is anyone there to answer?
+    let availability = move || {
+        if agent().is_some() {
+            return None;
+        }
+        let online = chat.online.get()?;
+        let (class, line) = if online {
+            (
+                "pronto-availability pronto-availability--online",
+                text.replies_soon,
+            )
+        } else {
+            ("pronto-availability pronto-availability--away", text.away)
+        };
+        Some(view! { <p class=class>{line}</p> })
+    };
     let status = move || match chat.link.get() {
         Link::Reconnecting => Some(text.reconnecting),
         Link::Refused => Some(text.unavailable),
@@ -95,6 +111,7 @@ pub fn Panel() -> impl IntoView {
                     </button>
                 </div>
                 <p class="pronto-greeting">{greeting}</p>
+                {availability}
             </header>
 
             // Live regions must exist before their content changes to be announced, so the

@@ -25,6 +25,9 @@ pub enum NodeEvent {
     /// The site's queue changed: every server tells its own waiting visitors their places and
     /// its own agents the queue, reading both from the shared database.
     QueueChanged,
+    /// An agent opened or closed the site's console somewhere: every server tells its
+    /// visitors of the site whether anyone is there to answer, reading it from the database.
+    PresenceChanged,
     /// The agent's sessions ended: close their consoles everywhere.
     DisconnectAgent { agent: AgentId },
 }

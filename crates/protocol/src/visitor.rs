@@ -112,6 +112,10 @@ pub struct Resume {
 pub struct Shop {
     pub name: String,
     pub greeting: String,
+    /// Whether an agent of the shop has the console open right now, anywhere: the panel says
+    /// "we typically reply in a few minutes" or "we're away". Kept up to date by `availability`.
+    #[serde(default)]
+    pub online: bool,
 }
 
 /// What the server sends to the widget.
@@ -159,6 +163,10 @@ pub enum ServerToVisitor {
     /// without a repeat.
     Typing {
         typing: bool,
+    },
+    /// Someone is there to answer now (an agent opened the console), or nobody is any more.
+    Availability {
+        online: bool,
     },
     /// The agent holding the conversation has read it up to message `seq`: the visitor's
     /// messages up to there show as read.
@@ -210,6 +218,7 @@ mod tests {
             shop: Shop {
                 name: "Tienda".into(),
                 greeting: "¡Hola!".into(),
+                online: true,
             },
             conversation: Some(Conversation {
                 read_seq: 0,

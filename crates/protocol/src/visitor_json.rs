@@ -80,6 +80,9 @@ fn server_frame(fields: &Fields) -> Result<ServerToVisitor, ProtocolError> {
                 Shop {
                     name: shop.string("name")?,
                     greeting: shop.string("greeting")?,
+                    online: shop
+                        .optional("online", |_| shop.bool("online"))?
+                        .unwrap_or(false),
                 }
             },
             conversation: fields.optional("conversation", |c| conversation(&Fields(c)))?,
@@ -114,6 +117,9 @@ fn server_frame(fields: &Fields) -> Result<ServerToVisitor, ProtocolError> {
         "closed" => ServerToVisitor::Closed,
         "typing" => ServerToVisitor::Typing {
             typing: fields.bool("typing")?,
+        },
+        "availability" => ServerToVisitor::Availability {
+            online: fields.bool("online")?,
         },
         "read" => ServerToVisitor::Read {
             seq: fields.u32("seq")?,
@@ -270,6 +276,7 @@ mod tests {
                     shop: Shop {
                         name: "Tienda \\ Lima".into(),
                         greeting: "¡Hola! ¿En qué te ayudamos?".into(),
+                        online: resumed,
                     },
                     conversation: Some(Conversation {
                         id: ConversationId(i64::from(u32::MAX) + 5),
@@ -286,6 +293,7 @@ mod tests {
             shop: Shop {
                 name: "Loja".into(),
                 greeting: String::new(),
+                online: false,
             },
             conversation: None,
             resumed: false,
@@ -323,6 +331,9 @@ mod tests {
             frames.push(ServerToVisitor::Typing { typing });
         }
         frames.push(ServerToVisitor::Read { seq: 7 });
+        for online in [true, false] {
+            frames.push(ServerToVisitor::Availability { online });
+        }
         frames
     }
 

@@ -118,6 +118,13 @@ impl Session for AgentSession {
         if let Some(connection) = self.connection {
             self.app.hub.leave_agent(&self.agent.site, connection);
             self.app.fanout.forget(&self.agent.site);
+            // Leaving cannot wait for the database; it happens right after.
+            let (app, site, agent) = (self.app.clone(), self.agent.site.clone(), self.agent.id);
+            tokio::spawn(async move {
+                if let Err(error) = crate::presence::left(&app, &site, agent).await {
+                    tracing::error!(%error, "could not record an agent leaving");
+                }
+            });
         }
     }
 }
@@ -154,7 +161,8 @@ impl AgentSession {
             queue_total: queue.total,
             conversations,
         });
-        Ok(())
+        // After the welcome, which is this console's first frame.
+        crate::presence::arrived(&self.app, site, self.agent.id).await
     }
 
     async fn take(&mut self, conversation: ConversationId) -> AppResult<()> {

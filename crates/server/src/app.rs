@@ -40,6 +40,8 @@ pub struct AppState {
     pub sign_ins: Arc<SignInGuard>,
     /// Mark session cookies `Secure` (the console is served over TLS).
     pub secure_cookies: bool,
+    /// This server process, among the servers of one deployment (agent presence rows).
+    pub server_id: Arc<str>,
 }
 
 impl AppState {
@@ -106,7 +108,9 @@ impl Server {
             tokens: Arc::new(Signer::new(secret.as_bytes())),
             sign_ins: Arc::default(),
             secure_cookies: config.secure_cookies,
+            server_id: random_token().into(),
         };
+        tokio::spawn(crate::presence::keep_fresh(state.clone()));
         let router = Router::new()
             .merge(visitor::router())
             .merge(agent::router())
@@ -150,6 +154,7 @@ impl Server {
                 shutdown.cancel();
             })
             .await;
+        crate::presence::forget(&self.state).await;
         // Whatever the last requests sent other servers goes out before the process ends.
         if self.state.fanout.flushed().await.is_err() {
             tracing::error!("events to other servers were lost on the way out");

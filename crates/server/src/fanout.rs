@@ -130,6 +130,12 @@ impl Fanout {
         self.send(site, NodeEvent::QueueChanged);
     }
 
+    /// An agent of the site opened or closed a console: every server tells its visitors of
+    /// the site whether anyone is there now.
+    pub fn presence_changed(&self, site: &SiteId) {
+        self.send(site, NodeEvent::PresenceChanged);
+    }
+
     pub fn disconnect_agent(&self, site: &SiteId, agent: AgentId) {
         self.send(site, NodeEvent::DisconnectAgent { agent });
     }
@@ -179,6 +185,7 @@ fn deliver(hub: &Hub, announcer: &Announcer, envelope: Envelope) {
         }
         NodeEvent::ToAgent { agent, frame } => hub.to_agent(&site, agent, &Utf8Bytes::from(frame)),
         NodeEvent::QueueChanged => announcer.poke(&site),
+        NodeEvent::PresenceChanged => announcer.presence_changed(&site),
         NodeEvent::DisconnectAgent { agent } => hub.disconnect_agent(&site, agent),
     }
 }

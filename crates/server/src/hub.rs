@@ -7,7 +7,7 @@
 //!
 //! The hub knows only this server's sockets; [`crate::fanout`] reaches the other servers'.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 use std::sync::Mutex;
 
@@ -97,6 +97,8 @@ struct Rooms {
     next_connection: ConnectionId,
     /// Every tab a visitor has open here. Visitor ids are unique across sites.
     visitors: HashMap<VisitorId, HashMap<ConnectionId, VisitorOutbox>>,
+    /// The visitors of each site with a tab open here.
+    site_visitors: HashMap<SiteId, HashSet<VisitorId>>,
     /// Every console tab of every agent of a site.
     agents: HashMap<SiteId, HashMap<ConnectionId, AgentSocket>>,
 }
@@ -124,9 +126,19 @@ impl Hub {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn join_visitor(&self, visitor: VisitorId, outbox: VisitorOutbox) -> ConnectionId {
+    pub fn join_visitor(
+        &self,
+        site: &SiteId,
+        visitor: VisitorId,
+        outbox: VisitorOutbox,
+    ) -> ConnectionId {
         let mut rooms = self.rooms();
         let id = rooms.next();
+        rooms
+            .site_visitors
+            .entry(site.clone())
+            .or_default()
+            .insert(visitor);
         rooms
             .visitors
             .entry(visitor)
@@ -135,12 +147,35 @@ impl Hub {
         id
     }
 
-    pub fn leave_visitor(&self, visitor: VisitorId, connection: ConnectionId) {
+    pub fn leave_visitor(&self, site: &SiteId, visitor: VisitorId, connection: ConnectionId) {
         let mut rooms = self.rooms();
         if let Some(tabs) = rooms.visitors.get_mut(&visitor) {
             tabs.remove(&connection);
             if tabs.is_empty() {
                 rooms.visitors.remove(&visitor);
+                if let Some(visitors) = rooms.site_visitors.get_mut(site) {
+                    visitors.remove(&visitor);
+                    if visitors.is_empty() {
+                        rooms.site_visitors.remove(site);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends an encoded frame to every tab of every visitor of the site here.
+    pub fn to_site_visitors(&self, site: &SiteId, text: &Utf8Bytes) {
+        let rooms = self.rooms();
+        let Some(visitors) = rooms.site_visitors.get(site) else {
+            return;
+        };
+        // Queuing never waits (see `deliver_encoded`), so the lock is held briefly.
+        for tabs in visitors
+            .iter()
+            .filter_map(|visitor| rooms.visitors.get(visitor))
+        {
+            for outbox in tabs.values() {
+                outbox.deliver_encoded(text.clone());
             }
         }
     }
@@ -237,6 +272,14 @@ impl Hub {
     /// Sends an encoded frame to every console tab of every agent of the site here.
     pub fn to_site_agents(&self, site: &SiteId, text: &Utf8Bytes) {
         self.to_agents_where(site, text, |_| true);
+    }
+
+    /// Whether `agent` has a console open here.
+    pub fn has_agent(&self, site: &SiteId, agent: AgentId) -> bool {
+        self.rooms()
+            .agents
+            .get(site)
+            .is_some_and(|sockets| sockets.values().any(|socket| socket.agent == agent))
     }
 
     /// Whether any agent of the site has a console open here.

@@ -14,6 +14,7 @@ mod fanout;
 mod hub;
 mod limits;
 mod origin;
+mod presence;
 mod queue;
 mod settings;
 mod socket;

@@ -8,6 +8,7 @@
 //! one pass over the line, not one per take.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Utf8Bytes;
@@ -41,6 +42,12 @@ pub struct Announcer {
 #[derive(Default)]
 struct Line {
     wake: Notify,
+    /// Set when an agent came or went: the next round tells the visitors here whether anyone
+    /// is there, if that changed.
+    presence_changed: AtomicBool,
+    /// Set when the queue changed or a visitor is to be told again: the next round tells
+    /// places and the queue.
+    queue_changed: AtomicBool,
     /// The place last told to each waiting visitor connected here.
     told: Mutex<HashMap<VisitorId, u32>>,
 }
@@ -81,7 +88,16 @@ impl Announcer {
     /// The site's queue changed: tell everyone here, soon, once.
     pub fn poke(&self, site: &SiteId) {
         // A waiting permit is kept if the task is busy: it runs once more, not once per poke.
-        self.line(site).wake.notify_one();
+        let line = self.line(site);
+        line.queue_changed.store(true, Ordering::Relaxed);
+        line.wake.notify_one();
+    }
+
+    /// An agent of the site came or went, here or on another server.
+    pub fn presence_changed(&self, site: &SiteId) {
+        let line = self.line(site);
+        line.presence_changed.store(true, Ordering::Relaxed);
+        line.wake.notify_one();
     }
 
     /// A waiting visitor is back (a reconnect, a new tab): tell them their place even though
@@ -89,6 +105,7 @@ impl Announcer {
     pub fn retell(&self, site: &SiteId, visitor: VisitorId) {
         let line = self.line(site);
         line.told().remove(&visitor);
+        line.queue_changed.store(true, Ordering::Relaxed);
         line.wake.notify_one();
     }
 }
@@ -105,10 +122,28 @@ async fn announce_while_running(
             () = line.wake.notified() => {}
             () = shutdown.cancelled() => return,
         }
-        if let Err(error) = announce(&store, &hub, &site, &line).await {
+        if line.presence_changed.swap(false, Ordering::Relaxed)
+            && let Err(error) = announce_presence(&store, &hub, &site).await
+        {
+            tracing::error!(%error, %site, "could not announce who is there");
+        }
+        if line.queue_changed.swap(false, Ordering::Relaxed)
+            && let Err(error) = announce(&store, &hub, &site, &line).await
+        {
             tracing::error!(%error, %site, "could not announce the queue");
         }
     }
+}
+
+/// Tells every visitor of the site here whether anyone is there to answer. Every time, not
+/// only when it differs from the last round: an agent who came and went between two rounds
+/// leaves the answer the same, while a visitor who arrived in between heard the other one.
+/// Agents come and go seldom; this is one small frame per visitor when they do.
+async fn announce_presence(store: &Store, hub: &Hub, site: &SiteId) -> sqlx::Result<()> {
+    let online = store.agents_online(site, crate::presence::LASTS_MS).await?;
+    let frame = Utf8Bytes::from(encode(&ServerToVisitor::Availability { online }));
+    hub.to_site_visitors(site, &frame);
+    Ok(())
 }
 
 /// Tells the waiting visitors here whose place changed their new place, and the agents here

@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::hub::{ConnectionId, Outbox};
 use crate::socket::{self, Session};
 use crate::storage::{Site, VisitorId, VisitorSent};
-use crate::{fanout, origin, token};
+use crate::{fanout, origin, presence, token};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws/visitor", get(upgrade))
@@ -131,7 +131,7 @@ impl Session for VisitorSession {
         if let Some(greeted) = &self.greeted {
             self.app
                 .hub
-                .leave_visitor(greeted.visitor, greeted.connection);
+                .leave_visitor(&greeted.site, greeted.visitor, greeted.connection);
             self.app.fanout.forget(&greeted.site);
         }
     }
@@ -192,15 +192,25 @@ impl VisitorSession {
                     .await?
             }
         };
-        let (welcome, told) = self.welcome(shop, visitor, token, resume).await?;
+        let online = presence::online(&self.app, &site).await?;
+        let (welcome, told) = self.welcome(shop, online, visitor, token, resume).await?;
         self.app.fanout.listen(&site).await?;
-        let connection = self.app.hub.join_visitor(visitor, self.outbox.clone());
+        let connection = self
+            .app
+            .hub
+            .join_visitor(&site, visitor, self.outbox.clone());
         self.greeted = Some(Greeted {
             site: site.clone(),
             visitor,
             connection,
         });
         self.outbox.deliver(welcome);
+        // An agent who came or went before this socket joined the hub was not told here.
+        let online_now = presence::online(&self.app, &site).await?;
+        if online_now != online {
+            self.outbox
+                .deliver(ServerToVisitor::Availability { online: online_now });
+        }
         self.catch_up(&site, visitor, told).await
     }
 
@@ -249,6 +259,7 @@ impl VisitorSession {
     async fn welcome(
         &self,
         shop: Site,
+        online: bool,
         visitor: VisitorId,
         token: String,
         resume: Option<Resume>,
@@ -285,6 +296,7 @@ impl VisitorSession {
             shop: Shop {
                 name: shop.name,
                 greeting: shop.greeting,
+                online,
             },
             conversation,
             resumed,
@@ -385,8 +397,13 @@ impl VisitorSession {
         let before = greeted.visitor;
         let visitor = store.identify(&site, before, user_id).await?;
         if visitor != before {
-            self.app.hub.leave_visitor(before, greeted.connection);
-            let connection = self.app.hub.join_visitor(visitor, self.outbox.clone());
+            self.app
+                .hub
+                .leave_visitor(&site, before, greeted.connection);
+            let connection = self
+                .app
+                .hub
+                .join_visitor(&site, visitor, self.outbox.clone());
             self.greeted = Some(Greeted {
                 site: site.clone(),
                 visitor,
@@ -399,7 +416,8 @@ impl VisitorSession {
             .await?
             .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
         let token = self.app.tokens.issue(&site, visitor);
-        let (welcome, told) = self.welcome(shop, visitor, token, None).await?;
+        let online = presence::online(&self.app, &site).await?;
+        let (welcome, told) = self.welcome(shop, online, visitor, token, None).await?;
         self.outbox.deliver(welcome);
         self.catch_up(&site, visitor, told).await
     }

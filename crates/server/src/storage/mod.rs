@@ -176,6 +176,14 @@ pub enum TakeRefusal {
     AlreadyTaken,
 }
 
+/// Site ids as stored; they were parsed before they were written.
+fn parsed_sites(sites: Vec<String>) -> Vec<SiteId> {
+    sites
+        .iter()
+        .filter_map(|site| SiteId::parse(site).ok())
+        .collect()
+}
+
 /// How agents refer to a visitor: by the name the page gave, or "Visitor 12" until then.
 pub fn visitor_label(visitor: VisitorId, name: Option<String>) -> String {
     name.unwrap_or_else(|| format!("Visitor {}", visitor.0))
@@ -597,6 +605,93 @@ impl Store {
                 .await?
                 .unwrap_or_default();
         Ok((visitor_label(visitor, name), email))
+    }
+
+    /// `agent` has a console open on `server` (now, or still: refreshes the row).
+    pub async fn agent_present(
+        &self,
+        server: &str,
+        site: &SiteId,
+        agent: AgentId,
+    ) -> sqlx::Result<()> {
+        let _turn = self.write_turn().await;
+        sqlx::query(
+            "INSERT INTO agent_presence (agent_id, site_id, server, seen_ms) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (agent_id, server) DO UPDATE SET seen_ms = excluded.seen_ms",
+        )
+        .bind(agent.0)
+        .bind(site.as_str())
+        .bind(server)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// `agent` has no console open on `server` any more.
+    pub async fn agent_absent(&self, server: &str, agent: AgentId) -> sqlx::Result<()> {
+        let _turn = self.write_turn().await;
+        sqlx::query("DELETE FROM agent_presence WHERE agent_id = $1 AND server = $2")
+            .bind(agent.0)
+            .bind(server)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Says again that `server`'s agents are there, and forgets rows nobody said again for
+    /// `stale_after_ms` (their server stopped without saying so). Returns the sites whose
+    /// rows were forgotten: their visitors may have nobody left.
+    pub async fn refresh_presence(
+        &self,
+        server: &str,
+        stale_after_ms: i64,
+    ) -> sqlx::Result<Vec<SiteId>> {
+        let now = now_ms();
+        let _turn = self.write_turn().await;
+        sqlx::query("UPDATE agent_presence SET seen_ms = $1 WHERE server = $2")
+            .bind(now)
+            .bind(server)
+            .execute(&self.pool)
+            .await?;
+        let stale = now - stale_after_ms;
+        let sites: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT site_id FROM agent_presence WHERE seen_ms < $1")
+                .bind(stale)
+                .fetch_all(&self.pool)
+                .await?;
+        sqlx::query("DELETE FROM agent_presence WHERE seen_ms < $1")
+            .bind(stale)
+            .execute(&self.pool)
+            .await?;
+        Ok(parsed_sites(sites))
+    }
+
+    /// Forgets every row of `server` (it is stopping); returns their sites.
+    pub async fn forget_server(&self, server: &str) -> sqlx::Result<Vec<SiteId>> {
+        let _turn = self.write_turn().await;
+        let sites: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT site_id FROM agent_presence WHERE server = $1")
+                .bind(server)
+                .fetch_all(&self.pool)
+                .await?;
+        sqlx::query("DELETE FROM agent_presence WHERE server = $1")
+            .bind(server)
+            .execute(&self.pool)
+            .await?;
+        Ok(parsed_sites(sites))
+    }
+
+    /// Whether an agent of `site` has a console open on a server that is alive.
+    pub async fn agents_online(&self, site: &SiteId, stale_after_ms: i64) -> sqlx::Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT agent_id FROM agent_presence WHERE site_id = $1 AND seen_ms >= $2 LIMIT 1",
+        )
+        .bind(site.as_str())
+        .bind(now_ms() - stale_after_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
     }
 
     /// Whether `visitor` exists and belongs to `site`.

@@ -465,3 +465,28 @@ async fn the_visitor_hears_how_far_the_agent_has_read_and_the_mark_only_moves_fo
     };
     assert_eq!(conversation.read_seq, 2);
 }
+
+#[tokio::test]
+async fn visitors_hear_whether_anyone_is_there_to_answer() {
+    let app = spawn_app().await;
+    let (mut visitor, welcome) = app.greeted_visitor(None).await;
+    let ServerToVisitor::Welcome { shop, .. } = welcome else {
+        unreachable!()
+    };
+    assert!(!shop.online, "no console is open");
+    let is =
+        |online: bool| move |f: &ServerToVisitor| *f == ServerToVisitor::Availability { online };
+
+    let (first_tab, _) = app.agent().await;
+    visitor.next_matching(is(true)).await;
+    let (second_tab, _) = app.agent().await;
+    // Closing one of Ana's two tabs leaves her there; closing the other does not.
+    drop(first_tab);
+    drop(second_tab);
+    visitor.next_matching(is(false)).await;
+    let (_again, welcome) = app.greeted_visitor(None).await;
+    let ServerToVisitor::Welcome { shop, .. } = welcome else {
+        unreachable!()
+    };
+    assert!(!shop.online, "every console is closed");
+}
