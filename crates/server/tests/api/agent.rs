@@ -419,6 +419,11 @@ async fn the_visitor_hears_how_far_the_agent_has_read_and_the_mark_only_moves_fo
     };
     visitor.send(&say("hola")).await;
     visitor.send(&say("¿talla 42?")).await;
+    // Both stored before Ana takes the chat: on PostgreSQL "take next" skips a conversation
+    // whose row a message is being written to at that instant.
+    visitor
+        .next_matching(|f| matches!(f, ServerToVisitor::Ack { seq: 2, .. }))
+        .await;
     queue_of(&mut ana, 1).await;
     let conversation = takes_next(&mut ana).await;
     let read = |seq: u32| AgentToServer::Read {
