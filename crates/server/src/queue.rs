@@ -53,6 +53,13 @@ struct Line {
 }
 
 impl Line {
+    /// Raises one of the round's reasons and wakes the task. A waiting permit is kept if the
+    /// task is busy: it runs once more, not once per wake-up.
+    fn wake_for(&self, reason: &AtomicBool) {
+        reason.store(true, Ordering::Relaxed);
+        self.wake.notify_one();
+    }
+
     fn told(&self) -> std::sync::MutexGuard<'_, HashMap<VisitorId, u32>> {
         self.told.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -87,17 +94,14 @@ impl Announcer {
 
     /// The site's queue changed: tell everyone here, soon, once.
     pub fn poke(&self, site: &SiteId) {
-        // A waiting permit is kept if the task is busy: it runs once more, not once per poke.
         let line = self.line(site);
-        line.queue_changed.store(true, Ordering::Relaxed);
-        line.wake.notify_one();
+        line.wake_for(&line.queue_changed);
     }
 
     /// An agent of the site came or went, here or on another server.
     pub fn presence_changed(&self, site: &SiteId) {
         let line = self.line(site);
-        line.presence_changed.store(true, Ordering::Relaxed);
-        line.wake.notify_one();
+        line.wake_for(&line.presence_changed);
     }
 
     /// A waiting visitor is back (a reconnect, a new tab): tell them their place even though
@@ -105,8 +109,7 @@ impl Announcer {
     pub fn retell(&self, site: &SiteId, visitor: VisitorId) {
         let line = self.line(site);
         line.told().remove(&visitor);
-        line.queue_changed.store(true, Ordering::Relaxed);
-        line.wake.notify_one();
+        line.wake_for(&line.queue_changed);
     }
 }
 

@@ -7,6 +7,7 @@ use pronto_protocol::visitor::ServerToVisitor;
 use pronto_protocol::{ErrorCode, ProtocolError};
 
 use crate::helpers::{reply, say, spawn_app};
+use pronto_testkit::client::take_next;
 
 async fn queue_of(
     agent: &mut crate::helpers::Socket<AgentToServer, ServerToAgent>,
@@ -280,20 +281,6 @@ async fn a_resent_reply_is_acknowledged_again_and_stored_once() {
     );
 }
 
-/// The agent takes the visitor who has waited longest; the conversation they now hold.
-async fn takes_next(
-    agent: &mut crate::helpers::Socket<AgentToServer, ServerToAgent>,
-) -> pronto_protocol::agent::AgentConversation {
-    agent.send(&AgentToServer::TakeNext).await;
-    match agent
-        .next_matching(|f| matches!(f, ServerToAgent::Conversation { .. }))
-        .await
-    {
-        ServerToAgent::Conversation { conversation } => conversation,
-        _ => unreachable!(),
-    }
-}
-
 #[tokio::test]
 async fn typing_reaches_the_other_side_and_only_the_agent_holding_the_chat() {
     let app = spawn_app().await;
@@ -306,7 +293,7 @@ async fn typing_reaches_the_other_side_and_only_the_agent_holding_the_chat() {
         .await;
     visitor.send(&say("¿Hay talla 40?")).await;
     queue_of(&mut ana, 1).await;
-    let conversation = takes_next(&mut ana).await;
+    let conversation = take_next(&mut ana).await;
 
     // Taken: each side hears the other type, and stop.
     for typing in [true, false] {
@@ -390,7 +377,7 @@ async fn the_name_and_email_the_page_gives_reach_the_queue_and_then_the_agent() 
         "{refused:?}"
     );
 
-    let conversation = takes_next(&mut ana).await;
+    let conversation = take_next(&mut ana).await;
     assert_eq!(conversation.visitor, "María José");
     assert_eq!(conversation.visitor_email.as_deref(), Some("mj@tienda.cl"));
 
@@ -425,7 +412,7 @@ async fn the_visitor_hears_how_far_the_agent_has_read_and_the_mark_only_moves_fo
         .next_matching(|f| matches!(f, ServerToVisitor::Ack { seq: 2, .. }))
         .await;
     queue_of(&mut ana, 1).await;
-    let conversation = takes_next(&mut ana).await;
+    let conversation = take_next(&mut ana).await;
     let read = |seq: u32| AgentToServer::Read {
         conversation: conversation.id,
         seq,
