@@ -16,6 +16,8 @@ cargo xtask <command>
   build   build the widget and console (WebAssembly, wasm-opt, .br/.gz) into dist/, and the server
   run     build, then start the server at http://127.0.0.1:8080 with the demo shop
   test    every test: unit, server integration, and browser end-to-end in headless Chromium
+  sim     the reply-time scoreboard: every predictor over the scenarios in scenarios/ (or the
+          files given; --markdown for a table to paste, --bench for the estimator's speed)
   bench   the long runs: load benchmarks against release servers (writes BENCHMARKS.md and
           BENCHMARKS.json), the decoder fuzzed for a minute, the fault-injection test at full size
 ";
@@ -28,6 +30,7 @@ fn main() -> Result<()> {
         Some("run") => run(&root, &args[1..]),
         Some("test") => test(&root, &args[1..], &[]),
         Some("bench") => bench(&root),
+        Some("sim") => sim(&root, &args[1..]),
         Some("help") | None => {
             print!("{USAGE}");
             Ok(())
@@ -67,6 +70,17 @@ fn run(root: &Path, extra: &[String]) -> Result<()> {
         "--",
         "--demo",
     ];
+    args.extend(extra.iter().map(String::as_str));
+    cargo(root, &args)
+}
+
+/// The discrete-event simulator of `crates/sim`, in release (it runs millions of visitors).
+fn sim(root: &Path, extra: &[String]) -> Result<()> {
+    let mut args = vec!["run", "--quiet", "--release", "-p", "pronto-sim", "--"];
+    let names_files = extra.iter().any(|arg| !arg.starts_with("--"));
+    if !names_files && !extra.iter().any(|arg| arg == "--bench") {
+        args.push("scenarios");
+    }
     args.extend(extra.iter().map(String::as_str));
     cargo(root, &args)
 }
