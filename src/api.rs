@@ -3,13 +3,13 @@
 
 use js_sys::{Function, Object, Reflect};
 use leptos::prelude::*;
-use pronto_protocol::chat::{Author, ChatMessage};
+use pronto_protocol::chat::{Author, ChatMessage, WaitEstimate};
 use pronto_protocol::visitor::Profile;
 use wasm_bindgen::prelude::*;
 
 use crate::components::Controls;
 use crate::i18n::Lang;
-use crate::state::{Chat, QueueSpot};
+use crate::state::{Chat, QueueSpot, Screen};
 use crate::transport::Identity;
 
 /// What `mount` gives the loader: the widget, for the page's commands.
@@ -39,7 +39,7 @@ impl Handle {
         match name {
             "open" => self.open(activated),
             "close" => self.controls.close(),
-            "toggle" if self.chat.open.get_untracked() => self.controls.close(),
+            "toggle" if self.chat.with_untracked(|screen| screen.open) => self.controls.close(),
             "toggle" => self.open(activated),
             "identify" => self.identify(&argument)?,
             "locale" => {
@@ -149,53 +149,54 @@ impl Events {
 
     /// Emits `open`/`close`, `unread` and `queue` whenever they change from what they are
     /// now. (Effects first run a little later, after commands the page queued may have
-    /// changed them already: those changes count too.)
+    /// changed them already: those changes count too.) One effect for the three: every
+    /// effect of another type is code the shopper downloads.
     pub fn watch(&self, chat: Chat) {
         let events = self.clone();
-        let was_open = chat.open.get_untracked();
-        Effect::new(move |before: Option<bool>| {
-            let open = chat.open.get();
-            if before.unwrap_or(was_open) != open {
+        let told = |screen: &Screen| (screen.open, screen.unread, screen.queue);
+        let first = chat.with_untracked(told);
+        Effect::new(move |before: Option<Told>| {
+            let now = chat.with(told);
+            let (was_open, was_unread, was_queued) = before.unwrap_or(first);
+            let (open, unread, queue) = now;
+            if was_open != open {
                 events.emit(if open { "open" } else { "close" }, JsValue::UNDEFINED);
             }
-            open
-        });
-        let events = self.clone();
-        let was_unread = chat.unread.get_untracked();
-        Effect::new(move |before: Option<u32>| {
-            let count = chat.unread.get();
-            if before.unwrap_or(was_unread) != count {
-                events.emit("unread", detail(&[("count", JsValue::from(count))]));
+            if was_unread != unread {
+                events.emit("unread", detail(&[("count", JsValue::from(unread))]));
             }
-            count
-        });
-        let events = self.clone();
-        let was_queued = chat.queue.get_untracked();
-        Effect::new(move |before: Option<Option<QueueSpot>>| {
-            let now = chat.queue.get();
-            if let Some(spot) = now
-                && before.unwrap_or(was_queued) != now
+            if let Some(spot) = queue
+                && was_queued != queue
             {
-                let (low, high) = match spot.estimate {
-                    Some(estimate) => (
-                        JsValue::from(estimate.low_secs),
-                        JsValue::from(estimate.high_secs),
-                    ),
-                    None => (JsValue::NULL, JsValue::NULL),
-                };
-                events.emit(
-                    "queue",
-                    detail(&[
-                        ("position", JsValue::from(spot.position)),
-                        ("low_secs", low),
-                        ("high_secs", high),
-                    ]),
-                );
+                events.queue(spot);
             }
             now
         });
     }
+
+    /// `queue`: the place and the expected wait, in seconds; `null`s while there is nothing
+    /// honest to say (an older server's estimate has no typical wait: `null` too).
+    fn queue(&self, spot: QueueSpot) {
+        let secs = |pick: fn(&WaitEstimate) -> u32| {
+            spot.estimate
+                .map(|estimate| pick(&estimate))
+                .filter(|&secs| secs > 0)
+                .map_or(JsValue::NULL, JsValue::from)
+        };
+        self.emit(
+            "queue",
+            detail(&[
+                ("position", JsValue::from(spot.position)),
+                ("low_secs", secs(|e| e.low_secs)),
+                ("typical_secs", secs(|e| e.typical_secs)),
+                ("high_secs", secs(|e| e.high_secs)),
+            ]),
+        );
+    }
 }
+
+/// What the page was last told: open, unread count, place in line.
+type Told = (bool, u32, Option<QueueSpot>);
 
 fn detail(fields: &[(&str, JsValue)]) -> JsValue {
     let object = Object::new();

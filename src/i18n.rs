@@ -3,6 +3,8 @@
 use pronto_protocol::ErrorCode;
 use pronto_protocol::chat::WaitEstimate;
 
+use crate::state::Presence;
+
 /// A language the widget speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -50,23 +52,13 @@ impl Lang {
         }
     }
 
-    /// The waiting line, e.g. "You're #2 in line · usually 1–3 min". The literal "#N" is the
-    /// same in every language on purpose: it is what visitors (and the tests) look for.
+    /// The waiting line, e.g. "You're #2 in line · about 2–4 min": the range that about 8 in
+    /// 10 waits fall in, in whole minutes (hours past two), never more precise than it is. The
+    /// literal "#N" is the same in every language on purpose: it is what visitors (and the
+    /// tests) look for.
     pub fn queue_line(self, position: u32, estimate: Option<WaitEstimate>) -> String {
         let wait = match estimate {
-            Some(estimate) => {
-                let low = minutes(estimate.low_secs);
-                let high = minutes(estimate.high_secs).max(low);
-                let range = if low == high {
-                    format!("{low} min")
-                } else {
-                    format!("{low}–{high} min")
-                };
-                match self {
-                    Self::En => format!("usually {range}"),
-                    Self::Es | Self::Pt => format!("normalmente {range}"),
-                }
-            }
+            Some(estimate) => self.about(estimate.low_secs, estimate.high_secs),
             None => match self {
                 Self::En => "we'll be with you soon".to_owned(),
                 Self::Es => "te atenderemos pronto".to_owned(),
@@ -77,6 +69,97 @@ impl Lang {
             Self::En => format!("You're #{position} in line · {wait}"),
             Self::Es => format!("Eres el #{position} en la fila · {wait}"),
             Self::Pt => format!("Você é o #{position} na fila · {wait}"),
+        }
+    }
+
+    /// A span of time as a person would say it, never more precise than it is: "about 2–4
+    /// min", "about 3 min", "less than a minute", "unas 1–3 h" (whole minutes; hours past two).
+    fn about(self, low_secs: u32, high_secs: u32) -> String {
+        if high_secs < 60 {
+            return match self {
+                Self::En => "less than a minute",
+                Self::Es => "menos de un minuto",
+                Self::Pt => "menos de um minuto",
+            }
+            .to_owned();
+        }
+        let in_hours = high_secs >= 2 * 3600;
+        let (unit, round): (&str, fn(u32) -> u32) = if in_hours {
+            ("h", hours)
+        } else {
+            ("min", minutes)
+        };
+        let low = round(low_secs);
+        let high = round(high_secs).max(low);
+        let span = if low == high {
+            format!("{low} {unit}")
+        } else {
+            format!("{low}–{high} {unit}")
+        };
+        match self {
+            Self::En => format!("about {span}"),
+            Self::Es if in_hours => format!("unas {span}"),
+            Self::Es => format!("unos {span}"),
+            Self::Pt => format!("cerca de {span}"),
+        }
+    }
+
+    /// The line under the greeting until an agent has the chat: is anyone there, how soon
+    /// do they answer, when does the shop open. `opens` is when the shop opens again, as the
+    /// visitor's clock says it ("at 9:00", "on Monday at 9:00"), and how far off ("in 3
+    /// hours"): the browser words those (`Intl`).
+    pub fn availability(self, presence: Presence, opens: (String, String)) -> String {
+        let (at, relative) = opens;
+        match (presence, self) {
+            (Presence::Closed { .. }, Self::En) => {
+                format!(
+                    "We're closed now. We open again {at} ({relative}). Leave a message and we'll reply here."
+                )
+            }
+            (Presence::Closed { .. }, Self::Es) => {
+                format!(
+                    "Ahora estamos cerrados. Abrimos {at} ({relative}). Déjanos un mensaje y te responderemos aquí."
+                )
+            }
+            (Presence::Closed { .. }, Self::Pt) => {
+                format!(
+                    "Agora estamos fechados. Abrimos {at} ({relative}). Deixe uma mensagem e responderemos aqui."
+                )
+            }
+            (
+                Presence::Online {
+                    typical_reply_secs: Some(secs),
+                },
+                _,
+            ) => {
+                let about = self.about(secs, secs);
+                match self {
+                    Self::En => format!("We typically reply in {about}"),
+                    Self::Es => format!("Solemos responder en {about}"),
+                    Self::Pt => format!("Costumamos responder em {about}"),
+                }
+            }
+            // Too little history to say how soon: no number rather than a made-up one.
+            (Presence::Online { .. }, _) => self.text().replies_soon.to_owned(),
+            (Presence::Away, _) => self.text().away.to_owned(),
+        }
+    }
+
+    /// When the shop opens, around the browser's words for the time and the day: "at 9:00 AM",
+    /// "on Monday at 9:00 AM", "a las 9:00", "el lunes a las 9:00" ("a la 1:00").
+    pub fn opens_at(self, weekday: Option<&str>, time: &str) -> String {
+        let one = time.starts_with("1:");
+        match (self, weekday) {
+            (Self::En, None) => format!("at {time}"),
+            (Self::En, Some(day)) => format!("on {day} at {time}"),
+            (Self::Es, None) if one => format!("a la {time}"),
+            (Self::Es, None) => format!("a las {time}"),
+            (Self::Es, Some(day)) if one => format!("el {day} a la {time}"),
+            (Self::Es, Some(day)) => format!("el {day} a las {time}"),
+            (Self::Pt, None) if one => format!("à {time}"),
+            (Self::Pt, None) => format!("às {time}"),
+            (Self::Pt, Some(day)) if one => format!("{day}, à {time}"),
+            (Self::Pt, Some(day)) => format!("{day}, às {time}"),
         }
     }
 
@@ -126,6 +209,11 @@ impl Lang {
 /// Seconds to whole minutes, rounded, never below one: "0 min" would promise too much.
 fn minutes(secs: u32) -> u32 {
     (secs.saturating_add(30) / 60).max(1)
+}
+
+/// Whole hours, rounded, at least one.
+fn hours(secs: u32) -> u32 {
+    (secs.saturating_add(1800) / 3600).max(1)
 }
 
 /// The fixed strings of one language.
@@ -192,7 +280,7 @@ const EN: Text = Text {
     too_long: "That message is too long.",
     sending: "Sending…",
     sent: "Sent",
-    replies_soon: "We typically reply in a few minutes",
+    replies_soon: "We're here and will reply soon",
     away: "We're away right now. Leave a message and we'll reply here.",
     delivered: "Delivered",
     read: "Read",
@@ -219,7 +307,7 @@ const ES: Text = Text {
     too_long: "Ese mensaje es demasiado largo.",
     sending: "Enviando…",
     sent: "Enviado",
-    replies_soon: "Solemos responder en pocos minutos",
+    replies_soon: "Estamos conectados y te responderemos pronto",
     away: "Ahora no estamos. Déjanos un mensaje y te responderemos aquí.",
     delivered: "Entregado",
     read: "Leído",
@@ -246,7 +334,7 @@ const PT: Text = Text {
     too_long: "Essa mensagem é longa demais.",
     sending: "Enviando…",
     sent: "Enviada",
-    replies_soon: "Costumamos responder em poucos minutos",
+    replies_soon: "Estamos online e responderemos em breve",
     away: "Não estamos agora. Deixe uma mensagem e responderemos aqui.",
     delivered: "Entregue",
     read: "Lida",
@@ -275,19 +363,20 @@ mod tests {
     fn queue_line_keeps_the_position_literal() {
         let estimate = Some(WaitEstimate {
             low_secs: 60,
+            typical_secs: 120,
             high_secs: 180,
         });
         assert_eq!(
             Lang::En.queue_line(2, estimate),
-            "You're #2 in line · usually 1–3 min"
+            "You're #2 in line · about 1–3 min"
         );
         assert_eq!(
             Lang::Es.queue_line(2, estimate),
-            "Eres el #2 en la fila · normalmente 1–3 min"
+            "Eres el #2 en la fila · unos 1–3 min"
         );
         assert_eq!(
             Lang::Pt.queue_line(2, estimate),
-            "Você é o #2 na fila · normalmente 1–3 min"
+            "Você é o #2 na fila · cerca de 1–3 min"
         );
         assert_eq!(
             Lang::En.queue_line(1, None),
@@ -303,11 +392,73 @@ mod tests {
         assert_eq!(minutes(90), 2);
         let same = Some(WaitEstimate {
             low_secs: 100,
+            typical_secs: 110,
             high_secs: 130,
         });
         assert_eq!(
             Lang::En.queue_line(1, same),
-            "You're #1 in line · usually 2 min"
+            "You're #1 in line · about 2 min"
+        );
+        let soon = Some(WaitEstimate {
+            low_secs: 10,
+            typical_secs: 20,
+            high_secs: 50,
+        });
+        assert_eq!(
+            Lang::Es.queue_line(1, soon),
+            "Eres el #1 en la fila · menos de un minuto"
+        );
+        let long = Some(WaitEstimate {
+            low_secs: 3_600,
+            typical_secs: 7_200,
+            high_secs: 3 * 3_600,
+        });
+        assert_eq!(
+            Lang::Es.queue_line(9, long),
+            "Eres el #9 en la fila · unas 1–3 h"
+        );
+        assert_eq!(
+            Lang::Pt.queue_line(9, long),
+            "Você é o #9 na fila · cerca de 1–3 h"
+        );
+    }
+
+    #[test]
+    fn availability_says_how_soon_or_when_the_shop_opens() {
+        let online = |secs| Presence::Online {
+            typical_reply_secs: secs,
+        };
+        assert_eq!(
+            Lang::En.availability(online(Some(240)), Default::default()),
+            "We typically reply in about 4 min"
+        );
+        assert_eq!(
+            Lang::Es.availability(online(Some(30)), Default::default()),
+            "Solemos responder en menos de un minuto"
+        );
+        assert_eq!(
+            Lang::Pt.availability(online(Some(3 * 3600)), Default::default()),
+            "Costumamos responder em cerca de 3 h"
+        );
+        // No history: no number.
+        assert_eq!(
+            Lang::En.availability(online(None), Default::default()),
+            "We're here and will reply soon"
+        );
+        let opens = (
+            Lang::Es.opens_at(Some("lunes"), "9:00"),
+            "dentro de 2 días".to_owned(),
+        );
+        assert_eq!(
+            Lang::Es.availability(Presence::Closed { at_ms: 0 }, opens),
+            "Ahora estamos cerrados. Abrimos el lunes a las 9:00 (dentro de 2 días). \
+             Déjanos un mensaje y te responderemos aquí."
+        );
+        assert_eq!(Lang::Es.opens_at(None, "1:30"), "a la 1:30");
+        assert_eq!(Lang::Pt.opens_at(None, "9:00"), "às 9:00");
+        assert_eq!(
+            Lang::En.opens_at(Some("Monday"), "9:00 AM"),
+            "on Monday at 9:00 AM"
         );
     }
 

@@ -9,14 +9,13 @@ mod state;
 mod storage;
 mod transport;
 
-use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use std::cell::Cell;
 use std::rc::Rc;
 
 use crate::api::{Events, Handle};
-use crate::components::{Opening, Widget};
+use crate::components::{Opening, Setup, widget};
 use crate::i18n::Lang;
 use crate::transport::Identity;
 
@@ -70,10 +69,17 @@ pub fn mount(root: web_sys::HtmlElement, options: JsValue, emit: js_sys::Functio
         let mounted = Rc::clone(&mounted);
         move |chat, controls| mounted.set(Some((chat, controls)))
     };
-    leptos::mount::mount_to(
-        root.clone(),
-        move || view! { <Widget server site lang identity open events on_mount /> },
-    )
+    leptos::mount::mount_to(root.clone(), move || {
+        let setup = Setup {
+            server,
+            site,
+            lang,
+            identity,
+            open,
+            events,
+        };
+        widget(setup, on_mount)
+    })
     .forget();
     // Mounting renders the widget synchronously, so it has handed over its controls by now.
     let (chat, controls) = mounted.take().expect("the widget mounted");

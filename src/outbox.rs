@@ -464,6 +464,8 @@ mod tests {
                 name: String::new(),
                 greeting: String::new(),
                 online: false,
+                typical_reply_secs: None,
+                opens_at_ms: None,
             },
             conversation: Some(Conversation {
                 read_seq: 0,

@@ -26,244 +26,144 @@ pub struct QueueSpot {
 }
 
 /// Everything the widget shows. Cheap to copy: every field is a handle.
+///
+/// One signal holds the conversation and all about it, rather than one signal per field:
+/// each type of signal is code every shopper downloads (about 2 KB apiece), while drawing
+/// again what reads the chat when any of it changes costs nothing a person could notice in a
+/// widget this size. The language keeps its own signal: a new language draws everything again
+/// anyway.
 #[derive(Clone, Copy)]
 pub struct Chat {
     /// The language on screen; the page may change it (`Pronto('locale', …)`).
     pub lang: RwSignal<Lang>,
+    screen: RwSignal<Screen>,
+}
+
+/// What the widget shows besides the language: plain data, changed by the
+/// server's frames through plain methods (so the unit tests need no reactive runtime).
+#[derive(Debug)]
+pub struct Screen {
     /// The shop's name and greeting, once welcomed.
-    pub shop: RwSignal<Option<Shop>>,
+    pub shop: Option<Shop>,
     /// Whether an agent is there to answer now; `None` until the server says.
-    pub online: RwSignal<Option<bool>>,
+    pub online: Option<bool>,
+    /// How long the shop typically takes to answer, in seconds, when it has history enough.
+    pub typical_reply_secs: Option<u32>,
+    /// While the shop is closed by its opening hours: when it opens again (ms since 1970).
+    pub opens_at_ms: Option<i64>,
     /// The conversation on screen, if the server named it (a conversation the visitor just
     /// started is only named by the next welcome).
-    pub conversation: RwSignal<Option<ConversationId>>,
+    pub conversation: Option<ConversationId>,
     /// `None` while there is no conversation: the next message starts one.
-    pub state: RwSignal<Option<ConversationState>>,
+    pub state: Option<ConversationState>,
     /// The conversation's messages, ordered by `seq`.
-    pub messages: RwSignal<Vec<ChatMessage>>,
+    pub messages: Vec<ChatMessage>,
     /// How far the agent has read the conversation (message number; 0: not yet).
-    pub read_seq: RwSignal<u32>,
+    pub read_seq: u32,
     /// Set while waiting, once the server told the position.
-    pub queue: RwSignal<Option<QueueSpot>>,
-    pub open: RwSignal<bool>,
+    pub queue: Option<QueueSpot>,
+    pub open: bool,
     /// Agent messages that arrived while the panel was closed.
-    pub unread: RwSignal<u32>,
-    pub link: RwSignal<Link>,
+    pub unread: u32,
+    pub link: Link,
     /// Typed messages the server has not stored yet, oldest first (the transport's outbox).
-    pub outbox: RwSignal<Vec<Outgoing>>,
+    pub outbox: Vec<Outgoing>,
     /// Acknowledged messages whose stored copy has not arrived yet.
-    acked: RwSignal<Vec<Acked>>,
+    acked: Vec<Acked>,
     /// A server error, shown for a moment.
-    pub error: RwSignal<Option<String>>,
+    pub error: Option<String>,
     /// Whether the agent is typing a reply; lapses unless the server says so again.
-    pub agent_typing: RwSignal<bool>,
-    /// How many "typing" frames came, so an older lapse timer leaves a newer one alone.
-    typing_heard: StoredValue<u32>,
+    pub agent_typing: bool,
     /// What the visitor is typing; kept here so closing the panel does not lose it.
-    pub draft: RwSignal<String>,
+    pub draft: String,
+    /// How many "typing" frames came, so an older lapse timer leaves a newer one alone.
+    typing_heard: u32,
     /// A closed conversation the visitor put away with "start a new conversation"; a welcome
     /// after a reconnect must not bring it back.
-    dismissed: RwSignal<Option<ConversationId>>,
+    dismissed: Option<ConversationId>,
     /// The first welcome loads history, later ones (reconnects) may bring unread messages.
-    welcomed: StoredValue<bool>,
+    welcomed: bool,
     /// Which error is on screen, so an older timer does not hide a newer error.
-    error_shown: StoredValue<u64>,
+    error_shown: u64,
 }
 
 impl Chat {
     pub fn new(lang: Lang) -> Self {
         Self {
             lang: RwSignal::new(lang),
-            shop: RwSignal::new(None),
-            online: RwSignal::new(None),
-            conversation: RwSignal::new(None),
-            state: RwSignal::new(None),
-            messages: RwSignal::new(Vec::new()),
-            read_seq: RwSignal::new(0),
-            queue: RwSignal::new(None),
-            open: RwSignal::new(false),
-            unread: RwSignal::new(0),
-            link: RwSignal::new(Link::Idle),
-            outbox: RwSignal::new(Vec::new()),
-            acked: RwSignal::new(Vec::new()),
-            error: RwSignal::new(None),
-            agent_typing: RwSignal::new(false),
-            typing_heard: StoredValue::new(0),
-            draft: RwSignal::new(String::new()),
-            dismissed: RwSignal::new(None),
-            welcomed: StoredValue::new(false),
-            error_shown: StoredValue::new(0),
+            screen: RwSignal::new(Screen::new()),
         }
     }
 
-    /// Whether the message numbered `seq` is on screen already.
-    pub fn has_message(&self, seq: u32) -> bool {
-        self.messages
-            .with_untracked(|messages| messages.iter().any(|m| m.seq == seq))
+    /// Reads what is on screen; a view or effect that reads runs again when it changes.
+    pub fn with<R>(&self, read: impl FnOnce(&Screen) -> R) -> R {
+        self.screen.with(read)
+    }
+
+    /// Reads what is on screen without following it (in handlers and the transport).
+    pub fn with_untracked<R>(&self, read: impl FnOnce(&Screen) -> R) -> R {
+        self.screen.with_untracked(read)
+    }
+
+    /// Changes what is on screen; what reads it is drawn again.
+    fn change<R>(&self, change: impl FnOnce(&mut Screen) -> R) -> R {
+        let mut out = None;
+        self.screen.update(|screen| out = Some(change(screen)));
+        out.expect("update runs its closure")
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.with(|screen| screen.open)
+    }
+
+    /// Opens or closes the panel; opening it counts everything as read.
+    pub fn set_open(&self, open: bool) {
+        self.change(|screen| {
+            screen.open = open;
+            if open {
+                screen.unread = 0;
+            }
+        });
+    }
+
+    /// The visitor typed. Only a draft turning empty or not is news to the views (the send
+    /// button), not every key press.
+    pub fn set_draft(&self, draft: String) {
+        self.screen.maybe_update(|screen| {
+            let had_text = screen.has_draft();
+            screen.draft = draft;
+            had_text != screen.has_draft()
+        });
+    }
+
+    pub fn set_link(&self, link: Link) {
+        if self.with_untracked(|screen| screen.link) != link {
+            self.change(|screen| screen.link = link);
+        }
+    }
+
+    /// The transport's outbox changed.
+    pub fn set_outbox(&self, outbox: Vec<Outgoing>) {
+        self.change(|screen| screen.outbox = outbox);
     }
 
     /// Takes in one frame from the server.
     pub fn apply(&self, frame: ServerToVisitor) {
         match frame {
-            ServerToVisitor::Welcome {
-                shop,
-                conversation,
-                resumed,
-                ..
-            } => {
-                self.online.set(Some(shop.online));
-                self.shop.set(Some(shop));
-                // A welcome holds every message stored since what we had, acknowledged ones
-                // included: none needs standing in for any more.
-                if !self.acked.with_untracked(Vec::is_empty) {
-                    self.acked.set(Vec::new());
-                }
-                let dismissed = self.dismissed.get_untracked();
-                let conversation = conversation
-                    .filter(|c| !(c.state == ConversationState::Closed && Some(c.id) == dismissed));
-                let reconnect = self.welcomed.get_value();
-                self.welcomed.set_value(true);
-                let Some(c) = conversation else {
-                    self.clear();
-                    return;
-                };
-                // Only the conversation on screen can be continued; anything else replaces it.
-                let resumed = resumed && self.conversation.get_untracked() == Some(c.id);
-                if reconnect && !self.open.get_untracked() {
-                    let missed = self.messages.with_untracked(|known| {
-                        c.messages
-                            .iter()
-                            .filter(|m| is_agent(m) && !known.iter().any(|k| same(k, m)))
-                            .count()
-                    });
-                    self.unread
-                        .update(|n| *n = n.saturating_add(u32::try_from(missed).unwrap_or(0)));
-                }
-                // Keep the old position on screen until the server sends the new one, rather
-                // than flicker it away on every reconnect.
-                let same_wait = c.state == ConversationState::Waiting
-                    && self.conversation.get_untracked() == Some(c.id);
-                if !same_wait {
-                    self.queue.set(None);
-                }
-                let mut messages = c.messages;
-                if resumed {
-                    let known = self.messages.get_untracked();
-                    messages.retain(|m| !known.iter().any(|k| k.seq == m.seq));
-                    messages.extend(known);
-                }
-                messages.sort_unstable_by_key(|m| m.seq);
-                let read_seq = if resumed {
-                    c.read_seq.max(self.read_seq.get_untracked())
-                } else {
-                    c.read_seq
-                };
-                self.read_seq.set(read_seq);
-                self.conversation.set(Some(c.id));
-                self.state.set(Some(c.state));
-                self.messages.set(messages);
-            }
-            ServerToVisitor::Queue { position, estimate } => {
-                self.queue.set(Some(QueueSpot { position, estimate }));
-                if !matches!(
-                    self.state.get_untracked(),
-                    Some(ConversationState::Active { .. })
-                ) {
-                    self.state.set(Some(ConversationState::Waiting));
-                }
-            }
-            ServerToVisitor::Assigned { agent_name } => {
-                self.queue.set(None);
-                self.state
-                    .set(Some(ConversationState::Active { agent_name }));
-            }
-            ServerToVisitor::Message { message } => {
-                match self.state.get_untracked() {
-                    // A message after the end belongs to a conversation started meanwhile
-                    // (in another tab): show that one instead.
-                    Some(ConversationState::Closed) => {
-                        self.clear();
-                        self.state.set(Some(ConversationState::Waiting));
-                    }
-                    // The visitor's first message started a conversation in the queue.
-                    None => self.state.set(Some(ConversationState::Waiting)),
-                    Some(_) => {}
-                }
-                if is_agent(&message) && self.agent_typing.get_untracked() {
-                    self.agent_types(false);
-                }
-                let unread = is_agent(&message) && !self.open.get_untracked();
-                let client_id = message.client_id.clone();
-                let mut added = false;
-                self.messages.update(|messages| {
-                    if messages.iter().any(|m| m.seq == message.seq) {
-                        return;
-                    }
-                    let at = messages.partition_point(|m| m.seq < message.seq);
-                    messages.insert(at, message);
-                    added = true;
-                });
-                if added && unread {
-                    self.unread.update(|n| *n = n.saturating_add(1));
-                }
-                if let Some(id) = &client_id
-                    && self
-                        .acked
-                        .with_untracked(|acked| acked.iter().any(|a| &a.id == id))
-                {
-                    self.acked.update(|acked| acked.retain(|a| &a.id != id));
-                }
-            }
-            // Usually before the stored message itself: keep the bubble, now as sent, until
-            // that arrives (the outbox lets go of it right after this).
-            ServerToVisitor::Ack { id, seq } => {
-                let text = self.outbox.with_untracked(|outbox| {
-                    outbox
-                        .iter()
-                        .find(|item| item.id == id)
-                        .map(|item| item.text.clone())
-                });
-                let Some(text) = text else { return };
-                let stored = self.messages.with_untracked(|messages| {
-                    messages.iter().any(|m| m.client_id.as_ref() == Some(&id))
-                });
-                if !stored
-                    && !self
-                        .acked
-                        .with_untracked(|acked| acked.iter().any(|a| a.id == id))
-                {
-                    self.acked
-                        .update(|acked| acked.push(Acked { id, seq, text }));
-                }
-            }
-            // The outbox marks the message failed; its bubble says why.
-            ServerToVisitor::Rejected { .. } => {}
-            ServerToVisitor::Closed => {
-                self.queue.set(None);
-                self.agent_typing.set(false);
-                self.state.set(Some(ConversationState::Closed));
-            }
-            ServerToVisitor::Typing { typing } => self.agent_types(typing),
-            ServerToVisitor::Availability { online } => self.online.set(Some(online)),
-            ServerToVisitor::Read { seq } => {
-                if seq > self.read_seq.get_untracked() {
-                    self.read_seq.set(seq);
-                }
-            }
             ServerToVisitor::Error(error) => self.show_error(error.message),
+            ServerToVisitor::Typing { typing } => self.agent_types(typing),
+            frame => self.change(|screen| screen.apply(frame)),
         }
     }
 
     fn agent_types(&self, typing: bool) {
-        let heard = self.typing_heard.get_value().wrapping_add(1);
-        self.typing_heard.set_value(heard);
-        self.agent_typing.set(typing);
+        let heard = self.change(|screen| screen.agent_types(typing));
         if typing {
             let this = *self;
             set_timeout(
                 move || {
-                    if this.typing_heard.get_value() == heard {
-                        this.agent_typing.set(false);
+                    if this.with_untracked(|screen| screen.typing_heard) == heard {
+                        this.change(|screen| screen.agent_typing = false);
                     }
                 },
                 Duration::from_millis(u64::from(TYPING_LASTS_MS)),
@@ -274,89 +174,313 @@ impl Chat {
     /// The visitor asked for a fresh conversation after one ended; the server starts it with
     /// their next message.
     pub fn start_new(&self) {
-        self.dismissed.set(self.conversation.get_untracked());
-        self.acked.set(Vec::new());
-        self.clear();
-    }
-
-    /// What to tell the server on reconnecting: the conversation on screen and the last
-    /// message we have of it, so the welcome brings only what we missed.
-    pub fn resume(&self) -> Option<Resume> {
-        let conversation = self.conversation.get_untracked()?;
-        let last_seq = self
-            .messages
-            .with_untracked(|messages| messages.iter().map(|m| m.seq).max())?;
-        Some(Resume {
-            conversation,
-            last_seq,
-        })
-    }
-
-    /// What the message list shows (tracked).
-    pub fn rows(&self) -> Vec<Row> {
-        let seen = Seen {
-            // An agent has (or had) the conversation on their console.
-            delivered: self.state.with(|state| {
-                matches!(
-                    state,
-                    Some(ConversationState::Active { .. } | ConversationState::Closed)
-                )
-            }),
-            read_seq: self.read_seq.get(),
-        };
-        self.messages.with(|messages| {
-            self.acked.with(|acked| {
-                self.outbox
-                    .with(|outbox| rows(messages, acked, outbox, seen))
-            })
-        })
-    }
-
-    /// Whether typed messages wait for the connection (tracked).
-    pub fn has_sending(&self) -> bool {
-        self.outbox.with(|outbox| {
-            outbox
-                .iter()
-                .any(|item| item.state == OutgoingState::Sending)
-        })
+        self.change(Screen::start_new);
     }
 
     /// Shows an error for a moment.
     pub fn show_error(&self, message: String) {
-        let shown = self.error_shown.get_value().wrapping_add(1);
-        self.error_shown.set_value(shown);
-        self.error.set(Some(message));
+        let shown = self.change(|screen| {
+            screen.error_shown = screen.error_shown.wrapping_add(1);
+            screen.error = Some(message);
+            screen.error_shown
+        });
         let this = *self;
         set_timeout(
             move || {
-                if this.error_shown.get_value() == shown {
-                    this.error.set(None);
+                if this.with_untracked(|screen| screen.error_shown) == shown {
+                    this.change(|screen| screen.error = None);
                 }
             },
             ERROR_SHOWN_FOR,
         );
     }
 
-    /// The agent's name once one took the conversation.
+    /// What the message list shows (tracked).
+    pub fn rows(&self) -> Vec<Row> {
+        self.with(Screen::rows)
+    }
+
+    /// The agent's name once one took the conversation (tracked).
     pub fn agent_name(&self) -> Option<String> {
-        self.state.with(|state| match state {
-            Some(ConversationState::Active { agent_name }) => Some(agent_name.clone()),
-            _ => None,
+        self.with(Screen::agent_name)
+    }
+
+    /// Whether the conversation has ended (tracked).
+    pub fn is_closed(&self) -> bool {
+        self.with(Screen::is_closed)
+    }
+}
+
+impl Screen {
+    fn new() -> Self {
+        Self {
+            shop: None,
+            online: None,
+            typical_reply_secs: None,
+            opens_at_ms: None,
+            conversation: None,
+            state: None,
+            messages: Vec::new(),
+            read_seq: 0,
+            queue: None,
+            open: false,
+            unread: 0,
+            link: Link::Idle,
+            outbox: Vec::new(),
+            acked: Vec::new(),
+            error: None,
+            agent_typing: false,
+            draft: String::new(),
+            typing_heard: 0,
+            dismissed: None,
+            welcomed: false,
+            error_shown: 0,
+        }
+    }
+
+    /// Whether the message numbered `seq` is on screen already.
+    pub fn has_message(&self, seq: u32) -> bool {
+        self.messages.iter().any(|m| m.seq == seq)
+    }
+
+    /// Takes in one frame from the server (errors and typing, which start timers, go
+    /// through `Chat::apply`).
+    fn apply(&mut self, frame: ServerToVisitor) {
+        match frame {
+            ServerToVisitor::Welcome {
+                shop,
+                conversation,
+                resumed,
+                ..
+            } => {
+                self.online = Some(shop.online);
+                self.typical_reply_secs = shop.typical_reply_secs;
+                self.opens_at_ms = shop.opens_at_ms;
+                self.shop = Some(shop);
+                // A welcome holds every message stored since what we had, acknowledged ones
+                // included: none needs standing in for any more.
+                self.acked.clear();
+                let dismissed = self.dismissed;
+                let conversation = conversation
+                    .filter(|c| !(c.state == ConversationState::Closed && Some(c.id) == dismissed));
+                let reconnect = self.welcomed;
+                self.welcomed = true;
+                let Some(c) = conversation else {
+                    self.clear();
+                    return;
+                };
+                // Only the conversation on screen can be continued; anything else replaces it.
+                let resumed = resumed && self.conversation == Some(c.id);
+                if reconnect && !self.open {
+                    let known = &self.messages;
+                    let missed = c
+                        .messages
+                        .iter()
+                        .filter(|m| is_agent(m) && !known.iter().any(|k| same(k, m)))
+                        .count();
+                    self.unread = self
+                        .unread
+                        .saturating_add(u32::try_from(missed).unwrap_or(0));
+                }
+                // Keep the old position on screen until the server sends the new one, rather
+                // than flicker it away on every reconnect.
+                let same_wait =
+                    c.state == ConversationState::Waiting && self.conversation == Some(c.id);
+                if !same_wait {
+                    self.queue = None;
+                }
+                if !resumed {
+                    self.messages.clear();
+                }
+                for message in c.messages {
+                    insert_in_order(&mut self.messages, message);
+                }
+                self.read_seq = if resumed {
+                    c.read_seq.max(self.read_seq)
+                } else {
+                    c.read_seq
+                };
+                self.conversation = Some(c.id);
+                self.state = Some(c.state);
+            }
+            ServerToVisitor::Queue { position, estimate } => {
+                self.queue = Some(QueueSpot { position, estimate });
+                if !matches!(self.state, Some(ConversationState::Active { .. })) {
+                    self.state = Some(ConversationState::Waiting);
+                }
+            }
+            ServerToVisitor::Assigned { agent_name } => {
+                self.queue = None;
+                self.state = Some(ConversationState::Active { agent_name });
+            }
+            ServerToVisitor::Message { message } => {
+                match self.state {
+                    // A message after the end belongs to a conversation started meanwhile
+                    // (in another tab): show that one instead.
+                    Some(ConversationState::Closed) => {
+                        self.clear();
+                        self.state = Some(ConversationState::Waiting);
+                    }
+                    // The visitor's first message started a conversation in the queue.
+                    None => self.state = Some(ConversationState::Waiting),
+                    Some(_) => {}
+                }
+                if is_agent(&message) && self.agent_typing {
+                    self.agent_types(false);
+                }
+                let unread = is_agent(&message) && !self.open;
+                let client_id = message.client_id.clone();
+                if insert_in_order(&mut self.messages, message) && unread {
+                    self.unread = self.unread.saturating_add(1);
+                }
+                if let Some(id) = &client_id {
+                    self.acked.retain(|a| &a.id != id);
+                }
+            }
+            // Usually before the stored message itself: keep the bubble, now as sent, until
+            // that arrives (the outbox lets go of it right after this).
+            ServerToVisitor::Ack { id, seq } => {
+                let Some(item) = self.outbox.iter().find(|item| item.id == id) else {
+                    return;
+                };
+                let stored = self
+                    .messages
+                    .iter()
+                    .any(|m| m.client_id.as_ref() == Some(&id));
+                if !stored && !self.acked.iter().any(|a| a.id == id) {
+                    let text = item.text.clone();
+                    self.acked.push(Acked { id, seq, text });
+                }
+            }
+            // The outbox marks the message failed; its bubble says why.
+            ServerToVisitor::Rejected { .. } => {}
+            ServerToVisitor::Closed => {
+                self.queue = None;
+                self.agent_typing = false;
+                self.state = Some(ConversationState::Closed);
+            }
+            ServerToVisitor::Typing { typing } => {
+                self.agent_types(typing);
+            }
+            ServerToVisitor::Availability {
+                online,
+                typical_reply_secs,
+                opens_at_ms,
+            } => {
+                self.online = Some(online);
+                self.typical_reply_secs = typical_reply_secs;
+                self.opens_at_ms = opens_at_ms;
+            }
+            ServerToVisitor::Read { seq } => self.read_seq = self.read_seq.max(seq),
+            ServerToVisitor::Error(error) => self.error = Some(error.message),
+        }
+    }
+
+    /// Notes that the agent is (or stopped) typing; returns which "typing" this was.
+    fn agent_types(&mut self, typing: bool) -> u32 {
+        self.typing_heard = self.typing_heard.wrapping_add(1);
+        self.agent_typing = typing;
+        self.typing_heard
+    }
+
+    fn start_new(&mut self) {
+        self.dismissed = self.conversation;
+        self.acked.clear();
+        self.clear();
+    }
+
+    /// What to tell the server on reconnecting: the conversation on screen and the last
+    /// message we have of it, so the welcome brings only what we missed.
+    pub fn resume(&self) -> Option<Resume> {
+        let conversation = self.conversation?;
+        let last_seq = self.messages.iter().map(|m| m.seq).max()?;
+        Some(Resume {
+            conversation,
+            last_seq,
         })
     }
 
-    pub fn is_closed(&self) -> bool {
-        self.state
-            .with(|state| matches!(state, Some(ConversationState::Closed)))
+    /// What the message list shows.
+    pub fn rows(&self) -> Vec<Row> {
+        let seen = Seen {
+            // An agent has (or had) the conversation on their console.
+            delivered: matches!(
+                self.state,
+                Some(ConversationState::Active { .. } | ConversationState::Closed)
+            ),
+            read_seq: self.read_seq,
+        };
+        rows(&self.messages, &self.acked, &self.outbox, seen)
     }
 
-    fn clear(&self) {
-        self.conversation.set(None);
-        self.state.set(None);
-        self.queue.set(None);
-        self.messages.set(Vec::new());
-        self.read_seq.set(0);
+    /// Whether the visitor has written something to send.
+    pub fn has_draft(&self) -> bool {
+        !self.draft.trim().is_empty()
     }
+
+    /// Whether typed messages wait for the connection.
+    pub fn has_sending(&self) -> bool {
+        self.outbox
+            .iter()
+            .any(|item| item.state == OutgoingState::Sending)
+    }
+
+    /// The agent's name once one took the conversation.
+    pub fn agent_name(&self) -> Option<String> {
+        match &self.state {
+            Some(ConversationState::Active { agent_name }) => Some(agent_name.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, Some(ConversationState::Closed))
+    }
+
+    /// Whether anyone is there to answer, as the line under the greeting says it; `None`
+    /// until the server has said.
+    pub fn presence(&self) -> Option<Presence> {
+        // Someone at the console answers, whatever the opening hours say.
+        Some(match (self.online?, self.opens_at_ms) {
+            (true, _) => Presence::Online {
+                typical_reply_secs: self.typical_reply_secs,
+            },
+            (false, Some(at_ms)) => Presence::Closed { at_ms },
+            (false, None) => Presence::Away,
+        })
+    }
+
+    fn clear(&mut self) {
+        self.conversation = None;
+        self.state = None;
+        self.queue = None;
+        self.messages.clear();
+        self.read_seq = 0;
+    }
+}
+
+/// Whether anyone is there to answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// Closed by the shop's opening hours until `at_ms`.
+    Closed { at_ms: i64 },
+    /// An agent has the console open; they typically answer in this long, when known.
+    Online { typical_reply_secs: Option<u32> },
+    /// Open, but nobody is at the console.
+    Away,
+}
+
+/// Puts a message in its place by `seq`, unless one with that number is there already (the
+/// stored copy wins over an older one of the same number: the server's is the truth).
+/// Returns whether it was new. (Insertion, not a sort: the widget's download is smaller.)
+fn insert_in_order(messages: &mut Vec<ChatMessage>, message: ChatMessage) -> bool {
+    let at = messages.partition_point(|m| m.seq < message.seq);
+    if messages.get(at).is_some_and(|m| m.seq == message.seq) {
+        messages[at] = message;
+        return false;
+    }
+    messages.insert(at, message);
+    true
 }
 
 fn is_agent(message: &ChatMessage) -> bool {
@@ -490,10 +614,10 @@ pub fn rows(
                 sent_at_ms: None,
                 delivery: seen.delivery(a.seq),
             };
-            ordered.push((a.seq, row));
+            let at = ordered.partition_point(|(seq, _)| *seq <= a.seq);
+            ordered.insert(at, (a.seq, row));
         }
     }
-    ordered.sort_unstable_by_key(|(seq, _)| *seq);
     let pending = outbox.iter().map(|item| Row {
         key: RowKey::Client(item.id.clone()),
         author: Author::Visitor,
@@ -541,6 +665,8 @@ mod tests {
                 name: "Tienda".into(),
                 greeting: "¡Hola!".into(),
                 online: false,
+                typical_reply_secs: None,
+                opens_at_ms: None,
             },
             conversation,
             resumed: false,
@@ -579,7 +705,7 @@ mod tests {
     }
 
     /// What the list shows: each row's text and how far it got.
-    fn shown(chat: &Chat) -> Vec<(String, Delivery)> {
+    fn shown(chat: &Screen) -> Vec<(String, Delivery)> {
         chat.rows()
             .into_iter()
             .map(|row| (row.text, row.delivery))
@@ -590,17 +716,13 @@ mod tests {
         (text.to_owned(), delivery)
     }
 
-    fn texts(chat: &Chat) -> Vec<String> {
-        chat.messages
-            .get_untracked()
-            .into_iter()
-            .map(|m| m.text)
-            .collect()
+    fn texts(chat: &Screen) -> Vec<String> {
+        chat.messages.iter().map(|m| m.text.clone()).collect()
     }
 
     #[test]
     fn only_new_agent_messages_count_as_unread_while_closed() {
-        let chat = Chat::new(Lang::En);
+        let mut chat = Screen::new();
         let history = Conversation {
             read_seq: 0,
             id: ConversationId(1),
@@ -611,7 +733,7 @@ mod tests {
         };
         // History from the first welcome is not news.
         chat.apply(welcome(Some(history.clone())));
-        assert_eq!(chat.unread.get_untracked(), 0);
+        assert_eq!(chat.unread, 0);
 
         chat.apply(ServerToVisitor::Message {
             message: agent(2, "new"),
@@ -623,7 +745,7 @@ mod tests {
         chat.apply(ServerToVisitor::Message {
             message: message(3, Author::Visitor, "mine"),
         });
-        assert_eq!(chat.unread.get_untracked(), 1);
+        assert_eq!(chat.unread, 1);
         assert_eq!(texts(&chat), ["old", "new", "mine"]);
 
         // A reconnect brings one more that arrived while we were away.
@@ -634,20 +756,50 @@ mod tests {
             agent(4, "missed"),
         ]);
         chat.apply(welcome(Some(later)));
-        assert_eq!(chat.unread.get_untracked(), 2);
+        assert_eq!(chat.unread, 2);
 
-        chat.open.set(true);
+        chat.open = true;
         chat.apply(ServerToVisitor::Message {
             message: agent(5, "seen"),
         });
-        assert_eq!(chat.unread.get_untracked(), 2);
+        assert_eq!(chat.unread, 2);
+    }
+
+    #[test]
+    fn someone_at_the_console_answers_whatever_the_hours_say() {
+        let mut chat = Screen::new();
+        assert_eq!(chat.presence(), None);
+        chat.apply(ServerToVisitor::Availability {
+            online: false,
+            typical_reply_secs: Some(240),
+            opens_at_ms: Some(1_000),
+        });
+        assert_eq!(chat.presence(), Some(Presence::Closed { at_ms: 1_000 }));
+        chat.apply(ServerToVisitor::Availability {
+            online: true,
+            typical_reply_secs: Some(240),
+            opens_at_ms: Some(1_000),
+        });
+        assert_eq!(
+            chat.presence(),
+            Some(Presence::Online {
+                typical_reply_secs: Some(240)
+            })
+        );
+        // Each frame says all three again: an opening time no longer said is gone.
+        chat.apply(ServerToVisitor::Availability {
+            online: false,
+            typical_reply_secs: None,
+            opens_at_ms: None,
+        });
+        assert_eq!(chat.presence(), Some(Presence::Away));
     }
 
     #[test]
     fn waiting_then_assigned_then_closed() {
-        let chat = Chat::new(Lang::En);
+        let mut chat = Screen::new();
         chat.apply(welcome(None));
-        assert_eq!(chat.state.get_untracked(), None);
+        assert_eq!(chat.state.clone(), None);
         chat.apply(ServerToVisitor::Message {
             message: message(1, Author::Visitor, "hola"),
         });
@@ -655,13 +807,13 @@ mod tests {
             position: 2,
             estimate: None,
         });
-        assert_eq!(chat.state.get_untracked(), Some(ConversationState::Waiting));
-        assert_eq!(chat.queue.get_untracked().map(|q| q.position), Some(2));
+        assert_eq!(chat.state.clone(), Some(ConversationState::Waiting));
+        assert_eq!(chat.queue.map(|q| q.position), Some(2));
 
         chat.apply(ServerToVisitor::Assigned {
             agent_name: "Ana".into(),
         });
-        assert_eq!(chat.queue.get_untracked(), None);
+        assert_eq!(chat.queue, None);
         assert_eq!(chat.agent_name().as_deref(), Some("Ana"));
 
         chat.apply(ServerToVisitor::Closed);
@@ -671,7 +823,7 @@ mod tests {
 
     #[test]
     fn a_dismissed_conversation_stays_away_after_a_reconnect() {
-        let chat = Chat::new(Lang::En);
+        let mut chat = Screen::new();
         let closed = Conversation {
             read_seq: 0,
             id: ConversationId(7),
@@ -692,12 +844,12 @@ mod tests {
             message: message(1, Author::Visitor, "new question"),
         });
         assert_eq!(texts(&chat), ["new question"]);
-        assert_eq!(chat.state.get_untracked(), Some(ConversationState::Waiting));
+        assert_eq!(chat.state.clone(), Some(ConversationState::Waiting));
     }
 
     #[test]
     fn resume_names_the_conversation_and_its_last_message() {
-        let chat = Chat::new(Lang::En);
+        let mut chat = Screen::new();
         assert_eq!(chat.resume(), None);
         chat.apply(ServerToVisitor::Message {
             message: message(1, Author::Visitor, "hola"),
@@ -724,7 +876,7 @@ mod tests {
 
     #[test]
     fn a_resumed_welcome_appends_without_duplicates() {
-        let chat = Chat::new(Lang::En);
+        let mut chat = Screen::new();
         let first = Conversation {
             read_seq: 0,
             id: ConversationId(3),
@@ -751,7 +903,7 @@ mod tests {
         );
         assert_eq!(chat.agent_name().as_deref(), Some("Ana"));
         // Missed while closed: the two new agent messages, not the one we had.
-        assert_eq!(chat.unread.get_untracked(), 1);
+        assert_eq!(chat.unread, 1);
 
         // Nothing new at all.
         chat.apply(resumed(Conversation {
@@ -776,7 +928,7 @@ mod tests {
 
     #[test]
     fn own_messages_go_from_sent_to_delivered_to_read() {
-        let chat = Chat::new(Lang::En);
+        let mut chat = Screen::new();
         chat.apply(welcome(Some(Conversation {
             read_seq: 0,
             id: ConversationId(1),
@@ -786,24 +938,27 @@ mod tests {
                 message(2, Author::Visitor, "¿talla 42?"),
             ],
         })));
-        let deliveries = || {
+        let deliveries = |chat: &Screen| {
             chat.rows()
                 .into_iter()
                 .map(|r| r.delivery)
                 .collect::<Vec<_>>()
         };
         // In the queue: stored, nobody has it yet.
-        assert_eq!(deliveries(), [Delivery::Sent, Delivery::Sent]);
+        assert_eq!(deliveries(&chat), [Delivery::Sent, Delivery::Sent]);
         chat.apply(ServerToVisitor::Assigned {
             agent_name: "Ana".into(),
         });
-        assert_eq!(deliveries(), [Delivery::Delivered, Delivery::Delivered]);
+        assert_eq!(
+            deliveries(&chat),
+            [Delivery::Delivered, Delivery::Delivered]
+        );
         chat.apply(ServerToVisitor::Read { seq: 1 });
-        assert_eq!(deliveries(), [Delivery::Read, Delivery::Delivered]);
+        assert_eq!(deliveries(&chat), [Delivery::Read, Delivery::Delivered]);
         // A late, older receipt moves nothing back.
         chat.apply(ServerToVisitor::Read { seq: 2 });
         chat.apply(ServerToVisitor::Read { seq: 1 });
-        assert_eq!(deliveries(), [Delivery::Read, Delivery::Read]);
+        assert_eq!(deliveries(&chat), [Delivery::Read, Delivery::Read]);
         // The agent's own messages are only ever received.
         chat.apply(ServerToVisitor::Message {
             message: agent(3, "Sí, quedan dos."),
@@ -811,7 +966,7 @@ mod tests {
         assert_eq!(chat.rows()[2].delivery, Delivery::Received);
 
         // A reload: the welcome says how far the agent read.
-        let again = Chat::new(Lang::En);
+        let mut again = Screen::new();
         again.apply(welcome(Some(Conversation {
             read_seq: 1,
             id: ConversationId(1),
@@ -833,15 +988,14 @@ mod tests {
 
     #[test]
     fn a_pending_message_becomes_the_stored_one_in_place_and_shows_once() {
-        let chat = Chat::new(Lang::En);
+        let mut chat = Screen::new();
         chat.apply(welcome(Some(Conversation {
             read_seq: 0,
             id: ConversationId(1),
             state: ConversationState::Waiting,
             messages: vec![message(1, Author::Visitor, "hola")],
         })));
-        chat.outbox
-            .set(vec![sending("a", "¿talla 42?"), sending("b", "¿y 43?")]);
+        chat.outbox = vec![sending("a", "¿talla 42?"), sending("b", "¿y 43?")];
         assert_eq!(
             shown(&chat),
             [
@@ -857,7 +1011,7 @@ mod tests {
             id: id("a"),
             seq: 2,
         });
-        chat.outbox.set(vec![sending("b", "¿y 43?")]);
+        chat.outbox = vec![sending("b", "¿y 43?")];
         let rows_now = chat.rows();
         assert_eq!(rows_now[1].key, key_before, "the same bubble");
         assert_eq!(rows_now[1].delivery, Delivery::Sent);
@@ -895,7 +1049,7 @@ mod tests {
             id: id("b"),
             seq: 3,
         });
-        chat.outbox.set(Vec::new());
+        chat.outbox = Vec::new();
         assert_eq!(
             shown(&chat),
             [
@@ -908,19 +1062,19 @@ mod tests {
 
     #[test]
     fn an_acknowledged_message_takes_its_place_by_seq_and_a_welcome_settles_it() {
-        let chat = Chat::new(Lang::En);
+        let mut chat = Screen::new();
         chat.apply(welcome(Some(Conversation {
             read_seq: 0,
             id: ConversationId(1),
             state: ConversationState::Waiting,
             messages: vec![message(1, Author::Visitor, "hola")],
         })));
-        chat.outbox.set(vec![sending("a", "mine")]);
+        chat.outbox = vec![sending("a", "mine")];
         chat.apply(ServerToVisitor::Ack {
             id: id("a"),
             seq: 3,
         });
-        chat.outbox.set(Vec::new());
+        chat.outbox = Vec::new();
         // The agent's answer was stored between: it goes above ours.
         chat.apply(ServerToVisitor::Message {
             message: agent(2, "hi"),

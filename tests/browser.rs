@@ -1467,8 +1467,12 @@ async fn the_visitor_sees_each_message_sent_then_delivered_then_read() {
     newest_tick_says(&visitor, "Sent").await;
     // An agent opens the console: someone is there now.
     let mut agent = agent_signs_in(&pronto).await;
+    // A new shop has no reply times to go by: no number, rather than a made-up one.
     visitor
-        .wait_for_widget_text(".pronto-availability--online", "We typically reply")
+        .wait_for_widget_text(
+            ".pronto-availability--online",
+            "We're here and will reply soon",
+        )
         .await;
     visitor.screenshot("widget-someone-there").await;
     // The agent takes the chat: it is on their console, and the header shows who answers.
@@ -1497,4 +1501,67 @@ async fn the_visitor_sees_each_message_sent_then_delivered_then_read() {
     wait_until_still(&visitor).await;
     visitor.screenshot("widget-read-receipts").await;
     visitor.close().await;
+}
+
+/// A visitor waiting in a shop with a history sees how long they will wait, as a range in
+/// words from the estimator, in their language; the place and the range follow the line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_visitor_sees_the_expected_wait_as_a_range_in_words() {
+    let pronto = Pronto::start().await;
+    // The shop's morning: 30 visitors, each taken after two minutes, chats of four.
+    pronto.with_history(30).await;
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let mut agent = agent_signs_in(&pronto).await;
+    let mut browsers = Browsers::start().await;
+    let first = browsers.person().await;
+    let second = browsers.person().await;
+    first.goto(&shop.url("/")).await;
+    open_widget(&first).await;
+    write(&first, "Do you ship to Chile?").await;
+    let first_line = queue_line(&first, "You're #1 in line · about ").await;
+    second.goto(&shop.url("/")).await;
+    second.eval("Pronto('locale', 'es')", vec![]).await;
+    open_widget(&second).await;
+    write(&second, "¿Hacen envíos?").await;
+    let second_line = queue_line(&second, "Eres el #2 en la fila · unos ").await;
+    // One agent, one chat at a time, four minutes each: the second in line waits longer.
+    assert!(
+        most_minutes(&first_line) < most_minutes(&second_line),
+        "further back waits longer: {first_line:?}, {second_line:?}"
+    );
+    wait_until_still(&second).await;
+    second.screenshot("widget-queued-estimate-es").await;
+    first.screenshot("widget-queued-estimate-en").await;
+    // The first is taken: the second moves up, and is told a wait no longer than before.
+    pronto_testkit::client::take_next(&mut agent).await;
+    let moved_up = queue_line(&second, "Eres el #1 en la fila · unos ").await;
+    assert!(most_minutes(&moved_up) <= most_minutes(&second_line));
+    first.close().await;
+    second.close().await;
+}
+
+/// Waits for the place in line to read `start` followed by a wait in minutes ("2 min",
+/// "2–4 min": whole minutes, no more precise than that) and returns the line.
+async fn queue_line(visitor: &Person, start: &str) -> String {
+    visitor.wait_for_widget_text(".pronto-queue", start).await;
+    let line = visitor.texts("widget", ".pronto-queue").await.join("");
+    let wait = line
+        .strip_prefix(start)
+        .unwrap_or_else(|| panic!("{line:?} starts with {start:?}"));
+    let numbers = wait
+        .strip_suffix(" min")
+        .unwrap_or_else(|| panic!("{wait:?} in minutes"));
+    assert!(
+        numbers.split('–').all(|n| n.parse::<u32>().is_ok()),
+        "{wait:?} is whole minutes"
+    );
+    line
+}
+
+/// The upper end of "about 2–4 min": the last number in the line.
+fn most_minutes(line: &str) -> u32 {
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .next_back()
+        .expect("a number of minutes")
 }

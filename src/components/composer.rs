@@ -7,23 +7,20 @@ use pronto_protocol::limits::MAX_MESSAGE_CHARS;
 use web_sys::KeyboardEvent;
 
 use super::Controls;
-use crate::state::Chat;
+use crate::state::{Chat, Screen};
 
 /// What browsers report as the key while an input method (Japanese, Chinese…) is composing.
 const IME_KEY_CODE: u32 = 229;
 
-#[component]
-pub fn Composer() -> impl IntoView {
-    let chat = expect_context::<Chat>();
-    let controls = expect_context::<Controls>();
+pub fn composer(chat: Chat, controls: Controls) -> impl IntoView {
     let text = chat.lang.get_untracked().text();
 
     let send = move || {
-        let draft = chat.draft.get_untracked();
+        let draft = chat.with_untracked(|screen| screen.draft.clone());
         match validate_text(&draft) {
             Ok(message) => {
                 controls.send(message.to_owned());
-                chat.draft.set(String::new());
+                chat.set_draft(String::new());
             }
             Err(error) if error.code == ErrorCode::MessageTooLong => {
                 chat.show_error(text.too_long.to_owned());
@@ -41,7 +38,7 @@ pub fn Composer() -> impl IntoView {
         }
     };
 
-    let ready = move || chat.draft.with(|draft| !draft.trim().is_empty());
+    let ready = move || chat.with(Screen::has_draft);
 
     view! {
         <div class="pronto-composer" part="composer">
@@ -54,11 +51,13 @@ pub fn Composer() -> impl IntoView {
                 placeholder=text.placeholder
                 maxlength=MAX_MESSAGE_CHARS.to_string()
                 enterkeyhint="send"
-                prop:value=move || chat.draft.get()
+                // Follows the draft when the chat changes it (emptied once sent); the visitor's
+                // own typing is already in the box.
+                prop:value=move || chat.with(|screen| screen.draft.clone())
                 on:input=move |ev| {
                     let draft = event_target_value(&ev);
                     controls.typing(!draft.trim().is_empty());
-                    chat.draft.set(draft);
+                    chat.set_draft(draft);
                 }
                 on:keydown=on_keydown
             ></textarea>

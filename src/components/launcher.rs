@@ -6,13 +6,10 @@ use web_sys::KeyboardEvent;
 use super::{Controls, PANEL_ID, UNREAD_ID};
 use crate::state::Chat;
 
-#[component]
-pub fn Launcher() -> impl IntoView {
-    let chat = expect_context::<Chat>();
-    let controls = expect_context::<Controls>();
+pub fn launcher(chat: Chat, controls: Controls) -> impl IntoView {
     let text = chat.lang.get_untracked().text();
-    let open = move || chat.open.get();
-    let unread = move || chat.unread.get();
+    let open = move || chat.is_open();
+    let unread = move || chat.with(|screen| screen.unread);
     let has_unread = move || unread() > 0;
 
     view! {
@@ -55,14 +52,19 @@ pub fn Launcher() -> impl IntoView {
                     ></path>
                 </svg>
             </span>
-            <Show when=has_unread>
-                <span class="pronto-badge" part="badge" aria-hidden="true">
-                    {move || if unread() > 9 { "9+".to_owned() } else { unread().to_string() }}
-                </span>
-                <span class="pronto-visually-hidden" id=UNREAD_ID>
-                    {move || chat.lang.get_untracked().unread(unread())}
-                </span>
-            </Show>
+            {move || {
+                has_unread()
+                    .then(|| {
+                        view! {
+                            <span class="pronto-badge" part="badge" aria-hidden="true">
+                                {move || if unread() > 9 { "9+".to_owned() } else { unread().to_string() }}
+                            </span>
+                            <span class="pronto-visually-hidden" id=UNREAD_ID>
+                                {move || chat.lang.get_untracked().unread(unread())}
+                            </span>
+                        }
+                    })
+            }}
         </button>
     }
 }

@@ -2,47 +2,56 @@
 //! visitor scrolled up to read. The visitor's own messages show how far they got: sending,
 //! sent, or refused with a way to retry or delete them.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 use pronto_protocol::chat::Author;
 use wasm_bindgen::JsValue;
 
-use super::Controls;
+use super::{Controls, clock_words};
 use crate::i18n::Lang;
 use crate::state::{Chat, Delivery, Row, RowKey};
 
 /// Within this many pixels of the bottom counts as "at the bottom".
 const STICKY_PX: i32 = 48;
 
-#[component]
-pub fn MessageList() -> impl IntoView {
-    let chat = expect_context::<Chat>();
-    let controls = expect_context::<Controls>();
+pub fn message_list(chat: Chat, controls: Controls) -> impl IntoView {
     let lang = chat.lang.get_untracked();
     let list = NodeRef::<html::Div>::new();
     // Whether the visitor is reading the newest messages; scrolling up to read history
     // turns following off until they come back down.
-    let following = StoredValue::new(true);
-    let rows = Memo::new(move |_| chat.rows());
-
-    Effect::new(move |_| {
-        let newest_is_own = rows.with(|rows| rows.last().is_some_and(Row::is_own));
-        // Runs when the panel opens too, to start at the newest message.
-        if newest_is_own || following.get_value() {
+    let following = Arc::new(AtomicBool::new(true));
+    let on_scroll = {
+        let following = Arc::clone(&following);
+        move |_| {
+            if let Some(list) = list.get_untracked() {
+                let from_bottom = list.scroll_height() - list.scroll_top() - list.client_height();
+                following.store(from_bottom <= STICKY_PX, Ordering::Relaxed);
+            }
+        }
+    };
+    // How many rows were drawn last time.
+    let drawn = AtomicUsize::new(0);
+    let messages = move || {
+        let rows = chat.rows();
+        // Scrolls to the newest message once drawn: when the panel opens, when the visitor
+        // sends, and on any change while they follow. (Here rather than in an effect of its
+        // own: each kind of effect is code every shopper downloads.)
+        let added = drawn.swap(rows.len(), Ordering::Relaxed) != rows.len();
+        let sent = added && rows.last().is_some_and(Row::is_own);
+        if sent || following.load(Ordering::Relaxed) {
             request_animation_frame(move || {
                 if let Some(list) = list.get_untracked() {
                     list.set_scroll_top(list.scroll_height());
                 }
             });
         }
-    });
-
-    let on_scroll = move |_| {
-        if let Some(list) = list.get_untracked() {
-            let from_bottom = list.scroll_height() - list.scroll_top() - list.client_height();
-            following.set_value(from_bottom <= STICKY_PX);
-        }
+        rows.into_iter()
+            .map(|row| message_view(row, lang, controls))
+            .collect_view()
     };
 
     view! {
@@ -56,91 +65,75 @@ pub fn MessageList() -> impl IntoView {
             node_ref=list
             on:scroll=on_scroll
         >
-            <For
-                each=move || rows.get()
-                key=|row| row.key.clone()
-                children=move |row| message_view(row, rows, lang, controls)
-            />
+            {messages}
         </div>
     }
 }
 
 /// One message, drawn by one view for both authors (every distinct view is code the shopper
-/// downloads). A row keeps its key from sending to sent, so this element stays; what changes
-/// with the delivery (class, status line) follows `rows`.
-fn message_view(row: Row, rows: Memo<Vec<Row>>, lang: Lang, controls: Controls) -> impl IntoView {
+/// downloads). The list draws every row again when any changes; Leptos keeps each element
+/// and changes only what differs (a tick, a status line), so a message whose delivery moves
+/// on stays the same element in the same place.
+fn message_view(row: Row, lang: Lang, controls: Controls) -> impl IntoView {
     let text_of = lang.text();
-    let text = message_text(&row.text);
-    let id = match &row.key {
-        RowKey::Client(id) => Some(id.clone()),
-        RowKey::Stored { .. } => None,
-    };
     // The agent's name; for the visitor's own messages, "You", for screen readers only.
     let (who, who_class) = match row.author {
         Author::Agent { name } => (name, "pronto-message-author"),
         Author::Visitor => (text_of.you.to_owned(), "pronto-visually-hidden"),
     };
-    let part = match row.delivery {
-        Delivery::Received => "bubble agent-bubble",
-        _ => "bubble visitor-bubble",
+    let (class, part) = match row.delivery {
+        Delivery::Received => (
+            "pronto-message pronto-message--agent",
+            "bubble agent-bubble",
+        ),
+        Delivery::Sending => (
+            "pronto-message pronto-message--visitor pronto-message--sending",
+            "bubble visitor-bubble",
+        ),
+        Delivery::Failed(_) => (
+            "pronto-message pronto-message--visitor pronto-message--failed",
+            "bubble visitor-bubble",
+        ),
+        Delivery::Sent | Delivery::Delivered | Delivery::Read => (
+            "pronto-message pronto-message--visitor pronto-message--sent",
+            "bubble visitor-bubble",
+        ),
     };
-    let key = row.key;
-    let first = (row.delivery, row.sent_at_ms);
-    let current = Memo::new(move |_| {
-        rows.with(|rows| {
-            rows.iter()
-                .find(|r| r.key == key)
-                .map(|r| (r.delivery.clone(), r.sent_at_ms))
-        })
-        // Only while the row is on its way out of the list.
-        .unwrap_or_else(|| first.clone())
+    let time = row.sent_at_ms.map(|ms| {
+        let (clock, datetime) = local_time(ms, lang);
+        view! { <time class="pronto-message-time" datetime=datetime>{clock}</time> }
     });
-    let class = move || {
-        current.with(|(delivery, _)| match delivery {
-            Delivery::Received => "pronto-message pronto-message--agent",
-            Delivery::Sending => "pronto-message pronto-message--visitor pronto-message--sending",
-            Delivery::Failed(_) => "pronto-message pronto-message--visitor pronto-message--failed",
-            Delivery::Sent | Delivery::Delivered | Delivery::Read => {
-                "pronto-message pronto-message--visitor pronto-message--sent"
-            }
-        })
+    let (status, status_class) = match &row.delivery {
+        Delivery::Sending => (Some(text_of.sending.to_owned()), "pronto-message-status"),
+        Delivery::Failed(error) => (
+            Some(lang.not_sent(error.code)),
+            "pronto-message-status pronto-message-status--failed",
+        ),
+        _ => (None, ""),
     };
-    let meta = move || {
-        let (delivery, sent_at_ms) = current.get();
-        let time = sent_at_ms.map(|ms| {
-            let (clock, datetime) = local_time(ms, lang);
-            view! { <time class="pronto-message-time" datetime=datetime>{clock}</time> }
-        });
-        let (status, status_class) = match &delivery {
-            Delivery::Sending => (Some(text_of.sending.to_owned()), "pronto-message-status"),
-            Delivery::Failed(error) => (
-                Some(lang.not_sent(error.code)),
-                "pronto-message-status pronto-message-status--failed",
-            ),
-            _ => (None, ""),
-        };
-        let status = status.map(|line| view! { <span class=status_class>{line}</span> });
-        // The ticks are drawn by the stylesheet: one when stored, two once on the agent's
-        // console, two in the accent colour once read. This names them for screen readers.
-        let ticks = match delivery {
-            Delivery::Sent => Some(("pronto-message-check", text_of.sent)),
-            Delivery::Delivered => Some((
-                "pronto-message-check pronto-message-check--delivered",
-                text_of.delivered,
-            )),
-            Delivery::Read => Some((
-                "pronto-message-check pronto-message-check--read",
-                text_of.read,
-            )),
-            _ => None,
-        };
-        let sent = ticks.map(|(class, label)| {
-            view! { <span class=class role="img" aria-label=label title=label></span> }
-        });
-        // A failed row always has an id: only messages of this page can be refused.
-        let actions = id.clone().filter(|_| matches!(delivery, Delivery::Failed(_))).map(|id| {
+    let status = status.map(|line| view! { <span class=status_class>{line}</span> });
+    // The ticks are drawn by the stylesheet: one when stored, two once on the agent's
+    // console, two in the accent colour once read. This names them for screen readers.
+    let ticks = match row.delivery {
+        Delivery::Sent => Some(("pronto-message-check", text_of.sent)),
+        Delivery::Delivered => Some((
+            "pronto-message-check pronto-message-check--delivered",
+            text_of.delivered,
+        )),
+        Delivery::Read => Some((
+            "pronto-message-check pronto-message-check--read",
+            text_of.read,
+        )),
+        _ => None,
+    };
+    let sent = ticks.map(|(class, label)| {
+        view! { <span class=class role="img" aria-label=label title=label></span> }
+    });
+    // Only messages of this page can be refused, and those have the id they were sent with.
+    let actions = match (&row.delivery, row.key) {
+        (Delivery::Failed(_), RowKey::Client(id)) => {
             let again = id.clone();
-            view! {
+            Some(view! {
                 <span class="pronto-message-actions">
                     <button type="button" class="pronto-retry" on:click=move |_| controls.retry(&again)>
                         {text_of.retry}
@@ -149,18 +142,21 @@ fn message_view(row: Row, rows: Memo<Vec<Row>>, lang: Lang, controls: Controls) 
                         {text_of.discard}
                     </button>
                 </span>
-            }
-        });
-        (time, status, sent, actions)
+            })
+        }
+        _ => None,
     };
     view! {
         <div class=class>
             <div class="pronto-bubble" part=part>
-                <p class="pronto-message-text">{text}</p>
+                <p class="pronto-message-text">{message_text(&row.text)}</p>
             </div>
             <div class="pronto-message-meta">
                 <span class=who_class>{who}</span>
-                {meta}
+                {time}
+                {status}
+                {sent}
+                {actions}
             </div>
         </div>
     }
@@ -191,17 +187,17 @@ fn local_time(ms: i64, lang: Lang) -> (String, String) {
     // Milliseconds since 1970 fit an f64 exactly for the next quarter million years.
     let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
     let today = js_sys::Date::new_0().to_date_string() == date.to_date_string();
-    let options = js_sys::Object::new();
-    let set = |key: &str, value: &str| {
-        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    let fields: &[(&str, &str)] = if today {
+        &[("hour", "numeric"), ("minute", "2-digit")]
+    } else {
+        &[
+            ("hour", "numeric"),
+            ("minute", "2-digit"),
+            ("month", "short"),
+            ("day", "numeric"),
+        ]
     };
-    set("hour", "numeric");
-    set("minute", "2-digit");
-    if !today {
-        set("month", "short");
-        set("day", "numeric");
-    }
-    let clock = String::from(date.to_locale_string(lang.code(), &options));
+    let clock = clock_words(&date, lang, fields);
     let iso = date.to_iso_string().as_string().unwrap_or_default();
     (clock, iso)
 }

@@ -8,16 +8,17 @@ mod panel;
 mod queue_status;
 mod widget;
 
-pub use widget::Widget;
+pub use widget::{Setup, widget};
 
 use leptos::html;
 use leptos::prelude::*;
 use pronto_protocol::ids::ClientMessageId;
 
-use crate::state::Chat;
+use crate::i18n::Lang;
+use crate::state::{Chat, Presence};
 use crate::storage;
 use crate::transport::{Identity, Transport};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Ids inside the shadow root; only one widget lives in it, so they cannot clash.
 const PANEL_ID: &str = "pronto-panel";
@@ -38,7 +39,7 @@ pub enum Opening {
 #[derive(Clone, Copy)]
 pub struct Controls {
     chat: Chat,
-    site: StoredValue<String>,
+    site: &'static str,
     /// `None` when the site id is invalid: there is nothing to connect to.
     transport: StoredValue<Option<Transport>, LocalStorage>,
     /// Focus returns here when the panel closes.
@@ -50,10 +51,12 @@ pub struct Controls {
 }
 
 impl Controls {
+    /// The site's id lives as long as the page (the widget is never unmounted): leaked rather
+    /// than kept in reactive storage, where each type stored is code every shopper downloads.
     pub fn new(chat: Chat, site: String, transport: Option<Transport>) -> Self {
         Self {
             chat,
-            site: StoredValue::new(site),
+            site: Box::leak(site.into_boxed_str()),
             transport: StoredValue::new_local(transport),
             launcher: NodeRef::new(),
             input: NodeRef::new(),
@@ -64,7 +67,7 @@ impl Controls {
     /// Opens the panel because the visitor asked to.
     pub fn open(&self) {
         self.show_panel();
-        self.site.with_value(|site| storage::save_open(site, true));
+        storage::save_open(self.site, true);
         let (input, new_conversation) = (self.input, self.new_conversation);
         // After the panel has rendered; the frame callback runs after Leptos's updates.
         request_animation_frame(move || {
@@ -79,8 +82,7 @@ impl Controls {
     /// Opens the panel because the page asked (`data-open`): focus stays with the page, and
     /// nothing connects (or is stored) until the visitor writes.
     pub fn open_for_page(&self) {
-        self.chat.open.set(true);
-        self.chat.unread.set(0);
+        self.chat.set_open(true);
     }
 
     /// Reopens the panel after a reload, without taking focus from the page.
@@ -98,8 +100,8 @@ impl Controls {
                 .dyn_into::<web_sys::ShadowRoot>()
                 .is_ok_and(|shadow| shadow.active_element().is_some())
         });
-        self.chat.open.set(false);
-        self.site.with_value(|site| storage::save_open(site, false));
+        self.chat.set_open(false);
+        storage::save_open(self.site, false);
         if focus_inside {
             request_animation_frame(move || {
                 if let Some(launcher) = launcher.get_untracked() {
@@ -120,7 +122,7 @@ impl Controls {
     }
 
     pub fn toggle(&self) {
-        if self.chat.open.get_untracked() {
+        if self.chat.with_untracked(|screen| screen.open) {
             self.close();
         } else {
             self.open();
@@ -183,8 +185,50 @@ impl Controls {
     }
 
     fn show_panel(&self) {
-        self.chat.open.set(true);
-        self.chat.unread.set(0);
+        self.chat.set_open(true);
         self.connect();
     }
+}
+
+/// `date` as the visitor's language and time zone write the given `fields` (`Intl` options,
+/// e.g. `[("hour", "numeric"), ("minute", "2-digit")]` → "4:58 PM", "16:58").
+pub fn clock_words(date: &js_sys::Date, lang: Lang, fields: &[(&str, &str)]) -> String {
+    let options = js_sys::Object::new();
+    for (key, value) in fields {
+        let _ = js_sys::Reflect::set(&options, &(*key).into(), &(*value).into());
+    }
+    date.to_locale_string(lang.code(), &options).into()
+}
+
+/// The line under the greeting, also the launcher's tooltip: is anyone there, how soon do
+/// they answer, when does the shop open.
+pub fn availability_line(presence: Presence, lang: Lang) -> String {
+    let opens = match presence {
+        Presence::Closed { at_ms } => opening_words(at_ms, lang),
+        _ => Default::default(),
+    };
+    lang.availability(presence, opens)
+}
+
+/// When the shop opens at `at_ms`, in the visitor's clock ("at 9:00 AM", "on Monday at 9:00
+/// AM") and how far off that is ("in 3 hours", "in 2 days"), worded by the browser.
+fn opening_words(at_ms: i64, lang: Lang) -> (String, String) {
+    // Milliseconds since 1970 fit an f64 exactly for the next quarter million years.
+    let at = js_sys::Date::new(&JsValue::from_f64(at_ms as f64));
+    let now = js_sys::Date::new_0();
+    let time = clock_words(&at, lang, &[("hour", "numeric"), ("minute", "2-digit")]);
+    let weekday = (at.to_date_string() != now.to_date_string())
+        .then(|| clock_words(&at, lang, &[("weekday", "long")]));
+    let minutes = ((at_ms as f64 - now.get_time()) / 60_000.0).max(1.0);
+    let (count, unit) = if minutes < 90.0 {
+        (minutes, "minute")
+    } else if minutes < 36.0 * 60.0 {
+        (minutes / 60.0, "hour")
+    } else {
+        (minutes / 1440.0, "day")
+    };
+    let locales = js_sys::Array::of1(&JsValue::from_str(lang.code()));
+    let relative = js_sys::Intl::RelativeTimeFormat::new(&locales, &js_sys::Object::new())
+        .format(count.round(), unit);
+    (lang.opens_at(weekday.as_deref(), &time), relative.into())
 }

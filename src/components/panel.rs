@@ -1,58 +1,58 @@
 //! The open chat: header with the shop (and agent, once one answers), connection status,
 //! messages, place in line, and the composer or the "conversation ended" notice.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use web_sys::KeyboardEvent;
 
-use super::composer::Composer;
-use super::message_list::MessageList;
-use super::queue_status::{Dots, QueueStatus};
-use super::{Controls, PANEL_ID, TITLE_ID};
-use crate::state::Chat;
+use super::composer::composer;
+use super::message_list::message_list;
+use super::queue_status::{dots, queue_status};
+use super::{Controls, PANEL_ID, TITLE_ID, availability_line};
+use crate::state::{Chat, Presence, Screen};
 use crate::transport::Link;
 
-#[component]
-pub fn Panel() -> impl IntoView {
-    let chat = expect_context::<Chat>();
-    let controls = expect_context::<Controls>();
+pub fn panel(chat: Chat, controls: Controls) -> impl IntoView {
     let text = chat.lang.get_untracked().text();
 
     let title = move || {
-        chat.shop.with(|shop| match shop {
+        chat.with(|screen| match &screen.shop {
             Some(shop) if !shop.name.trim().is_empty() => shop.name.clone(),
             _ => text.chat.to_owned(),
         })
     };
     let greeting = move || {
-        chat.shop.with(|shop| match shop {
+        chat.with(|screen| match &screen.shop {
             Some(shop) if !shop.greeting.trim().is_empty() => shop.greeting.clone(),
             _ => text.greeting.to_owned(),
         })
     };
     let agent = move || chat.agent_name();
+    // The composer is built once per conversation, not again on every change of its state.
+    let closed = Memo::new(move |_| chat.is_closed());
     // Before an agent has the conversation: is anyone there to answer?
     let availability = move || {
         if agent().is_some() {
             return None;
         }
-        let online = chat.online.get()?;
-        let (class, line) = if online {
-            (
-                "pronto-availability pronto-availability--online",
-                text.replies_soon,
-            )
-        } else {
-            ("pronto-availability pronto-availability--away", text.away)
+        let presence = chat.with(Screen::presence)?;
+        let class = match presence {
+            Presence::Online { .. } => "pronto-availability pronto-availability--online",
+            Presence::Closed { .. } | Presence::Away => {
+                "pronto-availability pronto-availability--away"
+            }
         };
+        let line = availability_line(presence, chat.lang.get_untracked());
         Some(view! { <p class=class>{line}</p> })
     };
-    let status = move || match chat.link.get() {
+    let status = move || match chat.with(|screen| screen.link) {
         Link::Reconnecting => Some(text.reconnecting),
         Link::Refused => Some(text.unavailable),
         Link::Idle | Link::Connecting | Link::Open => None,
     };
     // Only worth saying while the connection is down; otherwise they go out at once.
-    let waiting_to_send = move || chat.link.get() == Link::Reconnecting && chat.has_sending();
+    let waiting_to_send =
+        move || chat.with(|screen| screen.link == Link::Reconnecting && screen.has_sending());
 
     let on_keydown = move |ev: KeyboardEvent| {
         if ev.key() == "Escape" && !ev.is_composing() {
@@ -74,24 +74,32 @@ pub fn Panel() -> impl IntoView {
         >
             <header class="pronto-header" part="header">
                 <div class="pronto-header-row">
-                    <Show when=move || agent().is_some()>
-                        <span class="pronto-avatar" aria-hidden="true">
-                            {move || initials(&agent().unwrap_or_default())}
-                        </span>
-                    </Show>
+                    {move || {
+                        agent()
+                            .map(|name| {
+                                view! {
+                                    <span class="pronto-avatar" aria-hidden="true">
+                                        {initials(&name)}
+                                    </span>
+                                }
+                            })
+                    }}
                     <div class="pronto-header-text">
                         <h2 class="pronto-title" id=TITLE_ID>
                             {title}
                         </h2>
-                        <Show when=move || agent().is_some()>
-                            <p class="pronto-agent">
-                                <span class="pronto-agent-name">
-                                    {move || agent().unwrap_or_default()}
-                                </span>
-                                " "
-                                <span class="pronto-agent-role">{text.agent_helping}</span>
-                            </p>
-                        </Show>
+                        {move || {
+                            agent()
+                                .map(|name| {
+                                    view! {
+                                        <p class="pronto-agent">
+                                            <span class="pronto-agent-name">{name}</span>
+                                            " "
+                                            <span class="pronto-agent-role">{text.agent_helping}</span>
+                                        </p>
+                                    }
+                                })
+                        }}
                     </div>
                     <button
                         type="button"
@@ -123,23 +131,28 @@ pub fn Panel() -> impl IntoView {
                             view! {
                                 <p class="pronto-status">
                                     <span class="pronto-status-line">{line}</span>
-                                    <Show when=waiting_to_send>
-                                        <span class="pronto-status-pending">{text.will_send}</span>
-                                    </Show>
+                                    {move || {
+                                        waiting_to_send()
+                                            .then(|| {
+                                                view! {
+                                                    <span class="pronto-status-pending">{text.will_send}</span>
+                                                }
+                                            })
+                                    }}
                                 </p>
                             }
                         })
                 }}
             </div>
 
-            <MessageList />
-            <QueueStatus />
+            {message_list(chat, controls)}
+            {queue_status(chat)}
             {move || {
-                let agent = chat.agent_name().filter(|_| chat.agent_typing.get())?;
+                let agent = chat.with(|screen| screen.agent_name().filter(|_| screen.agent_typing))?;
                 let line = chat.lang.get_untracked().typing(&agent);
                 Some(view! {
                     <p class="pronto-typing" part="typing">
-                        <Dots />
+                        {dots()}
                         <span>{line}</span>
                     </p>
                 })
@@ -147,8 +160,7 @@ pub fn Panel() -> impl IntoView {
 
             <div class="pronto-live">
                 {move || {
-                    chat.error
-                        .get()
+                    chat.with(|screen| screen.error.clone())
                         .map(|message| {
                             view! {
                                 <p class="pronto-error" role="alert">
@@ -159,7 +171,11 @@ pub fn Panel() -> impl IntoView {
                 }}
             </div>
 
-            <Show when=move || chat.is_closed() fallback=|| view! { <Composer /> }>
+            {move || {
+                if !closed.get() {
+                    return Either::Left(composer(chat, controls));
+                }
+                Either::Right(view! {
                 <div class="pronto-ended">
                     <p class="pronto-closed">{text.conversation_ended}</p>
                     <button
@@ -171,7 +187,8 @@ pub fn Panel() -> impl IntoView {
                         {text.new_conversation}
                     </button>
                 </div>
-            </Show>
+                })
+            }}
         </div>
     }
 }

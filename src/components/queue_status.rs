@@ -1,15 +1,12 @@
-//! The visitor's place in line while waiting for an agent: "You're #2 in line · usually 1–3 min".
+//! The visitor's place in line while waiting for an agent: "You're #2 in line · about 2–4 min".
 
 use leptos::prelude::*;
 
 use crate::state::Chat;
 
-#[component]
-pub fn QueueStatus() -> impl IntoView {
-    let chat = expect_context::<Chat>();
+pub fn queue_status(chat: Chat) -> impl IntoView {
     let line = move || {
-        chat.queue
-            .get()
+        chat.with(|screen| screen.queue)
             .map(|spot| chat.lang.get().queue_line(spot.position, spot.estimate))
     };
 
@@ -21,7 +18,7 @@ pub fn QueueStatus() -> impl IntoView {
                     .map(|line| {
                         view! {
                             <p class="pronto-queue" part="queue">
-                                <Dots />
+                                {dots()}
                                 <span class="pronto-queue-text">{line}</span>
                             </p>
                         }
@@ -32,8 +29,7 @@ pub fn QueueStatus() -> impl IntoView {
 }
 
 /// Three blinking dots: someone is on it.
-#[component]
-pub fn Dots() -> impl IntoView {
+pub fn dots() -> impl IntoView {
     view! {
         <span class="pronto-queue-dots" aria-hidden="true">
             <span></span>

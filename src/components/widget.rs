@@ -4,31 +4,42 @@ use leptos::prelude::*;
 use pronto_protocol::ids::SiteId;
 use pronto_protocol::visitor::ServerToVisitor;
 
-use super::launcher::Launcher;
-use super::panel::Panel;
+use super::launcher::launcher;
+use super::panel::panel;
 use super::{Controls, Opening};
 use crate::api::Events;
 use crate::i18n::Lang;
-use crate::state::Chat;
+use crate::state::{Chat, Screen};
 use crate::storage;
 use crate::transport::{Event, Identity, Link, Transport, visitor_url};
 
-#[component]
-pub fn Widget(
+/// How the page set the widget up (the script tag's attributes and the visitor's languages).
+pub struct Setup {
     /// The Pronto server's origin, e.g. `https://chat.example.com`.
-    server: String,
+    pub server: String,
     /// The shop's site id, from `data-site`.
-    site: String,
-    lang: Lang,
+    pub site: String,
+    pub lang: Lang,
     /// The shop's signed-in customer, when the page vouches for them.
-    identity: Option<Identity>,
+    pub identity: Option<Identity>,
     /// Whether the panel starts open, and at whose asking.
-    open: Opening,
+    pub open: Opening,
     /// Tells the page what happens (`Pronto('on', …)`).
-    events: Events,
-    /// Receives the widget's state and controls once they exist, for the page's commands.
-    on_mount: impl FnOnce(Chat, Controls) + 'static,
-) -> impl IntoView {
+    pub events: Events,
+}
+
+/// The widget. `on_mount` receives its state and controls once they exist, for the page's
+/// commands. (A plain function rather than a `#[component]`: it has one caller, and the props
+/// builder a component brings is code every shopper downloads.)
+pub fn widget(setup: Setup, on_mount: impl FnOnce(Chat, Controls)) -> impl IntoView {
+    let Setup {
+        server,
+        site,
+        lang,
+        identity,
+        open,
+        events,
+    } = setup;
     let chat = Chat::new(lang);
     let token = storage::token(&site);
     let returning = token.is_some();
@@ -41,13 +52,13 @@ pub fn Widget(
                 visitor_url(&server),
                 site_id,
                 token,
-                move || chat.resume(),
+                move || chat.with_untracked(Screen::resume),
                 identity,
                 move |event| match event {
-                    Event::Link(link) => chat.link.set(link),
-                    Event::Outbox(items) => chat.outbox.set(items),
+                    Event::Link(link) => chat.set_link(link),
+                    Event::Outbox(items) => chat.set_outbox(items),
                     Event::Frame(ServerToVisitor::Message { message }) => {
-                        let new = !chat.has_message(message.seq);
+                        let new = !chat.with_untracked(|screen| screen.has_message(message.seq));
                         if new {
                             events.message(&message);
                         }
@@ -71,15 +82,13 @@ pub fn Widget(
                 "pronto: data-site \"{site}\" is not valid: {}",
                 error.message
             );
-            chat.link.set(Link::Refused);
+            chat.set_link(Link::Refused);
             None
         }
     };
 
     let unsent = transport.as_ref().is_some_and(Transport::has_unsent);
     let controls = Controls::new(chat, site.clone(), transport);
-    provide_context(chat);
-    provide_context(controls);
     events.watch(chat);
     on_mount(chat, controls);
 
@@ -100,15 +109,15 @@ pub fn Widget(
         }
     }
 
+    // The panel is built when it opens, not again on every change of the chat.
+    let open = Memo::new(move |_| chat.is_open());
     // A new language (`Pronto('locale', …)`) draws everything again in it; what the visitor
     // typed and the conversation live in `chat`, not in the views.
     move || {
         chat.lang.track();
         view! {
-            <Launcher />
-            <Show when=move || chat.open.get()>
-                <Panel />
-            </Show>
+            {launcher(chat, controls)}
+            {move || open.get().then(|| panel(chat, controls))}
         }
     }
 }

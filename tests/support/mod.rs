@@ -80,6 +80,18 @@ impl Pronto {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
+
+    /// Writes into the demo shop's database that its agent served `chats` visitors this
+    /// morning, each waiting two minutes and chatting four (see `pronto_testkit::history`).
+    pub async fn with_history(&self, chats: i64) {
+        pronto_testkit::history::served(
+            &self.config.database_url,
+            "demo",
+            pronto_server::demo::AGENT_EMAIL,
+            chats,
+        )
+        .await;
+    }
 }
 
 async fn serve(config: &Config, addr: SocketAddr) -> Running {

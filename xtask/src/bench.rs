@@ -22,7 +22,9 @@ const CHAT_BAR_RATE: f64 = 2_000.0;
 const CHAT_BAR_P99_MS: f64 = 10.0;
 const FANOUT_WAITING: usize = 10_000;
 const FANOUT_TAKES: usize = 40;
-const FANOUT_BAR_P99_MS: f64 = 250.0;
+/// Waiting visitors hear of a take at most once a second each (coalesced, see
+/// `crates/server/src/queue.rs`), so "everyone told" is bounded by that second plus the pass.
+const FANOUT_BAR_P99_MS: f64 = 1_250.0;
 /// Two nodes share PostgreSQL and Redis on this one machine; a lower ladder suffices.
 const TWO_NODE_RATES: &str = "500,1000,2000";
 /// Open files wanted by the servers and the load generator (children inherit the limit).

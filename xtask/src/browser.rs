@@ -1,6 +1,6 @@
 //! Finding headless Chromium and ChromeDriver for the browser tests, installing Debian's when
-//! they are missing and we are root; and axe-core, the accessibility checker the tests inject
-//! into pages, from npm.
+//! they are missing and we are root; and the tools that come from npm: axe-core, the
+//! accessibility checker the tests inject into pages, and terser, which shrinks the scripts.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -53,23 +53,41 @@ pub fn ensure_installed() -> Result<Chrome> {
 /// The axe-core release the accessibility tests run; pinned so a new rule cannot turn the
 /// suite red on its own.
 const AXE_CORE: &str = "axe-core@4.14.1";
+/// The terser release that minifies the apps' JavaScript; pinned so a build is repeatable.
+const TERSER: &str = "terser@5.51.4";
 
-/// `axe.min.js`, installed from npm into `dir` on first use (with Debian's npm if there is
-/// none and we are root).
+/// `axe.min.js`, installed from npm into `dir` on first use.
 pub fn ensure_axe(dir: &Path) -> Result<PathBuf> {
-    let script = dir.join("node_modules/axe-core/axe.min.js");
+    ensure_npm_package(dir, AXE_CORE, "axe-core/axe.min.js")
+}
+
+/// terser's command-line script (run it with `node`), installed from npm into `dir` on first use.
+pub fn ensure_terser(dir: &Path) -> Result<PathBuf> {
+    ensure_npm_package(dir, TERSER, "terser/bin/terser")
+}
+
+/// `node`, which runs terser; it comes with npm.
+pub fn node() -> Result<PathBuf> {
+    find("node").context("node is missing; it comes with npm (apt-get install npm)")
+}
+
+/// `file` of the npm package `spec` (`name@version`), installed into `dir` on first use (with
+/// Debian's npm if there is none and we are root). npm fetches from the registry only:
+/// both packages are plain JavaScript, nothing prebuilt.
+fn ensure_npm_package(dir: &Path, spec: &str, file: &str) -> Result<PathBuf> {
+    let script = dir.join("node_modules").join(file);
     let version = dir.join("installed");
-    if script.is_file() && std::fs::read_to_string(&version).ok().as_deref() == Some(AXE_CORE) {
+    if script.is_file() && std::fs::read_to_string(&version).ok().as_deref() == Some(spec) {
         return Ok(script);
     }
     if find("npm").is_none() {
         if !is_root() || find("apt-get").is_none() {
             bail!(
-                "the accessibility tests need npm to fetch {AXE_CORE}; install Node.js and npm \
-                 and run `cargo xtask test` again"
+                "the build and tests need npm to fetch {spec}; install Node.js and npm and run \
+                 cargo xtask again"
             );
         }
-        eprintln!("xtask: installing Debian's npm to fetch {AXE_CORE}");
+        eprintln!("xtask: installing Debian's npm to fetch {spec}");
         apt_install(&["npm"])?;
     }
     std::fs::create_dir_all(dir)?;
@@ -82,13 +100,13 @@ pub fn ensure_axe(dir: &Path) -> Result<PathBuf> {
             "--prefix",
         ])
         .arg(dir)
-        .arg(AXE_CORE)
+        .arg(spec)
         .status()
         .context("running npm")?;
     if !status.success() || !script.is_file() {
-        bail!("npm install {AXE_CORE} failed");
+        bail!("npm install {spec} failed");
     }
-    std::fs::write(&version, AXE_CORE)?;
+    std::fs::write(&version, spec)?;
     Ok(script)
 }
 

@@ -3,11 +3,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
-use crate::wasm;
+use crate::{browser, wasm};
 
 /// The finished `dist/` and the sizes a visitor downloads.
 pub struct Dist {
@@ -55,14 +56,16 @@ pub fn build(root: &Path) -> Result<Dist> {
     let staging = root.join("target").join("xtask-bindgen");
     let _ = std::fs::remove_dir_all(&staging);
 
+    let terser = Terser::new(root)?;
+
     let widget = wasm::bind_and_optimise(&compiled, "pronto", &staging.join("pronto"))?;
-    let widget_js = publish_minified(&widget.js, &assets, "pronto", "js")?;
+    let widget_js = publish_bytes(&terser.minify(&widget.js, true)?, &assets, "pronto", "js")?;
     let widget_wasm = publish(&widget.wasm, &assets, "pronto", "wasm")?;
     let widget_css = publish_minified(&root.join("style/widget.css"), &assets, "pronto", "css")?;
     copy_snippets(widget.snippets.as_deref(), &assets)?;
 
     let console = wasm::bind_and_optimise(&compiled, "pronto-console", &staging.join("console"))?;
-    let console_js = publish(&console.js, &assets, "console", "js")?;
+    let console_js = publish_bytes(&terser.minify(&console.js, true)?, &assets, "console", "js")?;
     let console_wasm = publish(&console.wasm, &assets, "console", "wasm")?;
     let console_css = publish(
         &root.join("crates/console/style/console.css"),
@@ -86,12 +89,12 @@ pub fn build(root: &Path) -> Result<Dist> {
         "wasm": format!("assets/{widget_wasm}"),
         "css": format!("assets/{widget_css}"),
     });
-    let loader = std::fs::read_to_string(root.join("public/pronto.js"))?;
+    let loader = String::from_utf8(terser.minify(&root.join("public/pronto.js"), false)?)?;
     anyhow::ensure!(
-        loader.contains("__PRONTO_ASSETS__"),
+        loader.contains("\"__PRONTO_ASSETS__\""),
         "public/pronto.js lost its __PRONTO_ASSETS__ placeholder"
     );
-    let loader = without_comments(&loader).replace("\"__PRONTO_ASSETS__\"", &manifest.to_string());
+    let loader = loader.replace("\"__PRONTO_ASSETS__\"", &manifest.to_string());
     write_compressed(&dir.join("pronto.js"), loader.as_bytes())?;
 
     let console_page = std::fs::read_to_string(root.join("crates/console/index.html"))?
@@ -117,6 +120,12 @@ pub fn build(root: &Path) -> Result<Dist> {
         loader_size.gz
     );
     let first_open = size(&widget_js) + size(&widget_wasm) + size(&widget_css);
+    // What a visitor downloads on opening the chat: a hard limit too.
+    anyhow::ensure!(
+        first_open.br <= FIRST_OPEN_BUDGET_BR,
+        "the widget's first open is {} bytes brotli'd, over its budget of {FIRST_OPEN_BUDGET_BR}",
+        first_open.br
+    );
     let sizes = vec![
         ("widget loader (pronto.js)".to_owned(), loader_size),
         ("widget first open (js+wasm+css)".to_owned(), first_open),
@@ -135,13 +144,54 @@ pub fn build(root: &Path) -> Result<Dist> {
     Ok(Dist { dir, sizes })
 }
 
+/// terser, run by node: scripts as every storefront visitor downloads them, with short local
+/// names and without comments or dead code (a quarter of wasm-bindgen's glue, brotli'd).
+struct Terser {
+    node: PathBuf,
+    script: PathBuf,
+}
+
+impl Terser {
+    fn new(root: &Path) -> Result<Self> {
+        Ok(Self {
+            node: browser::node()?,
+            script: browser::ensure_terser(&wasm::target_dir(root)?.join("terser"))?,
+        })
+    }
+
+    /// `source` minified; `module` for an ES module (wasm-bindgen's glue), else a classic
+    /// script (the loader).
+    fn minify(&self, source: &Path, module: bool) -> Result<Vec<u8>> {
+        let mut command = Command::new(&self.node);
+        command.arg(&self.script).arg(source).args([
+            "--compress",
+            "--mangle",
+            "--comments",
+            "some",
+        ]);
+        if module {
+            command.arg("--module");
+        }
+        let out = command
+            .output()
+            .with_context(|| format!("running terser on {}", source.display()))?;
+        anyhow::ensure!(
+            out.status.success(),
+            "terser failed on {}: {}",
+            source.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(out.stdout)
+    }
+}
+
 /// Copies `source` into `assets/` as `<stem>-<hash>.<ext>` with compressed copies; returns the name.
 fn publish(source: &Path, assets: &Path, stem: &str, ext: &str) -> Result<String> {
     let bytes = std::fs::read(source).with_context(|| format!("reading {}", source.display()))?;
     publish_bytes(&bytes, assets, stem, ext)
 }
 
-/// `publish`, for a script or stylesheet the widget's visitors download: without comments.
+/// `publish`, for the stylesheet the widget's visitors download: without comments.
 fn publish_minified(source: &Path, assets: &Path, stem: &str, ext: &str) -> Result<String> {
     let text =
         std::fs::read_to_string(source).with_context(|| format!("reading {}", source.display()))?;
@@ -222,13 +272,14 @@ fn sizes(path: &Path) -> Sizes {
 }
 
 /// The most the loader (`pronto.js`) may weigh gzipped.
-const LOADER_BUDGET_GZ: u64 = 2048;
+const LOADER_BUDGET_GZ: u64 = 2 * 1024;
+/// The most the widget's first open (wasm + js + css) may weigh brotli'd: 90 KB (of 1024
+/// bytes, as the loader's 2 KB).
+const FIRST_OPEN_BUDGET_BR: u64 = 90 * 1024;
 
-/// A script or stylesheet as served: its `/* … */` and whole-line `//` comments and its
-/// indentation dropped (every storefront visitor downloads them; the comments are for us).
-/// `/*! … */` banners stay. Line breaks stay too, so JavaScript reads the same. Only for our
-/// own files and wasm-bindgen's glue, none of which has `/*` or a line starting with `//`
-/// inside a string.
+/// The stylesheet as served: its `/* … */` and whole-line `//` comments and its indentation
+/// dropped (every storefront visitor downloads it; the comments are for us). `/*! … */`
+/// banners stay. Only for our own stylesheet, which has no `/*` inside a string.
 fn without_comments(source: &str) -> String {
     let mut code = String::with_capacity(source.len());
     let mut rest = source;

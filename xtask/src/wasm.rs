@@ -111,7 +111,14 @@ pub fn bind_and_optimise(compiled: &Path, name: &str, out_dir: &Path) -> Result<
         .generate(out_dir)
         .with_context(|| format!("wasm-bindgen on {}", input.display()))?;
     let wasm = out_dir.join(format!("{name}_bg.wasm"));
-    OptimizationOptions::new_optimize_for_size_aggressively()
+    let js = out_dir.join(format!("{name}.js"));
+    slim_glue(&wasm, &js, name)?;
+    let mut options = OptimizationOptions::new_optimize_for_size_aggressively();
+    // Again while the module shrinks; and the low 1 KB of memory is never used (Rust's wasm32
+    // puts its stack first, growing down from 1 MB), which lets addresses fold: 1 KB brotli.
+    options.converge = true;
+    options
+        .low_memory_unused(true)
         // PRONTO_KEEP_NAMES=1 keeps function names in the optimised module, so that
         // `twiggy top dist/assets/pronto-*_bg.wasm` can say what the download is made of.
         .debug_info(std::env::var_os("PRONTO_KEEP_NAMES").is_some())
@@ -126,8 +133,130 @@ pub fn bind_and_optimise(compiled: &Path, name: &str, out_dir: &Path) -> Result<
         .with_context(|| format!("wasm-opt on {}", wasm.display()))?;
     let snippets = out_dir.join("snippets");
     Ok(Bindings {
-        js: out_dir.join(format!("{name}.js")),
+        js,
         wasm,
         snippets: snippets.is_dir().then_some(snippets),
     })
+}
+
+/// Takes out of the module and its glue what every visitor would download for nothing:
+///
+/// - custom sections only tools read (`producers`, `target_features`);
+/// - wasm-streams' JavaScript classes (`IntoUnderlyingSink`, …). Leptos always depends on
+///   `server_fn`, which exports them for streaming server functions; the widget has no server
+///   functions, but an export is kept whole with everything it calls. Dropping the exports
+///   lets wasm-opt drop that code.
+/// - the long import names (`__wbg_requestAnimationFrame_9ba49d36a19ca83c`), written twice,
+///   in the module and in the glue: renamed `a`, `b`, … in both; and the exports through
+///   which JavaScript calls Rust closures, renamed `_a`, `_b`, ….
+///
+/// The glue's shape is wasm-bindgen's, pinned to one version in `Cargo.toml`; the checks at
+/// the end stop the build if a new version writes it differently.
+fn slim_glue(wasm: &Path, js: &Path, name: &str) -> Result<()> {
+    let mut module =
+        walrus::Module::from_file(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+    let streams: Vec<_> = module
+        .exports
+        .iter()
+        .filter(|export| export.name.contains("intounderlying"))
+        .map(|export| export.id())
+        .collect();
+    for export in streams {
+        module.exports.delete(export);
+    }
+    // The closures' entry points, named after their whole Rust types (300 characters apiece).
+    let kept: Vec<String> = module.exports.iter().map(|e| e.name.clone()).collect();
+    let mut entry_points = Vec::new();
+    for export in module.exports.iter_mut() {
+        if export.name.starts_with("wasm_bindgen_") {
+            let short = format!("_{}", short_name(entry_points.len()));
+            anyhow::ensure!(!kept.contains(&short), "the module already exports {short}");
+            entry_points.push((std::mem::replace(&mut export.name, short.clone()), short));
+        }
+    }
+    let glue_module = format!("./{name}_bg.js");
+    let mut renames = Vec::new();
+    for import in module.imports.iter_mut() {
+        if import.module == glue_module {
+            let short = short_name(renames.len());
+            renames.push((std::mem::replace(&mut import.name, short.clone()), short));
+        }
+    }
+    // Notes for tools, not for browsers: who built it, the features (wasm-opt is told them).
+    module.producers.clear();
+    for section in ["target_features", "__wasm_split_unstable"] {
+        module.customs.remove_raw(section);
+    }
+    module
+        .emit_wasm_file(wasm)
+        .with_context(|| format!("writing {}", wasm.display()))?;
+
+    let glue = std::fs::read_to_string(js)?;
+    let mut slim = String::with_capacity(glue.len());
+    let mut skipping: Option<&str> = None;
+    for line in glue.lines() {
+        if let Some(last) = skipping {
+            if line.starts_with(last) || (last == ";" && line.ends_with(';')) {
+                skipping = None;
+            }
+            continue;
+        }
+        if line.starts_with("export class IntoUnderlying") {
+            skipping = Some("if (Symbol.dispose) IntoUnderlying");
+            continue;
+        }
+        if line.starts_with("const IntoUnderlying") {
+            if !line.ends_with(';') {
+                skipping = Some(";");
+            }
+            continue;
+        }
+        slim.push_str(line);
+        slim.push('\n');
+    }
+    for (long, short) in &renames {
+        slim = slim.replacen(
+            &format!("\n        {long}: "),
+            &format!("\n        {short}: "),
+            1,
+        );
+    }
+    for (long, short) in &entry_points {
+        slim = slim.replace(&format!("wasm.{long}("), &format!("wasm.{short}("));
+    }
+    anyhow::ensure!(
+        !slim.contains("IntoUnderlying") && !slim.contains("intounderlying"),
+        "wasm-bindgen's glue for wasm-streams changed shape; update slim_glue"
+    );
+    // (The glue's own functions named like the entry points are local: terser shortens them.)
+    let calls: Vec<String> = entry_points
+        .iter()
+        .map(|(long, _)| format!("wasm.{long}"))
+        .collect();
+    if let Some(long) = renames
+        .iter()
+        .map(|(long, _)| long)
+        .chain(&calls)
+        .find(|long| slim.contains(long.as_str()))
+    {
+        anyhow::bail!("wasm-bindgen's glue uses {long} differently; update slim_glue");
+    }
+    std::fs::write(js, slim)?;
+    Ok(())
+}
+
+/// `a`…`z`, `A`…`Z`, then `ba`, `bb`, …: short. They name properties of the glue's imports
+/// object, where any word is allowed.
+fn short_name(mut index: usize) -> String {
+    const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut name = Vec::new();
+    loop {
+        name.push(LETTERS[index % LETTERS.len()]);
+        index /= LETTERS.len();
+        if index == 0 {
+            break;
+        }
+    }
+    name.reverse();
+    String::from_utf8(name).expect("ASCII letters")
 }

@@ -2,9 +2,11 @@
 //! steady pace. For each take, how long until every visitor still waiting has been told
 //! their new place — what "your place in line" costs when the line is long.
 //!
-//! The server may coalesce announcements, so one update can cover two takes: what counts is
-//! each visitor's latest position. Take `k` is done when every visitor who started at a
-//! place after `k` is at `start − k` or better.
+//! The server coalesces announcements (at most one a second per visitor), so one update can
+//! cover several takes: what counts is each visitor's latest position. Take `k` is done when
+//! every visitor who started at a place after `k` is at `start − k` or better — and being
+//! taken is better than any place: a visitor taken before hearing "#1" heard every take
+//! before their own.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -101,6 +103,19 @@ impl Shared {
             return;
         }
         self.queue_frames.fetch_add(1, Ordering::Relaxed);
+        self.moved_up(index, position, counted);
+    }
+
+    /// Visitor `index` was taken: they have moved past every take before their own.
+    fn taken(&self, index: usize, counted: &mut usize) {
+        self.assigned[index].store(true, Ordering::SeqCst);
+        if self.measuring.load(Ordering::SeqCst) {
+            self.moved_up(index, 1, counted);
+        }
+    }
+
+    /// Counts visitor `index`, now at `position` or better, for each take that reflects.
+    fn moved_up(&self, index: usize, position: u32, counted: &mut usize) {
         let (Some(starts), Some(targets)) = (self.starts.get(), self.targets.get()) else {
             return;
         };
@@ -361,7 +376,7 @@ async fn visitor_task(
                 shared.told(index, position, &mut counted);
             }
             Ok(Some(ServerToVisitor::Assigned { .. })) => {
-                shared.assigned[index].store(true, Ordering::SeqCst);
+                shared.taken(index, &mut counted);
             }
             Ok(Some(ServerToVisitor::Rejected { id, error })) => {
                 shared.error(format!("visitor {index}: message {id} refused: {error}"));

@@ -59,6 +59,85 @@ pub struct SiteSettings {
     /// Storefront origins that may embed the widget, such as `https://tienda.example`;
     /// `http://127.0.0.1:*` allows any port.
     pub allowed_origins: Vec<String>,
+    /// The shop's opening hours. `GET` always says: `Some(None)` (`"hours": null`) for a shop
+    /// with no schedule, which is always open, or `Some(Some(…))`. In a `PUT`, leave the field
+    /// out (`None`) to keep the schedule as it is — so a client that predates opening hours
+    /// does not erase them — send `null` to remove it, or a schedule to set it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub hours: Option<Option<OpeningHours>>,
+}
+
+/// A field that is there, even as `null`: `Some(null)` is "remove", an absent field "keep".
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// When the shop is open: a weekly schedule in the shop's own time zone, and dates it is
+/// closed. Outside these hours the widget says when the shop opens again.
+///
+/// ```json
+/// {"time_zone": "America/Santiago",
+///  "week": {"mon": [{"opens": "09:00", "closes": "13:00"}, {"opens": "14:00", "closes": "18:00"}],
+///           "sat": [{"opens": "10:00", "closes": "14:00"}]},
+///  "holidays": ["2025-12-25"]}
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningHours {
+    /// An IANA time zone name, such as `America/Santiago` or `Europe/Madrid`: the clock the
+    /// times in `week` are read on, daylight saving time included.
+    pub time_zone: String,
+    pub week: Week,
+    /// Dates (`YYYY-MM-DD`, in the shop's time zone) the shop is closed all day; at most
+    /// `limits::MAX_HOLIDAYS`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holidays: Vec<String>,
+}
+
+/// The open intervals of each weekday, earliest first; a day left out is closed all day.
+/// At most `limits::MAX_OPEN_INTERVALS_PER_DAY` a day, none overlapping another.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Week {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mon: Vec<OpenInterval>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tue: Vec<OpenInterval>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wed: Vec<OpenInterval>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thu: Vec<OpenInterval>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fri: Vec<OpenInterval>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sat: Vec<OpenInterval>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sun: Vec<OpenInterval>,
+}
+
+impl Week {
+    /// Monday first, as ISO 8601 counts the days.
+    pub fn days(&self) -> [&Vec<OpenInterval>; 7] {
+        [
+            &self.mon, &self.tue, &self.wed, &self.thu, &self.fri, &self.sat, &self.sun,
+        ]
+    }
+}
+
+/// Open from `opens` until `closes`, local times written `HH:MM` (24-hour clock). `closes`
+/// may be `24:00`, the end of the day; a shop open past midnight writes two intervals
+/// (`22:00–24:00` one day, `00:00–02:00` the next).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenInterval {
+    pub opens: String,
+    pub closes: String,
 }
 
 /// What the console sends. The agent is known from the session cookie.
@@ -192,6 +271,45 @@ pub enum ServerToAgent {
 mod tests {
     use super::*;
     use crate::{ErrorCode, decode, encode};
+
+    #[test]
+    fn hours_left_out_null_or_set_are_three_different_things() {
+        let base = r#""name":"Tienda","greeting":"Hola","allowed_origins":[]"#;
+        let read = |extra: &str| decode::<SiteSettings>(&format!("{{{base}{extra}}}")).unwrap();
+        // Left out (a client older than opening hours): keep them.
+        assert_eq!(read("").hours, None);
+        // `null`: remove them, always open.
+        assert_eq!(read(r#","hours":null"#).hours, Some(None));
+        let set = read(
+            r#","hours":{"time_zone":"Europe/Madrid","week":{"mon":[{"opens":"09:00","closes":"14:00"}]}}"#,
+        );
+        let hours = OpeningHours {
+            time_zone: "Europe/Madrid".into(),
+            week: Week {
+                mon: vec![OpenInterval {
+                    opens: "09:00".into(),
+                    closes: "14:00".into(),
+                }],
+                ..Week::default()
+            },
+            holidays: vec![],
+        };
+        assert_eq!(set.hours, Some(Some(hours)));
+        // Each reads back as it was written.
+        for settings in [read(""), read(r#","hours":null"#), set] {
+            assert_eq!(
+                decode::<SiteSettings>(&encode(&settings)).unwrap(),
+                settings
+            );
+        }
+        // A day by another name is refused, not quietly closed.
+        assert!(
+            decode::<SiteSettings>(&format!(
+                r#"{{{base},"hours":{{"time_zone":"UTC","week":{{"monday":[]}}}}}}"#
+            ))
+            .is_err()
+        );
+    }
 
     #[test]
     fn agent_frames_round_trip() {

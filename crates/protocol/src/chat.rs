@@ -54,10 +54,22 @@ fn is_zero(seq: &u32) -> bool {
     *seq == 0
 }
 
-/// The expected wait until an agent takes the conversation, as a range in seconds.
+/// The expected wait until an agent takes the conversation, in seconds from now: the typical
+/// wait and the range that about 8 in 10 waits fall in (`low_secs <= typical_secs <=
+/// high_secs`). Rounded as a person would be told it — to 10 s under two minutes, to the
+/// minute under an hour, to five minutes beyond — so a new value means a new thing to say.
+///
+/// When there is nothing honest to say (too little history, or no agent online) the queue
+/// frame carries no estimate at all (`estimate: None`), never a made-up one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaitEstimate {
+    /// One visitor in ten waits less than this.
     pub low_secs: u32,
+    /// The likeliest wait to show as "about …". Absent from servers older than it, then 0:
+    /// show the range alone.
+    #[serde(default)]
+    pub typical_secs: u32,
+    /// One visitor in ten waits longer than this.
     pub high_secs: u32,
 }
 

@@ -20,12 +20,10 @@ macro_rules! error_codes {
                 }
             }
 
-            /// The code written `wire`, if there is one.
+            /// The code written `wire`, if there is one. (Through `as_str`, so the names are
+            /// stored once in the widget's download, not once per direction.)
             pub fn from_wire(wire: &str) -> Option<ErrorCode> {
-                match wire {
-                    $($wire => Some(ErrorCode::$code),)*
-                    _ => None,
-                }
+                Self::ALL.iter().copied().find(|code| code.as_str() == wire)
             }
 
             /// Every code, in declaration order.
@@ -91,6 +89,11 @@ error_codes! {
     OwnerOnly = "owner_only",
     /// A setting's value is not acceptable; the message says which and why.
     InvalidSetting = "invalid_setting",
+    /// Opening hours that do not make a schedule (a time that is not `HH:MM`, an interval
+    /// that closes before it opens or overlaps another, a holiday that is not a date).
+    InvalidHours = "invalid_hours",
+    /// Not a time zone of the IANA database, such as `America/Santiago`.
+    InvalidTimeZone = "invalid_time_zone",
     /// Sign-in failed or the session has ended.
     Unauthorized = "unauthorized",
     /// Something broke on the server; details are in its log, not here.

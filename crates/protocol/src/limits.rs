@@ -37,6 +37,11 @@ pub const MAX_ALLOWED_ORIGINS: usize = 20;
 pub const MAX_EMAIL_CHARS: usize = 254;
 /// Longest customer id a shop may pass in `identify`.
 pub const MAX_USER_ID_CHARS: usize = 128;
+/// Most open intervals in one day of a shop's opening hours ("09:00–13:00, 14:00–18:00" is 2).
+pub const MAX_OPEN_INTERVALS_PER_DAY: usize = 8;
+/// Most holidays (dates closed) a shop may list. Fewer than the weeks in a year, so a shop
+/// open at least one day a week always opens again within a year.
+pub const MAX_HOLIDAYS: usize = 50;
 
 /// How many waiting visitors the console's queue view lists; the rest are counted. Every queue
 /// change goes to every agent of the site, so the frame stays small however long the line is.

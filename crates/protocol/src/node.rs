@@ -25,6 +25,14 @@ pub enum NodeEvent {
     /// The site's queue changed: every server tells its own waiting visitors their places and
     /// its own agents the queue, reading both from the shared database.
     QueueChanged,
+    /// A visitor's first message put them in the site's line (their row id): as
+    /// `QueueChanged`, and the server with their socket tells them their place at once
+    /// rather than in its next paced round.
+    VisitorJoined { visitor: i64 },
+    /// A conversation of the site ended: a slot is free, so the expected waits changed though
+    /// the line did not. Every server feeds its estimator from the database and tells its own
+    /// waiting visitors a wait that changed; agents' queue views are left alone.
+    ConversationEnded,
     /// An agent opened or closed the site's console somewhere: every server tells its
     /// visitors of the site whether anyone is there to answer, reading it from the database.
     PresenceChanged,

@@ -116,6 +116,17 @@ pub struct Shop {
     /// "we typically reply in a few minutes" or "we're away". Kept up to date by `availability`.
     #[serde(default)]
     pub online: bool,
+    /// How long the shop typically takes to answer a new conversation, in seconds: the median
+    /// first reply of the last 7 days, counting conversations begun within opening hours.
+    /// `None` while there is too little history to say: show an honest default, no number.
+    /// Kept up to date by `availability`, as are the fields around it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typical_reply_secs: Option<u32>,
+    /// While the shop is closed by its opening hours: when it opens again (ms since the Unix
+    /// epoch), to say "back at 9:00, in 3 hours" in the visitor's own clock and language.
+    /// `None` while it is open, and for a shop without opening hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opens_at_ms: Option<i64>,
 }
 
 /// What the server sends to the widget.
@@ -133,7 +144,9 @@ pub enum ServerToVisitor {
         #[serde(default)]
         resumed: bool,
     },
-    /// The visitor's place in the queue, sent whenever it changes.
+    /// The visitor's place in the queue (1: next to be taken) and the expected wait, sent when
+    /// either changes, at most once a second. `estimate: None` means the wait is unknown (too
+    /// little history, or nobody online to answer): say nothing about time rather than guess.
     Queue {
         position: u32,
         estimate: Option<WaitEstimate>,
@@ -164,9 +177,16 @@ pub enum ServerToVisitor {
     Typing {
         typing: bool,
     },
-    /// Someone is there to answer now (an agent opened the console), or nobody is any more.
+    /// Someone is there to answer now (an agent opened the console), or nobody is any more;
+    /// also sent when the shop opens or closes by its opening hours. Carries the same
+    /// `typical_reply_secs` and `opens_at_ms` as the welcome's `Shop`, current: each frame
+    /// replaces all three (absent from servers older than them: unknown, no schedule).
     Availability {
         online: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        typical_reply_secs: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        opens_at_ms: Option<i64>,
     },
     /// The agent holding the conversation has read it up to message `seq`: the visitor's
     /// messages up to there show as read.
@@ -219,6 +239,8 @@ mod tests {
                 name: "Tienda".into(),
                 greeting: "¡Hola!".into(),
                 online: true,
+                typical_reply_secs: Some(240),
+                opens_at_ms: Some(1_764_000_000_000),
             },
             conversation: Some(Conversation {
                 read_seq: 0,
@@ -240,6 +262,7 @@ mod tests {
             position: 2,
             estimate: Some(WaitEstimate {
                 low_secs: 60,
+                typical_secs: 120,
                 high_secs: 180,
             }),
         });

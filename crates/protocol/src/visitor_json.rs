@@ -83,6 +83,8 @@ fn server_frame(fields: &Fields) -> Result<ServerToVisitor, ProtocolError> {
                     online: shop
                         .optional("online", |_| shop.bool("online"))?
                         .unwrap_or(false),
+                    typical_reply_secs: typical_reply_secs(&shop)?,
+                    opens_at_ms: opens_at_ms(&shop)?,
                 }
             },
             conversation: fields.optional("conversation", |c| conversation(&Fields(c)))?,
@@ -96,6 +98,10 @@ fn server_frame(fields: &Fields) -> Result<ServerToVisitor, ProtocolError> {
                 let estimate = Fields(estimate);
                 Ok(WaitEstimate {
                     low_secs: estimate.u32("low_secs")?,
+                    // Absent from older servers: 0, the range alone (as serde's default).
+                    typical_secs: estimate
+                        .optional("typical_secs", |_| estimate.u32("typical_secs"))?
+                        .unwrap_or(0),
                     high_secs: estimate.u32("high_secs")?,
                 })
             })?,
@@ -120,6 +126,8 @@ fn server_frame(fields: &Fields) -> Result<ServerToVisitor, ProtocolError> {
         },
         "availability" => ServerToVisitor::Availability {
             online: fields.bool("online")?,
+            typical_reply_secs: typical_reply_secs(fields)?,
+            opens_at_ms: opens_at_ms(fields)?,
         },
         "read" => ServerToVisitor::Read {
             seq: fields.u32("seq")?,
@@ -127,6 +135,17 @@ fn server_frame(fields: &Fields) -> Result<ServerToVisitor, ProtocolError> {
         "error" => ServerToVisitor::Error(error(fields)?),
         _ => return Err(invalid("type")),
     })
+}
+
+/// The shop's typical first reply, in the welcome's `shop` and in `availability`; absent
+/// (older servers, too little history) is unknown.
+fn typical_reply_secs(fields: &Fields) -> Result<Option<u32>, ProtocolError> {
+    fields.optional("typical_reply_secs", |_| fields.u32("typical_reply_secs"))
+}
+
+/// When a shop closed by its opening hours opens again; absent while open or unscheduled.
+fn opens_at_ms(fields: &Fields) -> Result<Option<i64>, ProtocolError> {
+    fields.optional("opens_at_ms", |_| fields.i64("opens_at_ms"))
 }
 
 fn conversation(fields: &Fields) -> Result<Conversation, ProtocolError> {
@@ -277,6 +296,8 @@ mod tests {
                         name: "Tienda \\ Lima".into(),
                         greeting: "¡Hola! ¿En qué te ayudamos?".into(),
                         online: resumed,
+                        typical_reply_secs: resumed.then_some(0),
+                        opens_at_ms: (!resumed).then_some(-1),
                     },
                     conversation: Some(Conversation {
                         id: ConversationId(i64::from(u32::MAX) + 5),
@@ -294,6 +315,20 @@ mod tests {
                 name: "Loja".into(),
                 greeting: String::new(),
                 online: false,
+                typical_reply_secs: Some(u32::MAX),
+                opens_at_ms: Some(1_764_000_000_000),
+            },
+            conversation: None,
+            resumed: false,
+        });
+        frames.push(ServerToVisitor::Welcome {
+            token: "t".into(),
+            shop: Shop {
+                name: "Loja".into(),
+                greeting: "Oi".into(),
+                online: true,
+                typical_reply_secs: None,
+                opens_at_ms: None,
             },
             conversation: None,
             resumed: false,
@@ -302,6 +337,7 @@ mod tests {
             position: 3,
             estimate: Some(WaitEstimate {
                 low_secs: 60,
+                typical_secs: 150,
                 high_secs: 240,
             }),
         });
@@ -332,7 +368,18 @@ mod tests {
         }
         frames.push(ServerToVisitor::Read { seq: 7 });
         for online in [true, false] {
-            frames.push(ServerToVisitor::Availability { online });
+            for (typical_reply_secs, opens_at_ms) in [
+                (None, None),
+                (Some(240), None),
+                (None, Some(1_764_032_400_000)),
+                (Some(3_600), Some(i64::MAX)),
+            ] {
+                frames.push(ServerToVisitor::Availability {
+                    online,
+                    typical_reply_secs,
+                    opens_at_ms,
+                });
+            }
         }
         frames
     }
@@ -408,15 +455,79 @@ mod tests {
             r#"{"type":"ack","id":"m1","seq":-1}"#,
             r#"{"type":"ack","id":"m1","seq":1.5}"#,
             r#"{"type":"queue","position":"2","estimate":null}"#,
+            r#"{"type":"queue","position":2,"estimate":{"low_secs":60,"typical_secs":-1,"high_secs":90}}"#,
+            r#"{"type":"queue","position":2,"estimate":{"typical_secs":60,"high_secs":90}}"#,
             r#"{"type":"error","code":"no_such_code","message":"x"}"#,
             r#"{"type":"message","message":{"seq":1,"author":{"kind":"robot"},"text":"x","sent_at_ms":1}}"#,
             r#"{"type":"welcome","token":"t","shop":{"name":"n","greeting":"g"},"conversation":{"id":1,"state":{"state":"lost"},"messages":[]}}"#,
+            r#"{"type":"welcome","token":"t","shop":{"name":"n","greeting":"g","typical_reply_secs":-5},"conversation":null}"#,
+            r#"{"type":"welcome","token":"t","shop":{"name":"n","greeting":"g","opens_at_ms":"soon"},"conversation":null}"#,
+            r#"{"type":"availability","online":true,"typical_reply_secs":1.5}"#,
+            r#"{"type":"availability","online":true,"opens_at_ms":true}"#,
+            r#"{"type":"availability","typical_reply_secs":60}"#,
             r#"[1,2]"#,
         ] {
             let ours = ServerToVisitor::from_json(text).unwrap_err().code;
             let theirs = decode::<ServerToVisitor>(text).unwrap_err().code;
             assert_eq!(ours, theirs, "{text}");
         }
+    }
+
+    #[test]
+    fn an_estimate_without_a_typical_wait_still_reads() {
+        // As servers before `typical_secs` send it: the range alone, typical 0.
+        let text = r#"{"type":"queue","position":2,"estimate":{"low_secs":60,"high_secs":180}}"#;
+        let expected = ServerToVisitor::Queue {
+            position: 2,
+            estimate: Some(WaitEstimate {
+                low_secs: 60,
+                typical_secs: 0,
+                high_secs: 180,
+            }),
+        };
+        assert_eq!(ServerToVisitor::from_json(text), Ok(expected.clone()));
+        assert_eq!(decode::<ServerToVisitor>(text), Ok(expected));
+    }
+
+    #[test]
+    fn shops_and_availability_without_reply_times_still_read() {
+        // As servers before typical reply times and opening hours send them: unknown, no
+        // schedule.
+        let welcome = r#"{"type":"welcome","token":"t","shop":{"name":"n","greeting":"g","online":true},"conversation":null}"#;
+        let expected = ServerToVisitor::Welcome {
+            token: "t".into(),
+            shop: Shop {
+                name: "n".into(),
+                greeting: "g".into(),
+                online: true,
+                typical_reply_secs: None,
+                opens_at_ms: None,
+            },
+            conversation: None,
+            resumed: false,
+        };
+        assert_eq!(ServerToVisitor::from_json(welcome), Ok(expected.clone()));
+        assert_eq!(decode::<ServerToVisitor>(welcome), Ok(expected));
+        let availability = r#"{"type":"availability","online":false}"#;
+        let expected = ServerToVisitor::Availability {
+            online: false,
+            typical_reply_secs: None,
+            opens_at_ms: None,
+        };
+        assert_eq!(
+            ServerToVisitor::from_json(availability),
+            Ok(expected.clone())
+        );
+        assert_eq!(decode::<ServerToVisitor>(availability), Ok(expected));
+        // And a server leaves them out when it has nothing to say: the same frame as before.
+        assert_eq!(
+            encode(&ServerToVisitor::Availability {
+                online: false,
+                typical_reply_secs: None,
+                opens_at_ms: None,
+            }),
+            availability
+        );
     }
 
     #[test]

@@ -22,6 +22,10 @@ const SEEDS: &[&str] = &[
     r#"{"type":"send","conversation":4,"id":"r1","text":"Sí, claro"}"#,
     r#"{"type":"welcome","token":"t","shop":{"name":"Tienda","greeting":"¡Hola!"},"conversation":{"id":1,"state":{"state":"active","agent_name":"Ana"},"messages":[{"seq":1,"client_id":"a","author":{"kind":"visitor"},"text":"hola","sent_at_ms":5}]},"resumed":false}"#,
     r#"{"type":"queue","position":2,"estimate":{"low_secs":60,"high_secs":180}}"#,
+    r#"{"type":"queue","position":3,"estimate":{"low_secs":60,"typical_secs":150,"high_secs":240}}"#,
+    r#"{"type":"queue","position":1,"estimate":null}"#,
+    r#"{"type":"welcome","token":"t","shop":{"name":"Tienda","greeting":"Hola","online":true,"typical_reply_secs":240,"opens_at_ms":1764032400000},"conversation":null}"#,
+    r#"{"type":"availability","online":false,"typical_reply_secs":180,"opens_at_ms":1764032400000}"#,
     r#"{"type":"error","code":"rate_limited","message":"slow down"}"#,
     r#"{"type":"queue","now_ms":1,"entries":[{"conversation":1,"visitor":"Visitor 1","waiting_since_ms":0,"first_message":"x"}]}"#,
 ];

@@ -328,6 +328,8 @@ impl AgentSession {
         self.app
             .fanout
             .to_agent(site, self.agent.id, &ServerToAgent::Closed { conversation });
+        // A slot is free: the visitors still waiting may expect a shorter wait.
+        self.app.fanout.conversation_ended(site);
         Ok(())
     }
 }

@@ -15,6 +15,7 @@ use crate::fanout::Fanout;
 use crate::hub::Hub;
 use crate::limits::{Addresses, SignInGuard, Slot};
 use crate::queue::Announcer;
+use crate::reply_time::ReplyTimes;
 use crate::storage::{Store, random_token};
 use crate::token::Signer;
 use crate::{agent, assets, auth, demo, settings, team, visitor};
@@ -42,6 +43,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// This server process, among the servers of one deployment (agent presence rows).
     pub server_id: Arc<str>,
+    /// Each site's typical first reply, read from the database at most once a minute.
+    pub reply_times: Arc<ReplyTimes>,
 }
 
 impl AppState {
@@ -90,7 +93,13 @@ impl Server {
         };
         let shutdown = CancellationToken::new();
         let hub = Arc::new(Hub::default());
-        let announcer = Arc::new(Announcer::new(store.clone(), hub.clone(), shutdown.clone()));
+        let reply_times = Arc::new(ReplyTimes::default());
+        let announcer = Arc::new(Announcer::new(
+            store.clone(),
+            hub.clone(),
+            reply_times.clone(),
+            shutdown.clone(),
+        ));
         let fanout = match &config.redis_url {
             Some(url) => {
                 Fanout::redis(url, &config.redis_prefix, hub.clone(), announcer.clone()).await?
@@ -109,6 +118,7 @@ impl Server {
             sign_ins: Arc::default(),
             secure_cookies: config.secure_cookies,
             server_id: random_token().into(),
+            reply_times,
         };
         tokio::spawn(crate::presence::keep_fresh(state.clone()));
         let router = Router::new()

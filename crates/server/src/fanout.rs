@@ -130,6 +130,17 @@ impl Fanout {
         self.send(site, NodeEvent::QueueChanged);
     }
 
+    /// A visitor joined the site's line: as [`Fanout::queue_changed`], and they hear their
+    /// place at once. Sent after their message, so they hear that first.
+    pub fn visitor_joined(&self, site: &SiteId, visitor: VisitorId) {
+        self.send(site, NodeEvent::VisitorJoined { visitor: visitor.0 });
+    }
+
+    /// A conversation of the site ended: every server looks at its visitors' waits again.
+    pub fn conversation_ended(&self, site: &SiteId) {
+        self.send(site, NodeEvent::ConversationEnded);
+    }
+
     /// An agent of the site opened or closed a console: every server tells its visitors of
     /// the site whether anyone is there now.
     pub fn presence_changed(&self, site: &SiteId) {
@@ -185,6 +196,14 @@ fn deliver(hub: &Hub, announcer: &Announcer, envelope: Envelope) {
         }
         NodeEvent::ToAgent { agent, frame } => hub.to_agent(&site, agent, &Utf8Bytes::from(frame)),
         NodeEvent::QueueChanged => announcer.poke(&site),
+        NodeEvent::VisitorJoined { visitor } => {
+            announcer.poke(&site);
+            let visitor = VisitorId(visitor);
+            if hub.has_visitor(visitor) {
+                announcer.retell(&site, visitor);
+            }
+        }
+        NodeEvent::ConversationEnded => announcer.conversation_ended(&site),
         NodeEvent::PresenceChanged => announcer.presence_changed(&site),
         NodeEvent::DisconnectAgent { agent } => hub.disconnect_agent(&site, agent),
     }
@@ -322,36 +341,48 @@ async fn publish_in_order(
     while queued.recv_many(&mut batch, 256).await > 0 {
         let mut pipe = redis::pipe();
         let mut waiting = Vec::new();
+        let mut publishes = 0;
         for item in batch.drain(..) {
             match item {
                 Outgoing::Publish { channel, payload } => {
                     pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
+                    publishes += 1;
                 }
                 Outgoing::Flushed(done) => waiting.push(done),
             }
         }
-        let started = tokio::time::Instant::now();
-        let mut tries = 0;
-        let published = loop {
-            // A batch whose answer timed out may have been published after all; publishing
-            // it again is harmless, as clients keep each message number once.
-            match pipe.query_async::<()>(&mut connection).await {
-                Ok(()) => break true,
-                Err(error) => {
-                    tries += 1;
-                    tracing::error!(%error, tries, "publishing to Redis failed");
-                    if started.elapsed() >= PUBLISH_PATIENCE {
-                        // Redis is gone for everyone: every server lost its subscription too
-                        // and sent its people away to reconnect, and they will read what
-                        // they missed from the database.
-                        break false;
-                    }
-                    tokio::time::sleep(REDIS_RETRY).await;
-                }
-            }
-        };
+        // Nothing to publish (a flush with nothing before it, as at shutdown): Redis refuses
+        // an empty pipeline, and there is nothing to wait for.
+        let published = publishes == 0 || publish_patiently(&mut connection, &pipe).await;
         for done in waiting {
             let _ = done.send(published);
+        }
+    }
+}
+
+/// Publishes one batch, trying again for `PUBLISH_PATIENCE`; whether it got through.
+async fn publish_patiently(
+    connection: &mut redis::aio::MultiplexedConnection,
+    pipe: &redis::Pipeline,
+) -> bool {
+    let started = tokio::time::Instant::now();
+    let mut tries = 0;
+    loop {
+        // A batch whose answer timed out may have been published after all; publishing
+        // it again is harmless, as clients keep each message number once.
+        match pipe.query_async::<()>(connection).await {
+            Ok(()) => return true,
+            Err(error) => {
+                tries += 1;
+                tracing::error!(%error, tries, "publishing to Redis failed");
+                if started.elapsed() >= PUBLISH_PATIENCE {
+                    // Redis is gone for everyone: every server lost its subscription too
+                    // and sent its people away to reconnect, and they will read what
+                    // they missed from the database.
+                    return false;
+                }
+                tokio::time::sleep(REDIS_RETRY).await;
+            }
         }
     }
 }

@@ -282,6 +282,11 @@ impl Hub {
             .is_some_and(|sockets| sockets.values().any(|socket| socket.agent == agent))
     }
 
+    /// Whether the visitor has a tab open here.
+    pub fn has_visitor(&self, visitor: VisitorId) -> bool {
+        self.rooms().visitors.contains_key(&visitor)
+    }
+
     /// Whether any agent of the site has a console open here.
     pub fn has_agents(&self, site: &SiteId) -> bool {
         self.rooms().agents.contains_key(site)

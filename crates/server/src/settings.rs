@@ -1,17 +1,20 @@
 //! The shop's settings in the console: every agent may read them, only the owner may change
-//! them.
+//! them. Opening hours are checked by [`crate::hours`].
 
 use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use pronto_protocol::ErrorCode;
 use pronto_protocol::agent::{IdentitySecret, SiteSettings};
+use pronto_protocol::ids::SiteId;
 use pronto_protocol::limits::{MAX_ALLOWED_ORIGINS, MAX_GREETING_CHARS, MAX_NAME_CHARS};
 
 use crate::app::AppState;
 use crate::auth::{Owner, SignedIn, ensure_same_site};
 use crate::error::{AppError, AppResult};
+use crate::hours::{Schedule, schedule_of};
 use crate::storage::random_token;
 
 pub fn router() -> Router<AppState> {
@@ -24,12 +27,18 @@ async fn read(
     State(app): State<AppState>,
     SignedIn(agent): SignedIn,
 ) -> AppResult<Json<SiteSettings>> {
+    Ok(Json(settings_of(&app, &agent.site).await?))
+}
+
+/// The site's settings as stored.
+async fn settings_of(app: &AppState, site: &SiteId) -> AppResult<SiteSettings> {
     let site = app
         .store
-        .site(&agent.site)
+        .site(site)
         .await?
         .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
-    Ok(Json(SiteSettings {
+    Ok(SiteSettings {
+        hours: Some(schedule_of(&site).map(|schedule| schedule.to_hours())),
         name: site.name,
         greeting: site.greeting,
         allowed_origins: site
@@ -37,17 +46,20 @@ async fn read(
             .split_whitespace()
             .map(str::to_owned)
             .collect(),
-    }))
+    })
 }
 
 async fn change(
     State(app): State<AppState>,
     headers: HeaderMap,
     Owner(owner): Owner,
-    Json(settings): Json<SiteSettings>,
+    settings: Result<Json<SiteSettings>, JsonRejection>,
 ) -> AppResult<Json<SiteSettings>> {
     ensure_same_site(&headers)?;
     let invalid = |why: String| AppError::refused(ErrorCode::InvalidSetting, why);
+    // A body that does not read as settings (a day named `monday`, a number for a name) is
+    // refused in the same typed way as a value out of bounds.
+    let Json(settings) = settings.map_err(|rejection| invalid(rejection.body_text()))?;
     let name = settings.name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return Err(invalid(format!(
@@ -72,20 +84,34 @@ async fn change(
             )));
         }
     }
+    // Checked into the form it is stored and read back in; left out, kept as it is.
+    let hours = match &settings.hours {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(hours)) => {
+            let schedule = Schedule::parse(hours)?;
+            let stored =
+                serde_json::to_string(&schedule.to_hours()).expect("opening hours serialize");
+            Some(Some(stored))
+        }
+    };
     app.store
         .update_site(
             &owner.site,
             name,
             greeting,
             &settings.allowed_origins.join(" "),
+            hours.as_ref().map(Option::as_deref),
         )
         .await?;
     tracing::info!(site = %owner.site, agent_id = %owner.id, "site settings changed");
-    Ok(Json(SiteSettings {
-        name: name.to_owned(),
-        greeting: greeting.to_owned(),
-        allowed_origins: settings.allowed_origins,
-    }))
+    if hours.is_some() {
+        // Visitors on every server hear whether the shop is open now and when it opens,
+        // through the same announcement as an agent coming or going.
+        app.reply_times.forget(&owner.site);
+        app.fanout.presence_changed(&owner.site);
+    }
+    Ok(Json(settings_of(&app, &owner.site).await?))
 }
 
 /// Turns identity verification on with a new secret (or replaces the old one, which then

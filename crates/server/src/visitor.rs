@@ -19,6 +19,7 @@ use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::hub::{ConnectionId, Outbox};
+use crate::reply_time::ReplyOutlook;
 use crate::socket::{self, Session};
 use crate::storage::{Site, VisitorId, VisitorSent};
 use crate::{fanout, origin, presence, token};
@@ -193,23 +194,33 @@ impl VisitorSession {
             }
         };
         let online = presence::online(&self.app, &site).await?;
-        let (welcome, told) = self.welcome(shop, online, visitor, token, resume).await?;
+        let outlook = ReplyOutlook::of(store, &self.app.reply_times, &shop).await?;
+        let (welcome, told) = self
+            .welcome(shop.clone(), online, outlook, visitor, token, resume)
+            .await?;
         self.app.fanout.listen(&site).await?;
         let connection = self
             .app
             .hub
             .join_visitor(&site, visitor, self.outbox.clone());
+        // Someone to tell when the shop opens or closes by its hours.
+        self.app.announcer.watch(&site);
         self.greeted = Some(Greeted {
             site: site.clone(),
             visitor,
             connection,
         });
         self.outbox.deliver(welcome);
-        // An agent who came or went before this socket joined the hub was not told here.
+        // An agent who came or went, or an opening or closing, before this socket joined the
+        // hub was not told here.
         let online_now = presence::online(&self.app, &site).await?;
-        if online_now != online {
-            self.outbox
-                .deliver(ServerToVisitor::Availability { online: online_now });
+        let outlook_now = ReplyOutlook::of(store, &self.app.reply_times, &shop).await?;
+        if (online_now, outlook_now.opens_at_ms) != (online, outlook.opens_at_ms) {
+            self.outbox.deliver(ServerToVisitor::Availability {
+                online: online_now,
+                typical_reply_secs: outlook_now.typical_reply_secs,
+                opens_at_ms: outlook_now.opens_at_ms,
+            });
         }
         self.catch_up(&site, visitor, told).await
     }
@@ -260,6 +271,7 @@ impl VisitorSession {
         &self,
         shop: Site,
         online: bool,
+        outlook: ReplyOutlook,
         visitor: VisitorId,
         token: String,
         resume: Option<Resume>,
@@ -297,6 +309,8 @@ impl VisitorSession {
                 name: shop.name,
                 greeting: shop.greeting,
                 online,
+                typical_reply_secs: outlook.typical_reply_secs,
+                opens_at_ms: outlook.opens_at_ms,
             },
             conversation,
             resumed,
@@ -417,7 +431,10 @@ impl VisitorSession {
             .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
         let token = self.app.tokens.issue(&site, visitor);
         let online = presence::online(&self.app, &site).await?;
-        let (welcome, told) = self.welcome(shop, online, visitor, token, None).await?;
+        let outlook = ReplyOutlook::of(store, &self.app.reply_times, &shop).await?;
+        let (welcome, told) = self
+            .welcome(shop, online, outlook, visitor, token, None)
+            .await?;
         self.outbox.deliver(welcome);
         self.catch_up(&site, visitor, told).await
     }
@@ -467,7 +484,7 @@ impl VisitorSession {
         let fanout = &self.app.fanout;
         fanout.message_stored(&conversation, &message);
         if started {
-            fanout.queue_changed(&greeted.site);
+            fanout.visitor_joined(&greeted.site, greeted.visitor);
         }
         // Acknowledged once everyone can hear of it (see `Fanout::flushed`).
         fanout.flushed().await?;

@@ -42,6 +42,9 @@ pub struct Site {
     pub greeting: String,
     /// Storefront origins that may open visitor sockets (see `origin::is_listed`).
     pub allowed_origins: String,
+    /// The shop's opening hours as stored (JSON of `agent::OpeningHours`, see
+    /// `hours::schedule_of`); `None`: always open.
+    pub opening_hours: Option<String>,
 }
 
 /// An agent's account, as sign-in needs it.
@@ -167,6 +170,54 @@ pub enum Reply {
     Refused(ProtocolError),
     /// A message with this id is stored already (a resend, or someone else's id).
     IdTaken,
+}
+
+/// When a conversation began, was taken by an agent and ended, as the wait estimate learns
+/// them (milliseconds since the Unix epoch, as stored).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConversationTimes {
+    pub id: ConversationId,
+    /// When the visitor's first message put it in the queue.
+    pub created_ms: i64,
+    /// When an agent took it; `None` while it waits, and for one that ended without an agent.
+    pub taken_ms: Option<i64>,
+    /// When it ended; `None` while it is open.
+    pub closed_ms: Option<i64>,
+}
+
+impl ConversationTimes {
+    /// Still in the queue: neither taken nor ended.
+    pub fn is_waiting(&self) -> bool {
+        self.taken_ms.is_none() && self.closed_ms.is_none()
+    }
+}
+
+/// An open conversation and whose it is.
+#[derive(Clone, Copy, Debug)]
+pub struct OpenConversation {
+    pub visitor: VisitorId,
+    pub times: ConversationTimes,
+}
+
+/// The columns [`conversation_times`] reads, in its order.
+const TIMES_COLUMNS: &str = "id, state, created_ms, taken_ms, closed_ms";
+type TimesRow = (i64, String, i64, Option<i64>, Option<i64>);
+/// The visitor's id, then the columns of a [`TimesRow`].
+type OpenRow = (i64, i64, String, i64, Option<i64>, Option<i64>);
+
+fn conversation_times((id, state, created_ms, taken_ms, closed_ms): TimesRow) -> ConversationTimes {
+    // The state is the truth; the time columns only say when.
+    let (taken_ms, closed_ms) = match state.as_str() {
+        "waiting" => (None, None),
+        "active" => (Some(taken_ms.unwrap_or(created_ms)), None),
+        _ => (taken_ms, Some(closed_ms.unwrap_or(created_ms))),
+    };
+    ConversationTimes {
+        id: ConversationId(id),
+        created_ms,
+        taken_ms,
+        closed_ms,
+    }
 }
 
 /// Why an agent's `take` did not happen.
@@ -351,17 +402,21 @@ impl Store {
     }
 
     pub async fn site(&self, id: &SiteId) -> sqlx::Result<Option<Site>> {
-        let row: Option<(String, String, String)> =
-            sqlx::query_as("SELECT name, greeting, allowed_origins FROM sites WHERE id = $1")
-                .bind(id.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|(name, greeting, allowed_origins)| Site {
-            id: id.clone(),
-            name,
-            greeting,
-            allowed_origins,
-        }))
+        let row: Option<(String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT name, greeting, allowed_origins, opening_hours FROM sites WHERE id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(
+            row.map(|(name, greeting, allowed_origins, opening_hours)| Site {
+                id: id.clone(),
+                name,
+                greeting,
+                allowed_origins,
+                opening_hours,
+            }),
+        )
     }
 
     pub async fn set_allowed_origins(&self, id: &SiteId, origins: &str) -> sqlx::Result<()> {
@@ -462,22 +517,32 @@ impl Store {
         Ok(())
     }
 
+    /// Changes the shop's settings in one statement. `opening_hours`: `None` keeps them,
+    /// `Some(None)` removes them (always open), `Some(Some(json))` sets them.
     pub async fn update_site(
         &self,
         id: &SiteId,
         name: &str,
         greeting: &str,
         allowed_origins: &str,
+        opening_hours: Option<Option<&str>>,
     ) -> sqlx::Result<()> {
-        sqlx::query(
-            "UPDATE sites SET name = $1, greeting = $2, allowed_origins = $3 WHERE id = $4",
-        )
-        .bind(name)
-        .bind(greeting)
-        .bind(allowed_origins)
-        .bind(id.as_str())
-        .execute(&self.pool)
-        .await?;
+        let set_hours = match opening_hours {
+            Some(_) => ", opening_hours = $5",
+            None => "",
+        };
+        let sql = format!(
+            "UPDATE sites SET name = $1, greeting = $2, allowed_origins = $3{set_hours} WHERE id = $4"
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(name)
+            .bind(greeting)
+            .bind(allowed_origins)
+            .bind(id.as_str());
+        if let Some(hours) = opening_hours {
+            query = query.bind(hours);
+        }
+        query.execute(&self.pool).await?;
         Ok(())
     }
 
@@ -692,6 +757,22 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(found.is_some())
+    }
+
+    /// How many agents of `site` have a console open on a server that is alive.
+    pub async fn agents_online_count(
+        &self,
+        site: &SiteId,
+        stale_after_ms: i64,
+    ) -> sqlx::Result<u32> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT agent_id) FROM agent_presence WHERE site_id = $1 AND seen_ms >= $2",
+        )
+        .bind(site.as_str())
+        .bind(now_ms() - stale_after_ms)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
     /// Whether `visitor` exists and belongs to `site`.
@@ -985,22 +1066,118 @@ impl Store {
         Ok((moved > 0).then_some(seq))
     }
 
-    /// Who waits in the site's queue, first come first served: one light row per visitor,
-    /// as telling each their place needs.
-    pub async fn queue_order(
+    /// The site's open conversations — waiting in line or with an agent — by id, which is
+    /// queue order: one light row each, as telling places and feeding the wait estimate need.
+    pub async fn open_conversations(&self, site: &SiteId) -> sqlx::Result<Vec<OpenConversation>> {
+        let sql = format!(
+            "SELECT visitor_id, {TIMES_COLUMNS} FROM conversations \
+             WHERE site_id = $1 AND state IN ('waiting', 'active') ORDER BY id"
+        );
+        let rows: Vec<OpenRow> = sqlx::query_as(&sql)
+            .bind(site.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(visitor, id, state, created, taken, closed)| OpenConversation {
+                    visitor: VisitorId(visitor),
+                    times: conversation_times((id, state, created, taken, closed)),
+                },
+            )
+            .collect())
+    }
+
+    /// The times of the given conversations (of any site; the caller knows them), in no
+    /// particular order; ids that do not exist are left out.
+    pub async fn conversation_times(
+        &self,
+        ids: &[ConversationId],
+    ) -> sqlx::Result<Vec<ConversationTimes>> {
+        let mut found = Vec::with_capacity(ids.len());
+        // Well under the bound parameters either engine takes in one statement.
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT {TIMES_COLUMNS} FROM conversations WHERE id IN ({})",
+                marks.join(", ")
+            );
+            let mut query = sqlx::query_as::<_, TimesRow>(&sql);
+            for id in chunk {
+                query = query.bind(id.0);
+            }
+            let rows = query.fetch_all(&self.pool).await?;
+            found.extend(rows.into_iter().map(conversation_times));
+        }
+        Ok(found)
+    }
+
+    /// The site's ended conversations with an id above `after`, by id: those that began and
+    /// ended between two looks at the open ones.
+    pub async fn ended_after(
         &self,
         site: &SiteId,
-    ) -> sqlx::Result<Vec<(ConversationId, VisitorId)>> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT id, visitor_id FROM conversations \
-             WHERE site_id = $1 AND state = 'waiting' ORDER BY id",
+        after: ConversationId,
+    ) -> sqlx::Result<Vec<ConversationTimes>> {
+        let sql = format!(
+            "SELECT {TIMES_COLUMNS} FROM conversations \
+             WHERE site_id = $1 AND state = 'closed' AND id > $2 ORDER BY id"
+        );
+        let rows: Vec<TimesRow> = sqlx::query_as(&sql)
+            .bind(site.as_str())
+            .bind(after.0)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(conversation_times).collect())
+    }
+
+    /// The site's `limit` most recently begun conversations that have ended: the history a
+    /// fresh estimator learns from.
+    pub async fn recently_ended(
+        &self,
+        site: &SiteId,
+        limit: u32,
+    ) -> sqlx::Result<Vec<ConversationTimes>> {
+        let sql = format!(
+            "SELECT {TIMES_COLUMNS} FROM conversations \
+             WHERE site_id = $1 AND state = 'closed' ORDER BY id DESC LIMIT $2"
+        );
+        let rows: Vec<TimesRow> = sqlx::query_as(&sql)
+            .bind(site.as_str())
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(conversation_times).collect())
+    }
+
+    /// The site's conversations begun since `since_ms`, with their first visitor and first
+    /// agent message: what its typical reply is worked out from (`reply_time`).
+    pub async fn first_replies(
+        &self,
+        site: &SiteId,
+        since_ms: i64,
+    ) -> sqlx::Result<Vec<crate::reply_time::FirstReply>> {
+        let rows: Vec<(i64, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT c.created_ms, c.state, \
+                 (SELECT MIN(m.sent_ms) FROM messages m \
+                  WHERE m.conversation_id = c.id AND m.author = 'visitor'), \
+                 (SELECT MIN(m.sent_ms) FROM messages m \
+                  WHERE m.conversation_id = c.id AND m.author = 'agent') \
+             FROM conversations c WHERE c.site_id = $1 AND c.created_ms >= $2",
         )
         .bind(site.as_str())
+        .bind(since_ms)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, visitor)| (ConversationId(id), VisitorId(visitor)))
+            .map(
+                |(created_ms, state, asked_ms, replied_ms)| crate::reply_time::FirstReply {
+                    started_ms: asked_ms.unwrap_or(created_ms),
+                    replied_ms,
+                    closed: state == "closed",
+                },
+            )
             .collect())
     }
 
@@ -1053,18 +1230,6 @@ impl Store {
                 first_message: first.unwrap_or_default(),
             })
             .collect())
-    }
-
-    /// How long the site's most recently taken visitors waited, newest first, in milliseconds.
-    pub async fn recent_waits_ms(&self, site: &SiteId, limit: u32) -> sqlx::Result<Vec<i64>> {
-        sqlx::query_scalar(
-            "SELECT taken_ms - created_ms FROM conversations \
-             WHERE site_id = $1 AND taken_ms IS NOT NULL ORDER BY taken_ms DESC LIMIT $2",
-        )
-        .bind(site.as_str())
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
     }
 
     /// Gives a waiting conversation to an agent. Exactly one of several agents taking the same

@@ -102,6 +102,7 @@ async fn only_the_owner_changes_the_shop_and_its_allowed_storefronts() {
         name: "Tienda Nueva".into(),
         greeting: "¡Bienvenida!".into(),
         allowed_origins: vec!["https://tienda.example".into()],
+        hours: None,
     };
     let by_agent = client
         .put(app.url("/api/site"))

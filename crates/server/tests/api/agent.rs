@@ -466,8 +466,7 @@ async fn visitors_hear_whether_anyone_is_there_to_answer() {
         unreachable!()
     };
     assert!(!shop.online, "no console is open");
-    let is =
-        |online: bool| move |f: &ServerToVisitor| *f == ServerToVisitor::Availability { online };
+    let is = |online: bool| move |f: &ServerToVisitor| matches!(f, ServerToVisitor::Availability { online: now, .. } if *now == online);
 
     let (first_tab, _) = app.agent().await;
     visitor.next_matching(is(true)).await;

@@ -23,6 +23,16 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with_assets(Path::new("no-assets-here")).await
 }
 
+/// Two servers of one deployment on `scratch`'s database and events, as behind a load
+/// balancer. Only PostgreSQL with Redis carries events between servers; the caller keeps
+/// `scratch` until both are done with it.
+pub async fn spawn_two_on(scratch: &Scratch) -> (TestApp, TestApp) {
+    let assets = Path::new("no-assets-here");
+    let first = start(config_for(scratch, assets), None).await;
+    let second = start(config_for(scratch, assets), None).await;
+    (first, second)
+}
+
 /// Starts a server serving `assets` (for the static-file tests).
 pub async fn spawn_app_with_assets(assets: &Path) -> TestApp {
     let scratch = Scratch::from_env().await;

@@ -6,6 +6,8 @@ mod accounts;
 mod agent;
 mod assets;
 mod bad_input;
+mod hours;
+mod queue;
 mod security;
 mod sites;
 mod visitor;
