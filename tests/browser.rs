@@ -1565,3 +1565,77 @@ fn most_minutes(line: &str) -> u32 {
         .next_back()
         .expect("a number of minutes")
 }
+
+/// A shop closed by its opening hours says when it opens again, in the visitor's clock and
+/// words, and that a message left now will be answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_closed_by_its_hours_says_when_it_opens_again() {
+    use pronto_protocol::agent::{OpenInterval, OpeningHours, Week};
+    let pronto = Pronto::start().await;
+    // Open one hour a week, 09:00–10:00 on the day three days from now (UTC, as the test
+    // machine's clock and so the browser's): closed now.
+    let today = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400;
+    // 1970-01-01 was a Thursday; Monday is 0.
+    let weekday = ((today + 3 + 3) % 7) as usize;
+    let hour = vec![OpenInterval {
+        opens: "09:00".into(),
+        closes: "10:00".into(),
+    }];
+    let mut week = Week::default();
+    let days = [
+        &mut week.mon,
+        &mut week.tue,
+        &mut week.wed,
+        &mut week.thu,
+        &mut week.fri,
+        &mut week.sat,
+        &mut week.sun,
+    ];
+    *days.into_iter().nth(weekday).unwrap() = hour;
+    let owner = pronto_testkit::client::sign_in(
+        pronto.addr,
+        pronto_server::demo::AGENT_EMAIL,
+        pronto_server::demo::AGENT_PASSWORD,
+    )
+    .await;
+    let hours = OpeningHours {
+        time_zone: "UTC".into(),
+        week,
+        holidays: Vec::new(),
+    };
+    pronto_testkit::client::set_opening_hours(pronto.addr, &owner, Some(hours)).await;
+
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.goto(&shop.url("/")).await;
+    open_widget(&visitor).await;
+    let day = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ][weekday];
+    let opens = format!("We're closed now. We open again on {day} at 9:00 AM (in ");
+    visitor
+        .wait_for_widget_text(".pronto-availability--away", &opens)
+        .await;
+    let line = visitor
+        .texts("widget", ".pronto-availability")
+        .await
+        .join("");
+    assert!(
+        line.ends_with(" days). Leave a message and we'll reply here."),
+        "{line:?}"
+    );
+    assert!(visitor.accessibility_violations().await.is_empty());
+    visitor.screenshot("widget-closed-by-hours").await;
+    visitor.close().await;
+}

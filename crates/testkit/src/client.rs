@@ -160,6 +160,35 @@ pub async fn sign_in(addr: std::net::SocketAddr, email: &str, password: &str) ->
     cookie.split(';').next().unwrap_or_default().to_owned()
 }
 
+/// Sets the shop's opening hours as its owner does (`GET`, then `PUT /api/site` with the
+/// hours changed; `cookie` from [`sign_in`] as the owner). `None`: always open.
+pub async fn set_opening_hours(
+    addr: std::net::SocketAddr,
+    cookie: &str,
+    hours: Option<pronto_protocol::agent::OpeningHours>,
+) {
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/api/site");
+    let mut settings: pronto_protocol::agent::SiteSettings = client
+        .get(&url)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("reading the settings")
+        .json()
+        .await
+        .expect("the settings");
+    settings.hours = Some(hours);
+    let response = client
+        .put(&url)
+        .header("cookie", cookie)
+        .json(&settings)
+        .send()
+        .await
+        .expect("changing the settings");
+    assert_eq!(response.status(), 200, "opening hours saved");
+}
+
 /// An agent's console socket on the server at `addr`, with `hello` sent (the welcome is the
 /// first frame to read).
 pub async fn agent_socket(
