@@ -382,9 +382,15 @@ mod tests {
     use super::*;
     use crate::predictor;
 
+    /// Loads a scenario from `text` through a file, as the simulator reads them. Tests run in
+    /// parallel: each call has its own file.
     fn scenario(text: &str) -> Scenario {
-        let path =
-            std::env::temp_dir().join(format!("pronto-sim-test-{}.toml", std::process::id()));
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "pronto-sim-test-{}-{call}.toml",
+            std::process::id()
+        ));
         std::fs::write(&path, text).unwrap();
         let mut all = crate::scenario::load(std::slice::from_ref(&path)).unwrap();
         std::fs::remove_file(path).unwrap();
