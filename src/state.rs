@@ -105,11 +105,10 @@ impl Chat {
         self.screen.with_untracked(read)
     }
 
-    /// Changes what is on screen; what reads it is drawn again.
-    fn change<R>(&self, change: impl FnOnce(&mut Screen) -> R) -> R {
-        let mut out = None;
-        self.screen.update(|screen| out = Some(change(screen)));
-        out.expect("update runs its closure")
+    /// Changes what is on screen; what reads it is drawn again. (Nothing happens once the
+    /// widget is gone: a timer may fire after.)
+    fn change<R: Default>(&self, change: impl FnOnce(&mut Screen) -> R) -> R {
+        self.screen.try_update(change).unwrap_or_default()
     }
 
     pub fn is_open(&self) -> bool {
