@@ -19,6 +19,7 @@ use crate::auth::SignedIn;
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::hub::{ConnectionId, Outbox};
+use crate::operations::Side;
 use crate::socket::{self, Session};
 use crate::storage::{Agent, ConversationRow, Reply, TakeRefusal, ensure_held_by};
 use crate::{fanout, origin};
@@ -61,6 +62,7 @@ struct AgentSession {
 }
 
 impl Session for AgentSession {
+    const SIDE: Side = Side::Agent;
     type Incoming = AgentToServer;
     type Outgoing = ServerToAgent;
 
@@ -245,6 +247,7 @@ impl AgentSession {
                     conversation,
                     message,
                 } => {
+                    self.app.metrics.message_stored(Side::Agent);
                     self.app.fanout.message_stored(&conversation, &message);
                     // Acknowledged once everyone can hear of it (see `Fanout::flushed`).
                     self.app.fanout.flushed().await?;

@@ -14,11 +14,12 @@ use crate::error::AppError;
 use crate::fanout::Fanout;
 use crate::hub::Hub;
 use crate::limits::{Addresses, SignInGuard, Slot};
+use crate::operations::Metrics;
 use crate::queue::Announcer;
 use crate::reply_time::ReplyTimes;
 use crate::storage::{Store, random_token};
 use crate::token::Signer;
-use crate::{agent, assets, auth, demo, settings, team, visitor};
+use crate::{agent, assets, auth, demo, operations, settings, team, visitor};
 
 /// What every request and socket shares; cheap to clone.
 #[derive(Clone)]
@@ -45,6 +46,8 @@ pub struct AppState {
     pub server_id: Arc<str>,
     /// Each site's typical first reply, read from the database at most once a minute.
     pub reply_times: Arc<ReplyTimes>,
+    /// What `/metrics` reports: sockets, frames, messages, handling times.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -119,6 +122,7 @@ impl Server {
             secure_cookies: config.secure_cookies,
             server_id: random_token().into(),
             reply_times,
+            metrics: Arc::default(),
         };
         tokio::spawn(crate::presence::keep_fresh(state.clone()));
         let router = Router::new()
@@ -127,6 +131,7 @@ impl Server {
             .merge(auth::router())
             .merge(settings::router())
             .merge(team::router())
+            .merge(operations::router())
             .merge(assets::router(&config.assets))
             .with_state(state.clone());
         Ok(Self {

@@ -40,6 +40,11 @@ pub struct Config {
     #[arg(long, env = "PRONTO_SECURE_COOKIES")]
     pub secure_cookies: bool,
 
+    /// Write logs as JSON lines, one object per event with its fields (for a log collector),
+    /// instead of text for people. `RUST_LOG` chooses what is logged either way.
+    #[arg(long, env = "PRONTO_LOG_JSON")]
+    pub log_json: bool,
+
     /// Redis to share events with the other servers of a deployment (`redis://127.0.0.1:6379`).
     /// Without it, this server is the only one.
     #[arg(long, env = "REDIS_URL")]
@@ -67,6 +72,7 @@ impl Config {
             max_connections_per_ip: MAX_CONNECTIONS_PER_IP,
             secret: None,
             secure_cookies: false,
+            log_json: false,
             redis_url: None,
             redis_prefix: "pronto".into(),
         }

@@ -14,6 +14,7 @@ mod fanout;
 mod hours;
 mod hub;
 mod limits;
+mod operations;
 mod origin;
 mod presence;
 mod queue;

@@ -20,6 +20,7 @@ use crate::app::AppState;
 use crate::error::AppResult;
 use crate::hub::Outbox;
 use crate::limits::FrameBudget;
+use crate::operations::{Metrics, Side};
 
 /// How long a connection that broke the protocol gets to receive the reason before it is cut.
 const CLOSING_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
@@ -52,15 +53,19 @@ pub fn accept<S: Session>(
         .on_upgrade(move |ws| async move {
             // Held while the socket is open.
             let _slot = slot;
+            let metrics = app.metrics.clone();
+            let _counted = metrics.socket_opened(S::SIDE);
             let (outbox, outgoing) = Outbox::new();
             let shutdown = app.shutdown.clone();
             let session = start(app, outbox);
-            run(ws, session, outgoing, shutdown).await;
+            run(ws, session, outgoing, shutdown, &metrics).await;
         })
 }
 
 /// What the person on the other end of a socket can do.
 pub trait Session: Send + 'static {
+    /// Who is on the other end, for the operators' metrics.
+    const SIDE: Side;
     type Incoming: DeserializeOwned + Send;
     type Outgoing: Serialize + Send + 'static;
 
@@ -81,6 +86,7 @@ async fn run<S: Session>(
     mut session: S,
     outgoing: mpsc::Receiver<Utf8Bytes>,
     shutdown: CancellationToken,
+    metrics: &Metrics,
 ) {
     let (sink, mut stream) = socket.split();
     let kick = session.outbox().kick.clone();
@@ -93,7 +99,9 @@ async fn run<S: Session>(
                 Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
                     if budget.admit() {
                         strikes = 0;
+                        let arrived = std::time::Instant::now();
                         handle(&mut session, message).await;
+                        metrics.frame_handled(S::SIDE, arrived.elapsed());
                     } else {
                         strikes += 1;
                         slow_down(&session, message, strikes);

@@ -19,6 +19,7 @@ use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::hub::{ConnectionId, Outbox};
+use crate::operations::Side;
 use crate::reply_time::ReplyOutlook;
 use crate::socket::{self, Session};
 use crate::storage::{Site, VisitorId, VisitorSent};
@@ -84,6 +85,7 @@ struct VisitorSession {
 }
 
 impl Session for VisitorSession {
+    const SIDE: Side = Side::Visitor;
     type Incoming = VisitorToServer;
     type Outgoing = ServerToVisitor;
 
@@ -481,6 +483,7 @@ impl VisitorSession {
             }
         };
         tracing::debug!(conversation_id = %conversation.id, seq = message.seq, "visitor wrote");
+        self.app.metrics.message_stored(Side::Visitor);
         let fanout = &self.app.fanout;
         fanout.message_stored(&conversation, &message);
         if started {

@@ -759,6 +759,14 @@ impl Store {
         Ok(found.is_some())
     }
 
+    /// How many conversations wait for an agent, every site together (the operators'
+    /// `/metrics`; also what `/readyz` asks to see that the database answers).
+    pub async fn waiting_everywhere(&self) -> sqlx::Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE state = 'waiting'")
+            .fetch_one(&self.pool)
+            .await
+    }
+
     /// How many agents of `site` have a console open on a server that is alive.
     pub async fn agents_online_count(
         &self,

@@ -7,6 +7,7 @@ mod agent;
 mod assets;
 mod bad_input;
 mod hours;
+mod operations;
 mod queue;
 mod security;
 mod sites;
