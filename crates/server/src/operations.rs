@@ -86,28 +86,35 @@ impl Metrics {
         let mut out = String::new();
         let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         let sides = [Side::Visitor, Side::Agent];
-        out.push_str("# HELP pronto_sockets Open WebSockets on this server.\n");
-        out.push_str("# TYPE pronto_sockets gauge\n");
-        for side in sides {
-            let n = get(&self.sockets[side as usize]);
-            let _ = writeln!(out, "pronto_sockets{{side=\"{}\"}} {n}", side.label());
-        }
-        out.push_str("# HELP pronto_frames_total Frames received and handled on this server.\n");
-        out.push_str("# TYPE pronto_frames_total counter\n");
-        for side in sides {
-            let n = get(&self.frames[side as usize]);
-            let _ = writeln!(out, "pronto_frames_total{{side=\"{}\"}} {n}", side.label());
-        }
-        out.push_str("# HELP pronto_messages_total Chat messages stored by this server.\n");
-        out.push_str("# TYPE pronto_messages_total counter\n");
-        for side in sides {
-            let n = get(&self.messages[side as usize]);
-            let _ = writeln!(
-                out,
-                "pronto_messages_total{{side=\"{}\"}} {n}",
-                side.label()
-            );
-        }
+        let per_side =
+            |out: &mut String, name: &str, kind: &str, help: &str, of: &[AtomicU64; 2]| {
+                let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+                for side in sides {
+                    let n = get(&of[side as usize]);
+                    let _ = writeln!(out, "{name}{{side=\"{}\"}} {n}", side.label());
+                }
+            };
+        per_side(
+            &mut out,
+            "pronto_sockets",
+            "gauge",
+            "Open WebSockets on this server.",
+            &self.sockets,
+        );
+        per_side(
+            &mut out,
+            "pronto_frames_total",
+            "counter",
+            "Frames received and handled on this server.",
+            &self.frames,
+        );
+        per_side(
+            &mut out,
+            "pronto_messages_total",
+            "counter",
+            "Chat messages stored by this server.",
+            &self.messages,
+        );
         out.push_str(
             "# HELP pronto_frame_seconds Time from a frame's arrival to its handling's end.\n",
         );
@@ -158,7 +165,7 @@ async fn ready(State(app): State<AppState>) -> impl IntoResponse {
     if app.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n");
     }
-    match tokio::time::timeout(READY_PATIENCE, app.store.waiting_everywhere()).await {
+    match tokio::time::timeout(READY_PATIENCE, app.store.ping()).await {
         Ok(Ok(_)) => (StatusCode::OK, "ready\n"),
         Ok(Err(error)) => {
             tracing::warn!(%error, "not ready: the database refused");

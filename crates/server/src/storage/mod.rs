@@ -759,8 +759,12 @@ impl Store {
         Ok(found.is_some())
     }
 
-    /// How many conversations wait for an agent, every site together (the operators'
-    /// `/metrics`; also what `/readyz` asks to see that the database answers).
+    /// Whether the database answers: the cheapest round trip there is (`/readyz`).
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
+    }
+
+    /// How many conversations wait for an agent, every site together (`/metrics`).
     pub async fn waiting_everywhere(&self) -> sqlx::Result<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE state = 'waiting'")
             .fetch_one(&self.pool)
