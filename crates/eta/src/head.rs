@@ -10,8 +10,13 @@
 //! that take, normalised by the take rate the estimator believed in when they joined
 //! (x = (t_take − t_join)·r), are added in one batch at the take: O(1) through running sums
 //! per class.
+//!
+//! The measured mean replaces the exponential's only where it differs significantly (see
+//! [`Scale`]): visitors pending the same take share its timing, so each take is one
+//! cluster of evidence, and with exponential chats the correction stays at exactly zero
+//! instead of adding noise.
 
-use crate::stats::decay_factor;
+use crate::stats::{Scale, decay_factor};
 
 /// Upper edges of the classes of time since the last take, in units of 1/r.
 const EDGES: [f64; 6] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
@@ -36,12 +41,38 @@ struct Pending {
     sum_t2r2: f64,
 }
 
-/// Decayed count and first two moments of x.
-#[derive(Clone, Copy, Debug, Default)]
+/// The normalised first phase of one class (or of all pooled): the mean of x as a
+/// [`Scale`] with one cluster per take, and a plain decayed mean of x².
+#[derive(Clone, Debug)]
 struct Moments {
+    x: Scale,
     count: f64,
-    sum_x: f64,
     sum_x2: f64,
+}
+
+impl Moments {
+    fn new(half_life: f64) -> Self {
+        Moments {
+            x: Scale::new(half_life),
+            count: 0.0,
+            sum_x2: 0.0,
+        }
+    }
+
+    /// One take's batch: `n` visitors with these sums of x and x² (none: only decay).
+    fn observe(&mut self, gamma: f64, n: f64, sum_x: f64, sum_x2: f64) {
+        self.x.observe_sums(n, sum_x);
+        self.x.close_cluster();
+        self.count = self.count * gamma + n;
+        self.sum_x2 = self.sum_x2 * gamma + sum_x2;
+    }
+
+    /// The second moment, shrunk towards `target` as if `prior` visitors had agreed with
+    /// it. It only shapes the range, which the z-score calibration corrects anyway, so a
+    /// smooth estimate serves better than a significance test that switches mid-run.
+    fn x2(&self, target: f64, prior: f64) -> f64 {
+        (self.sum_x2 + prior * target) / (self.count + prior)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -61,8 +92,8 @@ impl HeadPhase {
             base: 0.0,
             pending: [Pending::default(); CLASSES],
             any_pending: false,
-            classes: [Moments::default(); CLASSES],
-            pooled: Moments::default(),
+            classes: std::array::from_fn(|_| Moments::new(half_life)),
+            pooled: Moments::new(half_life),
         }
     }
 
@@ -97,42 +128,33 @@ impl HeadPhase {
     pub fn take(&mut self, t: f64) {
         let t = t - self.base;
         let gamma = self.gamma;
-        // One decay step per take, whatever the batch: memory counts takes.
-        let decay = |m: &mut Moments| {
-            m.count *= gamma;
-            m.sum_x *= gamma;
-            m.sum_x2 *= gamma;
-        };
-        decay(&mut self.pooled);
+        // One memory step per take, whatever the batch: memory counts takes.
+        let (mut n, mut sum_x, mut sum_x2) = (0.0, 0.0, 0.0);
         for (p, m) in self.pending.iter().zip(self.classes.iter_mut()) {
-            decay(m);
             if p.n < 0.5 {
+                m.observe(gamma, 0.0, 0.0, 0.0);
                 continue;
             }
-            let sx = t * p.sum_r - p.sum_tr;
-            let sx2 = (t * t * p.sum_r2 - 2.0 * t * p.sum_tr2 + p.sum_t2r2).max(0.0);
-            for m in [&mut *m, &mut self.pooled] {
-                m.count += p.n;
-                m.sum_x += sx;
-                m.sum_x2 += sx2;
-            }
+            let x = t * p.sum_r - p.sum_tr;
+            let x2 = (t * t * p.sum_r2 - 2.0 * t * p.sum_tr2 + p.sum_t2r2).max(0.0);
+            m.observe(gamma, p.n, x, x2);
+            n += p.n;
+            sum_x += x;
+            sum_x2 += x2;
         }
+        self.pooled.observe(gamma, n, sum_x, sum_x2);
         self.pending = [Pending::default(); CLASSES];
         self.any_pending = false;
     }
 
     /// Mean and second moment of the normalised first phase in `class`: the class's own
     /// data, shrunk towards all classes pooled, themselves shrunk towards the exponential's
-    /// (1, 2), each as if `prior` visitors had agreed with the coarser estimate.
+    /// (1, 2). The mean moves only as far as it differs significantly (see [`Scale`]); the
+    /// second moment as if `prior` visitors had agreed with the coarser value.
     pub fn moments(&self, class: usize, prior: f64) -> (f64, f64) {
-        let p = &self.pooled;
-        let pooled_x = (p.sum_x + prior) / (p.count + prior);
-        let pooled_x2 = (p.sum_x2 + 2.0 * prior) / (p.count + prior);
         let c = &self.classes[class];
-        let n = c.count + prior;
-        (
-            (c.sum_x + prior * pooled_x) / n,
-            (c.sum_x2 + prior * pooled_x2) / n,
-        )
+        let x1 = c.x.value_towards(self.pooled.x.value_towards(1.0));
+        let x2 = c.x2(self.pooled.x2(2.0, prior), prior);
+        (x1, x2)
     }
 }

@@ -44,10 +44,12 @@
 //!
 //! While every slot is busy, visitors leave the queue through takes, at a rate `r` = (rate
 //! at which one busy slot finishes conversations while agents are fully loaded) × (slots
-//! online), and through abandonment, at `θ` per waiting visitor. Both are learnt from the
-//! events as exponentially decayed ratios (events per exposure), so a change of slots
-//! rescales `r` at once. Each rate keeps a long memory for precision and a short one that
-//! takes over when the recent past disagrees beyond its usual noise (agents got slower).
+//! online) + (slots gained per second by agents signing in while visitors wait: each new
+//! slot takes a waiting visitor at once), and through abandonment, at `θ` per waiting
+//! visitor. All are learnt from the events as ratios (events per exposure), so a change of
+//! slots rescales `r` at once. Each rate keeps the whole history for precision, so a steady
+//! queue's rate has the variance of a full-history mean, and a short memory that takes over
+//! when the recent past disagrees far beyond its usual noise (agents got slower).
 //! The visitor at position `k` is taken after `k` departures from the queue ahead of them;
 //! the phases have rates `r + θ·j`, so the wait's mean and variance have closed forms
 //! (digamma, trigamma), and a gamma law with those moments gives the shape of the range.
@@ -60,8 +62,17 @@
 //! the typical value, and (b) where the actual wait fell in the predicted law, as a z score
 //! in a decayed histogram. The 10th and 90th percentiles of those z scores, mapped back
 //! through the current law, are the range: a conformal-style calibration, so about 80% of
-//! waits land inside whatever the model gets wrong. With little history, both corrections
-//! are shrunk towards the model's own values.
+//! waits land inside whatever the model gets wrong. With little history the range is
+//! shrunk towards the model's own.
+//!
+//! Every learnt correction of the typical value (the factor, the measured first phase, the
+//! short memory) is believed only as far as it differs from the plain model by more than
+//! its noise explains, four standard errors (see `stats`). Waits of visitors who queue
+//! together share the same chats, so that noise is counted per stretch of queue (from the
+//! queue emptying to its emptying again), not per visitor. Where the plain model is right
+//! — exponential chats, steady agents — the corrections then stay at exactly nothing, and
+//! the estimate is the model with full-history rates, with no extra noise; where it is
+//! wrong they soon carry the evidence.
 //!
 //! Visitors who leave without being taken are not scored (their wait is unknown, only that
 //! it would have been longer); they feed the abandonment rate. A visitor who joins while a
@@ -78,14 +89,16 @@ use std::collections::HashMap;
 
 use head::HeadPhase;
 use model::{WaitLaw, Z90, queue_wait_moments};
-use stats::{Histogram, Scale, TwoSpeedRate};
+use stats::{Histogram, Rate, Scale, TwoSpeedRate};
 
 /// The estimator's settings. The defaults serve every queue; half-lives count events, not
-/// time, so they suit a quiet shop and a busy one alike. The rates also keep a memory 200
-/// times shorter that takes over when the recent past clearly disagrees (see `stats`).
+/// time, so they suit a quiet shop and a busy one alike. The rates also keep a short
+/// memory that takes over when the recent past clearly disagrees (see `stats`), which is
+/// why their long memory can keep everything.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Half-life, in finished conversations, of the learnt conversation rate.
+    /// Half-life, in finished conversations, of the learnt conversation rate (and, in
+    /// sign-ins, of the rate of slots gained). Infinite: the whole history.
     pub rate_half_life: f64,
     /// Half-life, in departures from the queue, of the learnt abandonment rate.
     pub abandon_half_life: f64,
@@ -93,15 +106,19 @@ pub struct Config {
     pub calibration_half_life: f64,
     /// How many finished conversations and takes it must have seen before it says anything.
     pub min_history: u64,
-    /// Weight, in pretend observations, of the model's own values against the calibration.
+    /// Weight, in pretend observations, of the model's own values where a learnt value is
+    /// shrunk towards them (the full-load rate, abandonment, the range, the first phase's
+    /// spread).
     pub prior_weight: f64,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
-            rate_half_life: 100_000.0,
-            abandon_half_life: 100_000.0,
+            // A steady queue's rates are then full-history means, with the least noise;
+            // a real change is the short memory's to catch (see `stats`).
+            rate_half_life: f64::INFINITY,
+            abandon_half_life: f64::INFINITY,
             calibration_half_life: 100_000.0,
             min_history: 5,
             prior_weight: 20.0,
@@ -153,10 +170,15 @@ pub struct Estimator {
     /// The same, counted only while every slot is busy: agents juggling a full load may be
     /// slower, and that is the regime in which a queue drains.
     finish_full: TwoSpeedRate,
+    /// Slots gained (agents signing in) per second while visitors wait: each takes a waiting
+    /// visitor at once, on top of the finished conversations. Counted only while someone
+    /// waits, as agents may well sign in *because* a queue builds up.
+    slot_gains: Rate,
     /// Abandonments per visitor-second waiting.
     abandon: TwoSpeedRate,
     head: HeadPhase,
-    /// Least-squares factor between actual and predicted waits, over all visitors ...
+    /// Least-squares factor between actual and predicted waits, one cluster per stretch of
+    /// queue (see [`Scale`]), over all visitors ...
     typical_factor: Scale,
     /// ... and per class of time since the last take at join (see `head`): a queue whose
     /// last take was long ago is often clogged by long chats and drains slower than usual.
@@ -182,6 +204,7 @@ impl Estimator {
             calibrated: 0,
             finish_any: TwoSpeedRate::new(config.rate_half_life),
             finish_full: TwoSpeedRate::new(config.rate_half_life),
+            slot_gains: Rate::new(config.rate_half_life),
             abandon: TwoSpeedRate::new(config.abandon_half_life),
             head: HeadPhase::new(config.calibration_half_life),
             typical_factor: Scale::new(config.calibration_half_life),
@@ -208,6 +231,9 @@ impl Estimator {
     /// Conversations already running go on; they count as busy until finished.
     pub fn slots_changed(&mut self, now_ms: u64, slots: u32) {
         self.advance(now_ms);
+        if slots > self.slots && !self.waiting.is_empty() {
+            self.slot_gains.events(f64::from(slots - self.slots));
+        }
         self.slots = slots;
     }
 
@@ -253,6 +279,7 @@ impl Estimator {
             self.z_scores.observe(law.z_of(wait));
             self.calibrated += 1;
         }
+        self.end_stretch_if_empty();
     }
 
     /// Visitor `id` left the queue without being taken. Their wait is censored (it would have
@@ -267,6 +294,7 @@ impl Estimator {
             self.head
                 .leave(seconds(visitor.joined_ms), r, visitor.class_at_join);
         }
+        self.end_stretch_if_empty();
     }
 
     /// An agent finished a conversation: a slot is free again.
@@ -296,6 +324,17 @@ impl Estimator {
         }
     }
 
+    /// Once the queue has emptied, the waits calibrated so far share no more luck with the
+    /// waits to come: the factor's cluster of evidence is complete (see [`Scale`]).
+    fn end_stretch_if_empty(&mut self) {
+        if self.waiting.is_empty() {
+            self.typical_factor.close_cluster();
+            self.typical_factor_by_class
+                .iter_mut()
+                .for_each(Scale::close_cluster);
+        }
+    }
+
     /// Accrue exposure for the time since the last event, under the state before this one.
     fn advance(&mut self, now_ms: u64) {
         let last = self.last_ms.unwrap_or(now_ms);
@@ -311,6 +350,9 @@ impl Estimator {
             self.finish_full.expose(busy * dt);
         }
         self.abandon.expose(self.waiting.len() as f64 * dt);
+        if !self.waiting.is_empty() {
+            self.slot_gains.expose(dt);
+        }
     }
 
     /// The model's law of the wait at `position` and the take rate it assumes, or `None`
@@ -326,7 +368,7 @@ impl Estimator {
         // Full-load rate, shrunk towards the any-load rate while there is little full-load data.
         let full = self.finish_full.current();
         let per_slot = (full.count + prior) / (full.exposure + prior / any);
-        let r = per_slot * f64::from(self.slots);
+        let r = per_slot * f64::from(self.slots) + self.slot_gains.value().unwrap_or(0.0);
         // No abandonment until seen: a prior exposure of `prior` chat lengths without any.
         let abandon = self.abandon.current();
         let theta = abandon.count / (abandon.exposure + prior / any);
@@ -341,13 +383,11 @@ impl Estimator {
         Some((WaitLaw::new(mean, var), r))
     }
 
-    /// The factor correcting the model's mean: the class's own, shrunk towards the pooled
-    /// one, itself shrunk towards 1.
+    /// The factor correcting the model's mean: the class's own, where it differs from the
+    /// pooled one significantly, which itself must differ from 1 significantly.
     fn typical_factor(&self, now_ms: u64, rate: f64) -> f64 {
-        let prior = self.config.prior_weight;
-        let pooled = self.typical_factor.value(prior);
-        let class = &self.typical_factor_by_class[self.class(now_ms, rate)];
-        class.value_towards(pooled, prior)
+        let pooled = self.typical_factor.value_towards(1.0);
+        self.typical_factor_by_class[self.class(now_ms, rate)].value_towards(pooled)
     }
 
     /// The class of the time since the last take, at take rate `r` (see `head`).

@@ -20,17 +20,26 @@ impl Dice {
     }
 }
 
+/// What [`feed_mms`] fed: the time it stopped at and the mean length of the finished
+/// chats, both in the milliseconds the estimator saw.
+struct Fed {
+    now: u64,
+    mean_chat_ms: f64,
+}
+
 /// Runs an M/M/s queue for `visitors` arrivals (times in ms) and feeds every event to `eta`.
-fn feed_mms(eta: &mut Estimator, slots: u32, arrival_ms: f64, chat_ms: f64, visitors: u64) -> u64 {
+fn feed_mms(eta: &mut Estimator, slots: u32, arrival_ms: f64, chat_ms: f64, visitors: u64) -> Fed {
     let mut dice = Dice(7);
     let mut now = 0.0f64;
     let mut next_arrival = dice.exponential(arrival_ms);
-    let mut ends: Vec<f64> = Vec::new();
+    // (end, start in ms) of the chats running.
+    let mut ends: Vec<(f64, u64)> = Vec::new();
+    let (mut chats, mut chat_total) = (0u64, 0u64);
     let mut queue = std::collections::VecDeque::new();
     let mut id = 0;
     eta.slots_changed(0, slots);
     while id < visitors {
-        let next_end = ends.iter().cloned().fold(f64::INFINITY, f64::min);
+        let next_end = ends.iter().map(|e| e.0).fold(f64::INFINITY, f64::min);
         if next_arrival < next_end {
             now = next_arrival;
             next_arrival += dice.exponential(arrival_ms);
@@ -39,17 +48,22 @@ fn feed_mms(eta: &mut Estimator, slots: u32, arrival_ms: f64, chat_ms: f64, visi
             id += 1;
         } else {
             now = next_end;
-            let i = ends.iter().position(|&e| e == next_end).unwrap();
-            ends.swap_remove(i);
+            let i = ends.iter().position(|e| e.0 == next_end).unwrap();
+            let (_, start) = ends.swap_remove(i);
             eta.conversation_finished(now as u64);
+            chats += 1;
+            chat_total += now as u64 - start;
         }
         while ends.len() < slots as usize {
             let Some(v) = queue.pop_front() else { break };
             eta.visitor_taken(now as u64, v);
-            ends.push(now + dice.exponential(chat_ms));
+            ends.push((now + dice.exponential(chat_ms), now as u64));
         }
     }
-    now as u64
+    Fed {
+        now: now as u64,
+        mean_chat_ms: chat_total as f64 / chats as f64,
+    }
 }
 
 fn range(e: Estimate) -> (f64, f64, f64) {
@@ -76,7 +90,7 @@ fn unknown_before_any_history() {
 #[test]
 fn unknown_with_no_agent_online() {
     let mut eta = Estimator::default();
-    let now = feed_mms(&mut eta, 1, 75_000.0, 60_000.0, 2_000);
+    let now = feed_mms(&mut eta, 1, 75_000.0, 60_000.0, 2_000).now;
     eta.slots_changed(now, 0);
     assert_eq!(eta.estimate(now, 1), Estimate::Unknown);
 }
@@ -85,7 +99,7 @@ fn unknown_with_no_agent_online() {
 fn steady_mm1_position_three_waits_about_three_chats() {
     let mut eta = Estimator::default();
     // One agent, one-minute chats, a visitor every 75 s: load 0.8.
-    let now = feed_mms(&mut eta, 1, 75_000.0, 60_000.0, 20_000);
+    let now = feed_mms(&mut eta, 1, 75_000.0, 60_000.0, 20_000).now;
     let (typical, low, high) = range(eta.estimate(now, 3));
     assert!(
         (typical / 180_000.0 - 1.0).abs() < 0.15,
@@ -95,9 +109,70 @@ fn steady_mm1_position_three_waits_about_three_chats() {
 }
 
 #[test]
+fn a_steady_mm1_queue_gets_exactly_position_times_the_mean_chat() {
+    // Exponential chats, one agent: the plain model is exact, so every learnt correction
+    // (calibration factor, measured first phase, short memory) must stay out of the way
+    // and the estimate be k × the mean of all chats so far — no added noise.
+    let mut eta = Estimator::default();
+    let fed = feed_mms(&mut eta, 1, 75_000.0, 60_000.0, 20_000);
+    for k in [1, 3, 10] {
+        let (typical, _, _) = range(eta.estimate(fed.now, k));
+        let expected = k as f64 * fed.mean_chat_ms;
+        // Up to the chat running now, which counts towards the rate but is not finished.
+        assert!(
+            (typical / expected - 1.0).abs() < 1e-3,
+            "position {k}: {typical} ms, expected {expected}"
+        );
+    }
+}
+
+#[test]
+fn agents_signing_in_while_visitors_wait_speed_the_queue_up() {
+    // One agent finishing a chat a minute, five visitors always waiting, and every fourth
+    // minute or so a second agent signs in, takes a visitor at once and signs out again:
+    // the queue moves 1.25 times a minute, so position 5 waits about 4 minutes, not 5.
+    let mut eta = Estimator::default();
+    let mut dice = Dice(13);
+    eta.slots_changed(0, 1);
+    let mut queue = std::collections::VecDeque::new();
+    let (mut now, mut id) = (0u64, 0u64);
+    eta.visitor_joined(now, id);
+    eta.visitor_taken(now, id);
+    let mut extra_chat = false;
+    for step in 0..20_000 {
+        while queue.len() < 5 {
+            id += 1;
+            eta.visitor_joined(now, id);
+            queue.push_back(id);
+        }
+        now += dice.exponential(60_000.0) as u64 + 1;
+        if std::mem::take(&mut extra_chat) {
+            // The visiting agent's chat ends too (they signed out, no slot frees).
+            eta.conversation_finished(now);
+        }
+        eta.conversation_finished(now);
+        eta.visitor_taken(now, queue.pop_front().unwrap());
+        if step % 4 == 0 {
+            id += 1;
+            eta.visitor_joined(now, id);
+            queue.push_back(id);
+            eta.slots_changed(now, 2);
+            eta.visitor_taken(now, queue.pop_front().unwrap());
+            eta.slots_changed(now, 1);
+            extra_chat = true;
+        }
+    }
+    let (typical, _, _) = range(eta.estimate(now, 5));
+    assert!(
+        (typical / 240_000.0 - 1.0).abs() < 0.1,
+        "typical {typical} ms, expected ~240000"
+    );
+}
+
+#[test]
 fn range_widens_with_position() {
     let mut eta = Estimator::default();
-    let now = feed_mms(&mut eta, 3, 25_000.0, 60_000.0, 20_000);
+    let now = feed_mms(&mut eta, 3, 25_000.0, 60_000.0, 20_000).now;
     let mut last_width = 0.0;
     let mut last_typical = 0.0;
     for k in [1, 2, 5, 20, 100] {
@@ -116,7 +191,7 @@ fn range_widens_with_position() {
 #[test]
 fn more_slots_shorten_the_wait_in_proportion() {
     let mut eta = Estimator::default();
-    let now = feed_mms(&mut eta, 2, 40_000.0, 60_000.0, 20_000);
+    let now = feed_mms(&mut eta, 2, 40_000.0, 60_000.0, 20_000).now;
     let (before, _, _) = range(eta.estimate(now, 20));
     eta.slots_changed(now, 4);
     let (after, _, _) = range(eta.estimate(now, 20));
@@ -129,7 +204,7 @@ fn more_slots_shorten_the_wait_in_proportion() {
 #[test]
 fn an_abandoned_visitor_is_not_scored_as_taken() {
     let mut eta = Estimator::default();
-    let now = feed_mms(&mut eta, 1, 75_000.0, 60_000.0, 5_000);
+    let now = feed_mms(&mut eta, 1, 75_000.0, 60_000.0, 5_000).now;
     let scored = eta.calibrated_waits();
     let mut never_saw_them = eta.clone();
     // A visitor who joins and leaves after an hour: a long wait, had it counted.
@@ -185,7 +260,7 @@ fn abandonment_shortens_deep_positions() {
 #[test]
 fn slower_agents_are_noticed_within_a_few_hundred_chats() {
     let mut eta = Estimator::default();
-    let now = feed_mms(&mut eta, 1, 75_000.0, 60_000.0, 20_000);
+    let now = feed_mms(&mut eta, 1, 75_000.0, 60_000.0, 20_000).now;
     // The agent now takes two minutes a chat (and fewer visitors come, to keep load 0.8).
     let mut later = Estimator::default();
     std::mem::swap(&mut later, &mut eta);
