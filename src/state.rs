@@ -239,7 +239,9 @@ impl Screen {
 
     /// Whether the message numbered `seq` is on screen already.
     pub fn has_message(&self, seq: u32) -> bool {
-        self.messages.iter().any(|m| m.seq == seq)
+        // Kept in `seq` order (`insert_in_order`).
+        let at = self.messages.partition_point(|m| m.seq < seq);
+        self.messages.get(at).is_some_and(|m| m.seq == seq)
     }
 
     /// Takes in one frame from the server (errors and typing, which start timers, go
@@ -617,22 +619,25 @@ pub fn rows(
             ordered.insert(at, (a.seq, row));
         }
     }
-    let pending = outbox.iter().map(|item| Row {
-        key: RowKey::Client(item.id.clone()),
-        author: Author::Visitor,
-        text: item.text.clone(),
-        sent_at_ms: None,
-        delivery: match &item.state {
-            OutgoingState::Sending => Delivery::Sending,
-            OutgoingState::Failed { error } => Delivery::Failed(error.clone()),
-        },
-    });
-    // Keys are unique or the list cannot tell rows apart; the first (most settled) wins.
-    // (A list, not a set: conversations are short, and the widget's download is smaller.)
-    let mut rows: Vec<Row> = Vec::new();
-    for row in ordered.into_iter().map(|(_, row)| row).chain(pending) {
-        if !rows.iter().any(|known| known.key == row.key) {
-            rows.push(row);
+    let mut rows: Vec<Row> = ordered.into_iter().map(|(_, row)| row).collect();
+    // A message still in the outbox may be stored already (sent again after a lost
+    // connection): the stored copy shows, once. Stored and acknowledged messages never
+    // repeat an id (the server keeps each once), so only the outbox is checked, newest rows
+    // first, where a copy would be: a thousand-message conversation stays cheap to draw.
+    for item in outbox {
+        let key = RowKey::Client(item.id.clone());
+        let known = rows.iter().rev().any(|row| row.key == key);
+        if !known {
+            rows.push(Row {
+                key,
+                author: Author::Visitor,
+                text: item.text.clone(),
+                sent_at_ms: None,
+                delivery: match &item.state {
+                    OutgoingState::Sending => Delivery::Sending,
+                    OutgoingState::Failed { error } => Delivery::Failed(error.clone()),
+                },
+            });
         }
     }
     rows

@@ -9,7 +9,9 @@ use std::rc::Rc;
 
 use pronto_protocol::ids::{ClientMessageId, SiteId};
 use pronto_protocol::limits::MAX_FRAME_BYTES;
-use pronto_protocol::pace::{Budget, is_transient, refusal_pause_ms, typing_news};
+use pronto_protocol::pace::{
+    Budget, is_transient, refusal_pause_ms, told_at_after_message, typing_news,
+};
 use pronto_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
 use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
 use wasm_bindgen::closure::Closure;
@@ -230,8 +232,11 @@ impl Transport {
     /// Queues a chat message under a new id; it goes out as soon as the server has welcomed
     /// us, and again after every reconnect until the server acknowledges it.
     pub fn send(&self, text: String) {
-        // The message itself ends "typing" on the agent's side; the next key press says it anew.
-        self.shared.typing_told_at.set(None);
+        // The message itself ends "typing" on the agent's side; a key press a moment later
+        // says it anew (`pace::told_at_after_message`).
+        self.shared
+            .typing_told_at
+            .set(Some(told_at_after_message(js_sys::Date::now())));
         let id = new_id();
         self.change(|outbox| outbox.push(id.clone(), text.clone()));
     }

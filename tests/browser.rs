@@ -1540,6 +1540,37 @@ async fn a_waiting_visitor_sees_the_expected_wait_as_a_range_in_words() {
     second.close().await;
 }
 
+/// A shop whose agents answer within minutes says so before the visitor writes, from its
+/// real first replies of the week, in the visitor's language.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_says_how_soon_it_typically_replies_from_its_week() {
+    let pronto = Pronto::start().await;
+    // This morning's 30 visitors were each answered three minutes after asking.
+    pronto.with_history(30).await;
+    let _agent = agent_signs_in(&pronto).await;
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.goto(&shop.url("/")).await;
+    open_widget(&visitor).await;
+    for (locale, line) in [
+        ("en", "We typically reply in about 3 min"),
+        ("es", "Solemos responder en unos 3 min"),
+        ("pt", "Costumamos responder em cerca de 3 min"),
+    ] {
+        visitor
+            .eval("Pronto('locale', arguments[0])", vec![json!(locale)])
+            .await;
+        visitor
+            .wait_for_widget_text(".pronto-availability--online", line)
+            .await;
+        assert!(visitor.accessibility_violations().await.is_empty());
+    }
+    wait_until_still(&visitor).await;
+    visitor.screenshot("widget-typical-reply").await;
+    visitor.close().await;
+}
+
 /// Waits for the place in line to read `start` followed by a wait in minutes ("2 min",
 /// "2–4 min": whole minutes, no more precise than that) and returns the line.
 async fn queue_line(visitor: &Person, start: &str) -> String {

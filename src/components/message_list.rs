@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use pronto_protocol::chat::Author;
 use wasm_bindgen::JsValue;
 
-use super::{Controls, clock_words};
+use super::{Controls, DAY_AND_TIME, TIME, clock, clock_words};
 use crate::i18n::Lang;
 use crate::state::{Chat, Delivery, Row, RowKey};
 
@@ -35,6 +35,11 @@ pub fn message_list(chat: Chat, controls: Controls) -> impl IntoView {
     };
     // How many rows were drawn last time.
     let drawn = AtomicUsize::new(0);
+    let mut times = Times {
+        day: String::new(),
+        written: Vec::new(),
+        lang,
+    };
     let messages = move || {
         let rows = chat.rows();
         // Scrolls to the newest message once drawn: when the panel opens, when the visitor
@@ -49,8 +54,16 @@ pub fn message_list(chat: Chat, controls: Controls) -> impl IntoView {
                 }
             });
         }
+        times.start(lang);
+        // The browser's formatters, made at the first time not written before (making one
+        // costs far more than using it).
+        let mut clocks = None;
         rows.into_iter()
-            .map(|row| message_view(row, lang, controls))
+            .enumerate()
+            .map(|(at, row)| {
+                let time = row.sent_at_ms.map(|ms| times.get(at, ms, &mut clocks));
+                message_view(row, time, lang, controls)
+            })
             .collect_view()
     };
 
@@ -74,7 +87,12 @@ pub fn message_list(chat: Chat, controls: Controls) -> impl IntoView {
 /// downloads). The list draws every row again when any changes; Leptos keeps each element
 /// and changes only what differs (a tick, a status line), so a message whose delivery moves
 /// on stays the same element in the same place.
-fn message_view(row: Row, lang: Lang, controls: Controls) -> impl IntoView {
+fn message_view(
+    row: Row,
+    time: Option<(String, String)>,
+    lang: Lang,
+    controls: Controls,
+) -> impl IntoView {
     let text_of = lang.text();
     // The agent's name; for the visitor's own messages, "You", for screen readers only.
     let (who, who_class) = match row.author {
@@ -99,8 +117,7 @@ fn message_view(row: Row, lang: Lang, controls: Controls) -> impl IntoView {
             "bubble visitor-bubble",
         ),
     };
-    let time = row.sent_at_ms.map(|ms| {
-        let (clock, datetime) = local_time(ms, lang);
+    let time = time.map(|(clock, datetime)| {
         view! { <time class="pronto-message-time" datetime=datetime>{clock}</time> }
     });
     let (status, status_class) = match &row.delivery {
@@ -180,26 +197,55 @@ fn message_text(text: &str) -> impl IntoView + use<> {
         .collect_view()
 }
 
-/// When a message was sent, as the visitor's language writes it in their time zone ("4:58 PM",
-/// "16:58"; with the day in front when it was not today), and the ISO instant for
-/// `<time datetime>`.
-fn local_time(ms: i64, lang: Lang) -> (String, String) {
-    // Milliseconds since 1970 fit an f64 exactly for the next quarter million years.
-    let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-    let today = js_sys::Date::new_0().to_date_string() == date.to_date_string();
-    let fields: &[(&str, &str)] = if today {
-        &[("hour", "numeric"), ("minute", "2-digit")]
-    } else {
-        &[
-            ("hour", "numeric"),
-            ("minute", "2-digit"),
-            ("month", "short"),
-            ("day", "numeric"),
-        ]
-    };
-    let clock = clock_words(&date, lang, fields);
-    let iso = date.to_iso_string().as_string().unwrap_or_default();
-    (clock, iso)
+/// The times of the messages drawn, by place in the list, so drawing a long conversation
+/// again (on every change of the chat) asks the browser for new messages' times only.
+struct Times {
+    /// The day they were written on ("Thu Nov 26 2026"): at midnight, today's times gain
+    /// their day.
+    day: String,
+    /// Per row: when it was sent, and its time as written and as an ISO instant.
+    written: Vec<(i64, String, String)>,
+    lang: Lang,
+}
+
+/// The browser's formatters of a message's time: of today's, and of an older one's.
+type Clocks = [js_sys::Intl::DateTimeFormat; 2];
+
+impl Times {
+    /// Before a drawing: forgets everything on a new day.
+    fn start(&mut self, lang: Lang) {
+        let day = String::from(js_sys::Date::new_0().to_date_string());
+        if day != self.day || self.lang != lang {
+            self.day = day;
+            self.lang = lang;
+            self.written.clear();
+        }
+    }
+
+    /// The time of the row at `at`, sent at `ms`: "4:58 PM", "16:58", with the day in front
+    /// when it was not today, as the visitor's language writes it in their time zone; and
+    /// the ISO instant for `<time datetime>`.
+    fn get(&mut self, at: usize, ms: i64, clocks: &mut Option<Clocks>) -> (String, String) {
+        if let Some((known, clock, iso)) = self.written.get(at)
+            && *known == ms
+        {
+            return (clock.clone(), iso.clone());
+        }
+        // Milliseconds since 1970 fit an f64 exactly for the next quarter million years.
+        let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+        let lang = self.lang;
+        let [time, day_and_time] =
+            clocks.get_or_insert_with(|| [clock(lang, TIME), clock(lang, DAY_AND_TIME)]);
+        let today = date.to_date_string() == self.day;
+        let time: (String, String) = (
+            clock_words(if today { time } else { day_and_time }, &date),
+            date.to_iso_string().into(),
+        );
+        self.written.truncate(at);
+        self.written.resize(at, (0, String::new(), String::new()));
+        self.written.push((ms, time.0.clone(), time.1.clone()));
+        time
+    }
 }
 
 /// A piece of a message's text: plain, or a web address to make clickable.

@@ -190,14 +190,38 @@ impl Controls {
     }
 }
 
-/// `date` as the visitor's language and time zone write the given `fields` (`Intl` options,
-/// e.g. `[("hour", "numeric"), ("minute", "2-digit")]` → "4:58 PM", "16:58").
-pub fn clock_words(date: &js_sys::Date, lang: Lang, fields: &[(&str, &str)]) -> String {
+/// `Intl.DateTimeFormat` options: the time ("4:58 PM", "16:58")…
+pub const TIME: &[(&str, &str)] = &[("hour", "numeric"), ("minute", "2-digit")];
+/// …the day and the time ("Nov 26, 4:58 PM", "26 nov, 16:58")…
+pub const DAY_AND_TIME: &[(&str, &str)] = &[
+    ("hour", "numeric"),
+    ("minute", "2-digit"),
+    ("month", "short"),
+    ("day", "numeric"),
+];
+/// …the day of the week ("Monday", "lunes").
+const WEEKDAY: &[(&str, &str)] = &[("weekday", "long")];
+
+/// The browser's formatter of dates with the given `fields`, in the visitor's language and
+/// time zone. Making one costs the browser far more than using it: a list of a thousand
+/// messages makes one and writes every time with it.
+pub fn clock(lang: Lang, fields: &[(&str, &str)]) -> js_sys::Intl::DateTimeFormat {
     let options = js_sys::Object::new();
     for (key, value) in fields {
         let _ = js_sys::Reflect::set(&options, &(*key).into(), &(*value).into());
     }
-    date.to_locale_string(lang.code(), &options).into()
+    let locales = js_sys::Array::of1(&JsValue::from_str(lang.code()));
+    js_sys::Intl::DateTimeFormat::new(&locales, &options)
+}
+
+/// `date` as `clock` writes it.
+pub fn clock_words(clock: &js_sys::Intl::DateTimeFormat, date: &js_sys::Date) -> String {
+    clock
+        .format()
+        .call1(&JsValue::NULL, date)
+        .ok()
+        .and_then(|words| words.as_string())
+        .unwrap_or_default()
 }
 
 /// The line under the greeting, also the launcher's tooltip: is anyone there, how soon do
@@ -216,9 +240,9 @@ fn opening_words(at_ms: i64, lang: Lang) -> (String, String) {
     // Milliseconds since 1970 fit an f64 exactly for the next quarter million years.
     let at = js_sys::Date::new(&JsValue::from_f64(at_ms as f64));
     let now = js_sys::Date::new_0();
-    let time = clock_words(&at, lang, &[("hour", "numeric"), ("minute", "2-digit")]);
+    let time = clock_words(&clock(lang, TIME), &at);
     let weekday = (at.to_date_string() != now.to_date_string())
-        .then(|| clock_words(&at, lang, &[("weekday", "long")]));
+        .then(|| clock_words(&clock(lang, WEEKDAY), &at));
     let minutes = ((at_ms as f64 - now.get_time()) / 60_000.0).max(1.0);
     let (count, unit) = if minutes < 90.0 {
         (minutes, "minute")

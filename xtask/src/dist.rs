@@ -272,10 +272,10 @@ fn sizes(path: &Path) -> Sizes {
 }
 
 /// The most the loader (`pronto.js`) may weigh gzipped.
-const LOADER_BUDGET_GZ: u64 = 2 * 1024;
+pub const LOADER_BUDGET_GZ: u64 = 2 * 1024;
 /// The most the widget's first open (wasm + js + css) may weigh brotli'd: 90 KB (of 1024
 /// bytes, as the loader's 2 KB).
-const FIRST_OPEN_BUDGET_BR: u64 = 90 * 1024;
+pub const FIRST_OPEN_BUDGET_BR: u64 = 90 * 1024;
 
 /// The stylesheet as served: its `/* … */` and whole-line `//` comments and its indentation
 /// dropped (every storefront visitor downloads it; the comments are for us). `/*! … */`

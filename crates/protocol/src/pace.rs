@@ -84,6 +84,20 @@ pub fn typing_news(told_at_ms: Option<f64>, now_ms: f64, has_text: bool) -> bool
     }
 }
 
+/// How soon after a message of one's own "typing" may be told again. The message itself
+/// ended the typing on the other side; someone typing again within a second is writing in a
+/// burst, and their next message says more than an indicator would. Without this pause a
+/// fast writer spends two frames a message (one "typing", one message) of the budget both
+/// share.
+pub const TYPING_AFTER_MESSAGE_MS: u32 = 1_000;
+
+/// What to remember as "typing was last told" once a message of one's own went at `now_ms`:
+/// as if it had been told just long enough ago that the next may go after
+/// [`TYPING_AFTER_MESSAGE_MS`] (see [`typing_news`]).
+pub fn told_at_after_message(now_ms: f64) -> f64 {
+    now_ms - f64::from(TYPING_REPEAT_MS) + f64::from(TYPING_AFTER_MESSAGE_MS)
+}
+
 /// The pause before sending again after `refusals` passing refusals in a row (1 or more).
 pub fn refusal_pause_ms(refusals: u32) -> u32 {
     FIRST_REFUSAL_PAUSE_MS
@@ -94,6 +108,14 @@ pub fn refusal_pause_ms(refusals: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn after_a_message_typing_is_told_again_only_after_a_pause() {
+        let sent = Some(told_at_after_message(10_000.0));
+        let after = f64::from(TYPING_AFTER_MESSAGE_MS);
+        assert!(!typing_news(sent, 10_000.0 + after - 1.0, true));
+        assert!(typing_news(sent, 10_000.0 + after, true));
+    }
 
     fn burst(budget: &mut Budget, now_ms: f64) -> usize {
         std::iter::from_fn(|| budget.admit(now_ms).ok()).count()

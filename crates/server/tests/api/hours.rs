@@ -10,8 +10,9 @@ use jiff::{Timestamp, ToSpan};
 use pronto_protocol::agent::{OpenInterval, OpeningHours, SiteSettings, Week};
 use pronto_protocol::visitor::{ServerToVisitor, Shop};
 use pronto_protocol::{ErrorCode, ProtocolError, decode};
-use sqlx::Connection;
 use tokio_tungstenite::tungstenite::Message;
+
+use pronto_testkit::history::Past;
 
 use crate::helpers::{Socket, TestApp, spawn_app};
 
@@ -22,71 +23,27 @@ fn now_ms() -> i64 {
 }
 
 /// A conversation of the demo shop's history, by when the visitor first wrote and how long
-/// until an agent first answered (never: `None`).
-struct Past {
-    asked_ms: i64,
-    answered_after_ms: Option<i64>,
+/// until an agent first answered (never: `None`): taken as it was answered, closed a minute
+/// later.
+fn past(asked_ms: i64, answered_after_ms: Option<i64>) -> Past {
+    let answered = answered_after_ms.map(|after| asked_ms + after);
+    Past {
+        asked_ms,
+        taken_ms: answered,
+        answered_ms: answered,
+        closed_ms: answered.unwrap_or(asked_ms) + MINUTE,
+    }
 }
 
-/// Writes `history` into the demo shop's database as closed conversations with a visitor's
-/// message and, when answered, Ana's reply, at the times given.
+/// Writes `history` into the demo shop's database, Ana answering.
 async fn write_history(app: &TestApp, history: &[Past]) {
-    sqlx::any::install_default_drivers();
-    let mut db = sqlx::AnyConnection::connect(app.database_url())
-        .await
-        .expect("the test's database");
-    let agent: i64 = sqlx::query_scalar("SELECT id FROM agents WHERE email = $1")
-        .bind(pronto_server::demo::AGENT_EMAIL)
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
-    for (n, past) in history.iter().enumerate() {
-        let asked = past.asked_ms;
-        let visitor: i64 = sqlx::query_scalar(
-            "INSERT INTO visitors (site_id, token, created_ms) VALUES ('demo', $1, $2) RETURNING id",
-        )
-        .bind(format!("week-{n}"))
-        .bind(asked)
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
-        let answered = past.answered_after_ms.map(|after| asked + after);
-        let closed = answered.unwrap_or(asked) + MINUTE;
-        let messages = 1 + i64::from(answered.is_some());
-        let conversation: i64 = sqlx::query_scalar(
-            "INSERT INTO conversations (site_id, visitor_id, state, agent_id, created_ms, \
-                 taken_ms, closed_ms, last_seq) \
-             VALUES ('demo', $1, 'closed', $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(visitor)
-        .bind(answered.map(|_| agent))
-        .bind(asked)
-        .bind(answered)
-        .bind(closed)
-        .bind(messages)
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
-        let mut rows = vec![(1, "visitor", None, asked)];
-        if let Some(answered) = answered {
-            rows.push((2, "agent", Some(agent), answered));
-        }
-        for (seq, author, agent, sent) in rows {
-            sqlx::query(
-                "INSERT INTO messages (conversation_id, seq, author, agent_id, body, sent_ms) \
-                 VALUES ($1, $2, $3, $4, 'hola', $5)",
-            )
-            .bind(conversation)
-            .bind(seq)
-            .bind(author)
-            .bind(agent)
-            .bind(sent)
-            .execute(&mut db)
-            .await
-            .unwrap();
-        }
-    }
-    db.close().await.unwrap();
+    pronto_testkit::history::write(
+        app.database_url(),
+        "demo",
+        pronto_server::demo::AGENT_EMAIL,
+        history,
+    )
+    .await;
 }
 
 /// The shop as a new visitor is welcomed.
@@ -248,26 +205,14 @@ async fn the_typical_reply_is_the_median_first_reply_of_the_week_within_opening_
     let mut week = Vec::new();
     for n in 1..=5 {
         // The five mornings before today, answered after 1 to 5 minutes…
-        week.push(Past {
-            asked_ms: local(n, morning),
-            answered_after_ms: Some(n * MINUTE),
-        });
+        week.push(past(local(n, morning), Some(n * MINUTE)));
         // …five nights answered in a second, when the shop is closed…
-        week.push(Past {
-            asked_ms: local(n, night),
-            answered_after_ms: Some(1_000),
-        });
+        week.push(past(local(n, night), Some(1_000)));
         // …and mornings more than a week ago, answered in a second too.
-        week.push(Past {
-            asked_ms: local(8 + n, morning),
-            answered_after_ms: Some(1_000),
-        });
+        week.push(past(local(8 + n, morning), Some(1_000)));
     }
     // One morning visitor nobody answered: slower than every answer.
-    week.push(Past {
-        asked_ms: local(3, Time::constant(11, 0, 0, 0)),
-        answered_after_ms: None,
-    });
+    week.push(past(local(3, Time::constant(11, 0, 0, 0)), None));
     write_history(&app, &week).await;
 
     // Without opening hours every conversation of the week counts: of eleven (five at
@@ -293,10 +238,7 @@ async fn too_few_conversations_leave_the_typical_reply_unknown() {
     let app = spawn_app().await;
     let now = now_ms();
     let four: Vec<Past> = (1..=4)
-        .map(|n| Past {
-            asked_ms: now - n * 60 * MINUTE,
-            answered_after_ms: Some(2 * MINUTE),
-        })
+        .map(|n| past(now - n * 60 * MINUTE, Some(2 * MINUTE)))
         .collect();
     write_history(&app, &four).await;
     let shop = welcomed_shop(&app).await;
