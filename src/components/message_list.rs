@@ -236,7 +236,10 @@ impl Times {
         let lang = self.lang;
         let [time, day_and_time] =
             clocks.get_or_insert_with(|| [clock(lang, TIME), clock(lang, DAY_AND_TIME)]);
-        let today = date.to_date_string() == self.day;
+        // Compared as Rust strings: comparing a `JsString` to a `String` costs the download
+        // a few hundred bytes more.
+        #[allow(clippy::cmp_owned)]
+        let today = String::from(date.to_date_string()) == self.day;
         let time: (String, String) = (
             clock_words(if today { time } else { day_and_time }, &date),
             date.to_iso_string().into(),
