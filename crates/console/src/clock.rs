@@ -6,7 +6,13 @@ use wasm_bindgen::JsValue;
 /// Milliseconds since the Unix epoch by the browser's clock (which may be off; see
 /// `Console::clock_offset_ms`).
 pub fn now_ms() -> i64 {
-    js_sys::Date::now() as i64
+    #[cfg(target_arch = "wasm32")]
+    return js_sys::Date::now() as i64;
+    // Natively, where only unit tests run, the system's clock.
+    #[cfg(not(target_arch = "wasm32"))]
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as i64)
 }
 
 /// A moment in the agent's time zone: hours, minutes, and the ISO 8601 form for `datetime`.
