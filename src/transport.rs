@@ -9,9 +9,7 @@ use std::rc::Rc;
 
 use pronto_protocol::ids::{ClientMessageId, SiteId};
 use pronto_protocol::limits::MAX_FRAME_BYTES;
-use pronto_protocol::pace::{
-    Budget, is_transient, refusal_pause_ms, told_at_after_message, typing_news,
-};
+use pronto_protocol::pace::{Budget, is_transient, refusal_pause_ms, typing_news};
 use pronto_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
 use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
 use wasm_bindgen::closure::Closure;
@@ -232,11 +230,8 @@ impl Transport {
     /// Queues a chat message under a new id; it goes out as soon as the server has welcomed
     /// us, and again after every reconnect until the server acknowledges it.
     pub fn send(&self, text: String) {
-        // The message itself ends "typing" on the agent's side; a key press a moment later
-        // says it anew (`pace::told_at_after_message`).
-        self.shared
-            .typing_told_at
-            .set(Some(told_at_after_message(js_sys::Date::now())));
+        // The message itself ends "typing" on the agent's side; the next key press says it anew.
+        self.shared.typing_told_at.set(None);
         let id = new_id();
         self.change(|outbox| outbox.push(id.clone(), text.clone()));
     }
@@ -540,9 +535,19 @@ impl Shared {
         if self.writing.replace(true) {
             return;
         }
+        // Typing is news now or never, and never takes a message's place: with messages
+        // waiting to go, or the budget running low, it is dropped (`Budget::has_room_for_news`).
         let typing = self
             .typing_to_tell
             .take()
+            .filter(|_| {
+                !self.outbox.borrow().may_write()
+                    && self
+                        .pacing
+                        .borrow_mut()
+                        .budget
+                        .has_room_for_news(js_sys::Date::now())
+            })
             .map(|typing| VisitorToServer::Typing { typing });
         let identify = self
             .identify_now

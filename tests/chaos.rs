@@ -303,8 +303,8 @@ async fn nothing_is_lost_through_a_broken_network_and_two_server_crashes() {
     );
 
     // Both type as fast as WebDriver lets them, at once: the clients pace what goes out
-    // (four frames a second each: every message, and "typing" at most a second after one),
-    // so allow for that and for the faults on the way.
+    // (four frames a second each; "typing" news gives way to messages), so allow for that and
+    // for the faults on the way.
     let mut expected: Vec<String> = vec![first.clone()];
     for n in 1..=messages {
         expected.push(numbered('v', n));

@@ -19,7 +19,7 @@ use crate::outbox::{self, Outbox, PendingReply, ReplyState};
 use crate::storage;
 use crate::strings;
 use crate::transport::{LinkStatus, Sender};
-use pronto_protocol::pace::{is_transient, refusal_pause_ms, told_at_after_message, typing_news};
+use pronto_protocol::pace::{is_transient, refusal_pause_ms, typing_news};
 
 /// A conversation in the agent's list: one the agent holds, or held until it was closed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -385,10 +385,8 @@ impl Console {
         if message.author == Author::Visitor {
             self.visitor_types(id, false);
         } else {
-            // A key press a moment later says "typing" anew (`told_at_after_message`).
-            let after = told_at_after_message(clock::now_ms() as f64);
             self.typing_told.update_value(|told| {
-                told.insert(id, after);
+                told.remove(&id);
             });
         }
         // Our own reply, stored before its acknowledgement came (or sent from another tab

@@ -44,6 +44,15 @@ impl Budget {
         self.at_ms = self.at_ms.max(now_ms);
     }
 
+    /// Whether a frame that may as well be dropped ("typing" news) can go without slowing
+    /// what must go: the budget is at least half full. A person typing never runs it that low;
+    /// a burst of messages (a fast writer, an outbox resent after a reconnect) keeps every
+    /// frame for the messages, which end the typing on the other side anyway.
+    pub fn has_room_for_news(&mut self, now_ms: f64) -> bool {
+        self.refill(now_ms);
+        self.tokens >= BURST / 2.0
+    }
+
     /// Takes a frame's token if there is one; otherwise says how many milliseconds until
     /// there is (at least 1).
     pub fn admit(&mut self, now_ms: f64) -> Result<(), u32> {
@@ -84,20 +93,6 @@ pub fn typing_news(told_at_ms: Option<f64>, now_ms: f64, has_text: bool) -> bool
     }
 }
 
-/// How soon after a message of one's own "typing" may be told again. The message itself
-/// ended the typing on the other side; someone typing again within a second is writing in a
-/// burst, and their next message says more than an indicator would. Without this pause a
-/// fast writer spends two frames a message (one "typing", one message) of the budget both
-/// share.
-pub const TYPING_AFTER_MESSAGE_MS: u32 = 1_000;
-
-/// What to remember as "typing was last told" once a message of one's own went at `now_ms`:
-/// as if it had been told just long enough ago that the next may go after
-/// [`TYPING_AFTER_MESSAGE_MS`] (see [`typing_news`]).
-pub fn told_at_after_message(now_ms: f64) -> f64 {
-    now_ms - f64::from(TYPING_REPEAT_MS) + f64::from(TYPING_AFTER_MESSAGE_MS)
-}
-
 /// The pause before sending again after `refusals` passing refusals in a row (1 or more).
 pub fn refusal_pause_ms(refusals: u32) -> u32 {
     FIRST_REFUSAL_PAUSE_MS
@@ -109,16 +104,21 @@ pub fn refusal_pause_ms(refusals: u32) -> u32 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn after_a_message_typing_is_told_again_only_after_a_pause() {
-        let sent = Some(told_at_after_message(10_000.0));
-        let after = f64::from(TYPING_AFTER_MESSAGE_MS);
-        assert!(!typing_news(sent, 10_000.0 + after - 1.0, true));
-        assert!(typing_news(sent, 10_000.0 + after, true));
-    }
-
     fn burst(budget: &mut Budget, now_ms: f64) -> usize {
         std::iter::from_fn(|| budget.admit(now_ms).ok()).count()
+    }
+
+    #[test]
+    fn news_goes_only_from_a_budget_at_least_half_full() {
+        let mut budget = Budget::new(0.0);
+        assert!(budget.has_room_for_news(0.0));
+        while budget.has_room_for_news(0.0) {
+            budget.spend(0.0);
+        }
+        // Messages still go…
+        assert!(budget.admit(0.0).is_ok());
+        // …and news again once the budget has refilled.
+        assert!(budget.has_room_for_news(60_000.0));
     }
 
     #[test]
