@@ -339,6 +339,13 @@ impl Console {
                         .count();
                     conversation.unread += u32::try_from(missed).unwrap_or(u32::MAX);
                 }
+                // The server listens for new messages before it reads this list, so one
+                // stored in between arrived (on the new socket) before the welcome and is
+                // missing from the list: keep it. Stored messages never change.
+                let listed = conversation.last_seq();
+                for message in old.messages.iter().filter(|m| m.seq > listed) {
+                    conversation.add(message.clone());
+                }
             }
             list.push(conversation);
         }
@@ -870,6 +877,22 @@ mod tests {
         console.apply_at(typing(true), 0);
         console.apply_at(typing(false), 0);
         assert!(!console.visitor_is_typing(two));
+    }
+
+    #[test]
+    fn a_message_that_arrives_before_the_welcome_stays() {
+        let (console, _frames) = online();
+        // Reconnected: the server listens, a visitor message is stored and arrives, and
+        // the welcome's list, read a moment before, lacks it.
+        console.apply_at(stored_frame(2, message(2, Author::Visitor, "¿Y la 40?")), 0);
+        console.apply_at(
+            welcome(vec![
+                conversation(1, vec![]),
+                conversation(2, vec![message(1, Author::Visitor, "Hola")]),
+            ]),
+            0,
+        );
+        assert_eq!(texts(&console, 2), ["Hola", "¿Y la 40?"]);
     }
 
     #[test]
