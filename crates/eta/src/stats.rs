@@ -349,19 +349,7 @@ impl Histogram {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// SplitMix64, enough randomness for a test.
-    struct Dice(u64);
-
-    impl Dice {
-        fn uniform(&mut self) -> f64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    use crate::tests::Dice;
 
     /// `clusters` clusters of `size` pairs (x from 1 to 10), y = factor·x·(1 + shared luck
     /// of the cluster + luck of the pair); `per_pair`: wrongly told every pair is its own.
