@@ -20,29 +20,11 @@ async fn write(visitor: &Person, text: &str) {
 }
 
 async fn sign_in(agent: &Person, pronto: &Pronto) {
-    agent.goto(&pronto.url("/console")).await;
-    let email = agent.page("input[name=email]").await;
-    email
-        .send_keys(pronto_server::demo::AGENT_EMAIL)
-        .await
-        .unwrap();
-    let password = agent.page("input[name=password]").await;
-    password
-        .send_keys(pronto_server::demo::AGENT_PASSWORD)
-        .await
-        .unwrap();
-    agent
-        .page("form.login button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    agent
-        .wait_for_texts("page", ".agent-name", "the agent's name", |t| {
-            t.iter()
-                .any(|t| t.contains(pronto_server::demo::AGENT_NAME))
-        })
-        .await;
+    let demo = (
+        pronto_server::demo::AGENT_EMAIL,
+        pronto_server::demo::AGENT_NAME,
+    );
+    pronto.sign_in(agent, demo.0, demo.1).await;
 }
 
 /// The button `button` in the first `row` whose text contains `needle`.

@@ -210,7 +210,7 @@ async fn collect_takes(agent: &mut Agent, asks: usize) -> (BTreeSet<Conversation
     let mut empty = 0;
     while taken.len() + empty < asks {
         match agent.next().await {
-            ServerToAgent::Conversation { conversation } => {
+            ServerToAgent::Conversation { conversation, .. } => {
                 assert!(taken.insert(conversation.id), "{:?} twice", conversation.id);
             }
             ServerToAgent::Error(error) => {
@@ -314,18 +314,23 @@ async fn a_server_that_stops_sends_its_people_to_another_and_nothing_is_lost() {
         }
     }
     let texts: Vec<_> = heard.into_values().collect();
-    assert_eq!(
-        texts,
-        [
-            "¿Dónde está mi pedido?",
-            "Déjame revisar",
-            "Es el pedido 1234",
-            "Llega mañana",
-            "¡Gracias!"
-        ]
-        .iter()
-        .filter(|text| **text != "¿Dónde está mi pedido?")
-        .map(|text| text.to_string())
-        .collect::<Vec<_>>()
+    // Whether "Es el pedido 1234" was stored by A before it stopped or by B after the
+    // resend decides whether it comes before or after the reply the agent sent meanwhile;
+    // either order is true. What may not happen is a message missing or stored twice.
+    let stored_by_a = [
+        "Déjame revisar",
+        "Es el pedido 1234",
+        "Llega mañana",
+        "¡Gracias!",
+    ];
+    let stored_by_b = [
+        "Déjame revisar",
+        "Llega mañana",
+        "Es el pedido 1234",
+        "¡Gracias!",
+    ];
+    assert!(
+        texts == stored_by_a || texts == stored_by_b,
+        "the agent heard {texts:?}"
     );
 }

@@ -81,6 +81,30 @@ impl Pronto {
         format!("http://{}{path}", self.addr)
     }
 
+    /// `agent` signs in to the console with a demo account (`email`, called `name`) and
+    /// waits until the console greets them by name.
+    pub async fn sign_in(&self, agent: &Person, email: &str, name: &str) {
+        agent.goto(&self.url("/console")).await;
+        let field = agent.page("input[name=email]").await;
+        field.send_keys(email).await.expect("typing the e-mail");
+        let password = agent.page("input[name=password]").await;
+        password
+            .send_keys(pronto_server::demo::AGENT_PASSWORD)
+            .await
+            .expect("typing the password");
+        agent
+            .page("form.login button[type=submit]")
+            .await
+            .click()
+            .await
+            .expect("signing in");
+        agent
+            .wait_for_texts("page", ".agent-name", "the agent's name", |t| {
+                t.iter().any(|t| t.contains(name))
+            })
+            .await;
+    }
+
     /// Writes into the demo shop's database that its agent served `chats` visitors this
     /// morning, each waiting two minutes and chatting four (see `pronto_testkit::history`).
     pub async fn with_history(&self, chats: i64) {

@@ -1,9 +1,10 @@
-//! The console's HTTP calls: sign in, ask who is signed in, sign out. The session itself is
+//! The console's HTTP calls: sign in, ask who is signed in, sign out, read the team and
+//! the canned replies. The session itself is
 //! an HttpOnly cookie the browser keeps and sends; this code never sees it.
 
 use gloo_net::http::{Request, Response};
 use pronto_protocol::ProtocolError;
-use pronto_protocol::agent::{AgentProfile, LoginRequest};
+use pronto_protocol::agent::{AgentProfile, CannedReply, LoginRequest, TeamMember};
 
 /// Why a call did not give the answer we wanted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +47,25 @@ pub async fn logout() -> Result<(), ApiError> {
     let response = Request::post("/api/logout").send().await.map_err(network)?;
     if response.ok() {
         Ok(())
+    } else {
+        Err(refusal(response).await)
+    }
+}
+
+/// The shop's canned replies, in the owner's order.
+pub async fn canned_replies() -> Result<Vec<CannedReply>, ApiError> {
+    get_json("/api/site/canned").await
+}
+
+/// Everyone on the team, with whether they are online now.
+pub async fn team() -> Result<Vec<TeamMember>, ApiError> {
+    get_json("/api/site/team").await
+}
+
+async fn get_json<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let response = Request::get(path).send().await.map_err(network)?;
+    if response.ok() {
+        response.json().await.map_err(network)
     } else {
         Err(refusal(response).await)
     }

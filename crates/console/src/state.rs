@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use pronto_protocol::agent::{
-    AgentConversation, AgentProfile, AgentToServer, QueueEntry, ServerToAgent,
+    AgentConversation, AgentProfile, AgentToServer, CannedReply, QueueEntry, ServerToAgent,
 };
 use pronto_protocol::chat::{Author, ChatMessage, ConversationState};
 use pronto_protocol::ids::{ClientMessageId, ConversationId};
@@ -102,6 +102,10 @@ pub struct Console {
     pub conversations: RwSignal<Vec<OpenConversation>>,
     pub selected: RwSignal<Option<ConversationId>>,
     pub error: RwSignal<Option<Notice>>,
+    /// News that is not a failure (a conversation handed over), shown for a moment.
+    pub info: RwSignal<Option<Notice>>,
+    /// The shop's canned replies, offered in the reply box at `/shortcut`.
+    pub canned: RwSignal<Vec<CannedReply>>,
     /// Set when a taken conversation arrives; its composer takes focus once shown.
     pub focus_composer: RwSignal<Option<ConversationId>>,
     /// The browser's clock, ticked every second while the queue is on screen.
@@ -146,6 +150,8 @@ impl Console {
             conversations: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
             error: RwSignal::new(None),
+            info: RwSignal::new(None),
+            canned: RwSignal::new(Vec::new()),
             focus_composer: RwSignal::new(None),
             now_ms: RwSignal::new(now_ms),
             clock_offset_ms: RwSignal::new(0),
@@ -199,7 +205,14 @@ impl Console {
                 self.queue.set(entries);
                 self.queue_total.set(total);
             }
-            ServerToAgent::Conversation { conversation } => self.taken(conversation),
+            ServerToAgent::Conversation { conversation, from } => match from {
+                None => self.taken(conversation),
+                Some(from) => self.handed_to_me(conversation, &from),
+            },
+            ServerToAgent::Transferred {
+                conversation,
+                to_name,
+            } => self.handed_away(conversation, &to_name),
             ServerToAgent::Visitor {
                 conversation,
                 visitor,
@@ -384,6 +397,55 @@ impl Console {
         }
         self.select(id);
         self.focus_composer.set(Some(id));
+    }
+
+    /// A teammate handed this agent a conversation. It joins the list unread, and the agent
+    /// hears so, without being pulled away from the conversation on their screen (unless
+    /// there is none).
+    fn handed_to_me(&self, conversation: AgentConversation, from: &str) {
+        let id = conversation.id;
+        let mut conversation = OpenConversation::new(conversation);
+        // What the visitor said since the last reply is what waits for an answer.
+        let waiting = conversation
+            .messages
+            .iter()
+            .rev()
+            .take_while(|m| m.author == Author::Visitor)
+            .count();
+        conversation.unread = u32::try_from(waiting).unwrap_or(u32::MAX).max(1);
+        let visitor = conversation.visitor.clone();
+        self.conversations
+            .update(|list| match list.iter_mut().find(|c| c.id == id) {
+                Some(existing) => *existing = conversation,
+                None => list.push(conversation),
+            });
+        let free = self
+            .selected
+            .get_untracked()
+            .is_none_or(|on_screen| self.is_closed_untracked(on_screen));
+        if free {
+            self.select(id);
+        }
+        self.show_info(strings::handed_to_you(from, &visitor));
+    }
+
+    /// This agent handed a conversation to a teammate: it is theirs now and leaves the list.
+    fn handed_away(&self, id: ConversationId, to_name: &str) {
+        let visitor = self
+            .conversations
+            .with_untracked(|list| list.iter().find(|c| c.id == id).map(|c| c.visitor.clone()));
+        let Some(visitor) = visitor else {
+            // Told again (another tab of this console handed it): already gone.
+            return;
+        };
+        self.conversations
+            .update(|list| list.retain(|c| c.id != id));
+        self.drafts.update_value(|drafts| {
+            drafts.remove(&id);
+        });
+        self.visitor_types(id, false);
+        self.move_selection_off(id);
+        self.show_info(strings::handed_away(&visitor, to_name));
     }
 
     fn message(&self, id: ConversationId, message: ChatMessage) {
@@ -603,6 +665,11 @@ impl Console {
         // Whatever was not sent to it can never be.
         self.settle(|outbox| outbox.retain(|reply| reply.conversation != id));
         self.flush();
+        self.move_selection_off(id);
+    }
+
+    /// `id` left the list: if it was on screen, the next open conversation takes its place.
+    fn move_selection_off(&self, id: ConversationId) {
         if self.selected.get_untracked() == Some(id) {
             let next = self.conversations.with_untracked(|list| {
                 list.iter()
@@ -632,9 +699,26 @@ impl Console {
     }
 
     pub fn show_error(&self, text: String) {
+        self.error.set(Some(self.notice(text)));
+    }
+
+    pub fn show_info(&self, text: String) {
+        self.info.set(Some(self.notice(text)));
+    }
+
+    fn notice(&self, text: String) -> Notice {
         let id = self.notices.get_value().wrapping_add(1);
         self.notices.set_value(id);
-        self.error.set(Some(Notice { id, text }));
+        Notice { id, text }
+    }
+
+    /// Clears the news if it is still the one with this id (see `dismiss_error`).
+    pub fn dismiss_info(&self, id: u32) {
+        self.info.try_update(|info| {
+            if info.as_ref().is_some_and(|n| n.id == id) {
+                *info = None;
+            }
+        });
     }
 
     /// Clears the error if it is still the one with this id. Safe to call after the console
@@ -949,6 +1033,7 @@ mod tests {
         console.apply_at(
             ServerToAgent::Conversation {
                 conversation: conversation(9, vec![message(1, Author::Visitor, "Hola")]),
+                from: None,
             },
             0,
         );
@@ -962,6 +1047,63 @@ mod tests {
             console.conversation_ids(),
             [ConversationId(1), ConversationId(9)]
         );
+    }
+
+    #[test]
+    fn a_conversation_handed_over_waits_unread_without_taking_the_screen() {
+        let console = Console::new(agent(), 0);
+        console.apply_at(welcome(vec![conversation(1, vec![])]), 0);
+        console.set_draft(ConversationId(1), "Un momento…".into());
+        let history = vec![
+            message(1, Author::Visitor, "Hola"),
+            message(2, ana(), "Te paso con Bruno"),
+            message(3, Author::Visitor, "Vale"),
+            message(4, Author::Visitor, "Gracias"),
+        ];
+        console.apply_at(
+            ServerToAgent::Conversation {
+                conversation: conversation(9, history),
+                from: Some("Bruno".into()),
+            },
+            0,
+        );
+        // The agent stays where they were, in the middle of a reply.
+        assert_eq!(console.selected.get_untracked(), Some(ConversationId(1)));
+        assert_eq!(console.focus_composer.get_untracked(), None);
+        assert_eq!(console.draft(ConversationId(1)), "Un momento…");
+        // The visitor's two messages since the last reply wait for an answer.
+        assert_eq!(console.unread(ConversationId(9)), 2);
+        let info = console.info.get_untracked().map(|n| n.text);
+        assert_eq!(
+            info.as_deref(),
+            Some("Bruno handed you the conversation with Visitor 9.")
+        );
+    }
+
+    #[test]
+    fn a_conversation_handed_away_leaves_the_list_and_the_screen() {
+        let console = Console::new(agent(), 0);
+        console.apply_at(
+            welcome(vec![conversation(1, vec![]), conversation(2, vec![])]),
+            0,
+        );
+        console.select(ConversationId(1));
+        console.set_draft(ConversationId(1), "borrador".into());
+        let away = ServerToAgent::Transferred {
+            conversation: ConversationId(1),
+            to_name: "Bruno".into(),
+        };
+        console.apply_at(away.clone(), 0);
+        assert_eq!(console.conversation_ids(), [ConversationId(2)]);
+        assert_eq!(console.selected.get_untracked(), Some(ConversationId(2)));
+        assert_eq!(console.draft(ConversationId(1)), "");
+        let info = console.info.get_untracked().map(|n| n.text);
+        assert_eq!(info.as_deref(), Some("Visitor 1 is with Bruno now."));
+        // Told again (another tab of this console handed it): nothing changes.
+        console.info.set(None);
+        console.apply_at(away, 0);
+        assert_eq!(console.conversation_ids(), [ConversationId(2)]);
+        assert_eq!(console.info.get_untracked(), None);
     }
 
     #[test]

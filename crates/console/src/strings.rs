@@ -3,6 +3,8 @@
 use pronto_protocol::limits::MAX_MESSAGE_CHARS;
 use pronto_protocol::{ErrorCode, ProtocolError};
 
+use crate::api::ApiError;
+
 pub const PRODUCT: &str = "Pronto";
 pub const LOADING: &str = "Loading…";
 
@@ -50,6 +52,35 @@ pub const SEND: &str = "Send";
 pub const SENDING: &str = "Sending…";
 pub const RETRY: &str = "Retry";
 pub const DISCARD: &str = "Discard";
+
+// Handing a conversation to a teammate.
+pub const TRANSFER: &str = "Transfer";
+pub const TRANSFER_TO: &str = "Transfer to";
+pub const LOADING_TEAM: &str = "Finding who is online…";
+pub const NOBODY_TO_TRANSFER_TO: &str = "Nobody else on the team is online.";
+pub const AWAY: &str = "away";
+pub const CANCEL: &str = "Cancel";
+pub const TRANSFER_WAITS_FOR_REPLIES: &str =
+    "Your replies are still being sent; transfer once they are.";
+
+/// After this agent handed a conversation on.
+pub fn handed_away(visitor: &str, teammate: &str) -> String {
+    format!("{visitor} is with {teammate} now.")
+}
+
+/// When a teammate handed this agent a conversation.
+pub fn handed_to_you(teammate: &str, visitor: &str) -> String {
+    format!("{teammate} handed you the conversation with {visitor}.")
+}
+
+/// The accessible name of a teammate's button in the transfer list.
+pub fn transfer_to(teammate: &str) -> String {
+    format!("{TRANSFER_TO} {teammate}")
+}
+
+// Canned replies.
+pub const CANNED_REPLIES: &str = "Canned replies";
+pub const CANNED_HINT: &str = "↑ ↓ to choose, Enter or Tab to insert, Esc to close";
 
 /// How long a visitor has waited: "45 s", "2 min 05 s", "1 h 02 min".
 pub fn wait_time(secs: i64) -> String {
@@ -104,7 +135,17 @@ pub fn error_text(error: &ProtocolError) -> String {
         ErrorCode::Unauthorized => "Your session has ended. Please sign in again.".into(),
         ErrorCode::MessageEmpty => "The reply is empty.".into(),
         ErrorCode::DuplicateId => "Another message already has this reply's id.".into(),
+        // The server's message names the teammate and why.
+        ErrorCode::AgentUnavailable => format!("Not transferred: {}.", error.message),
         _ => error.message.clone(),
+    }
+}
+
+/// What a failed HTTP call means for the agent.
+pub fn api_error_text(error: &ApiError) -> String {
+    match error {
+        ApiError::Refused(refusal) => error_text(refusal),
+        ApiError::Status(_) | ApiError::Network(_) => SERVER_UNREACHABLE.into(),
     }
 }
 

@@ -140,6 +140,29 @@ pub struct OpenInterval {
     pub closes: String,
 }
 
+/// A reply the owner wrote once for the whole team: typing `/shortcut` in the console's reply
+/// box offers `text`. `GET /api/site/canned` lists them for every agent; the owner replaces
+/// the list with `PUT /api/site/canned`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CannedReply {
+    /// 1 to `limits::MAX_SHORTCUT_CHARS` lowercase letters, digits, `-` or `_`, unique in
+    /// the shop (`envio`, `horario`, `talla-42`).
+    pub shortcut: String,
+    /// What goes into the reply box; a chat message's limits apply.
+    pub text: String,
+}
+
+/// Someone on the shop's team, from `GET /api/site/team`: whom a conversation can be
+/// transferred to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub id: AgentId,
+    pub name: String,
+    pub role: Role,
+    /// Has the console open on some server now.
+    pub online: bool,
+}
+
 /// What the console sends. The agent is known from the session cookie.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -175,6 +198,13 @@ pub enum AgentToServer {
     Typing {
         conversation: ConversationId,
         typing: bool,
+    },
+    /// Hand a conversation this agent holds to a teammate who is online, history and all.
+    /// The teammate gets it as a `conversation`, this console a `transferred`, and the
+    /// visitor hears who answers now.
+    Transfer {
+        conversation: ConversationId,
+        to: AgentId,
     },
 }
 
@@ -225,9 +255,13 @@ pub enum ServerToAgent {
         total: u32,
         entries: Vec<QueueEntry>,
     },
-    /// A conversation this agent now holds (after `take`).
+    /// A conversation this agent now holds: after their `take`, or handed to them by a
+    /// teammate (`from`, the teammate's name), which should not pull them away from the
+    /// conversation on their screen.
     Conversation {
         conversation: AgentConversation,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
     },
     /// The reply with this id is stored as number `seq` of its conversation.
     Ack {
@@ -248,6 +282,11 @@ pub enum ServerToAgent {
     /// One of this agent's conversations was closed.
     Closed {
         conversation: ConversationId,
+    },
+    /// This agent handed a conversation to `to_name`: it is theirs now.
+    Transferred {
+        conversation: ConversationId,
+        to_name: String,
     },
     /// The visitor of one of this agent's conversations is typing (or stopped); it lapses
     /// after `limits::TYPING_LASTS_MS` without a repeat.
@@ -328,6 +367,10 @@ mod tests {
             ServerToAgent::Closed {
                 conversation: ConversationId(3),
             },
+            ServerToAgent::Transferred {
+                conversation: ConversationId(3),
+                to_name: "Bruno".into(),
+            },
             ServerToAgent::Error(ProtocolError::new(ErrorCode::AlreadyTaken, "taken")),
         ];
         for frame in frames {
@@ -335,6 +378,15 @@ mod tests {
         }
         let next: AgentToServer = decode(r#"{"type":"take_next"}"#).unwrap();
         assert_eq!(next, AgentToServer::TakeNext);
+        let transfer: AgentToServer =
+            decode(r#"{"type":"transfer","conversation":3,"to":2}"#).unwrap();
+        assert_eq!(
+            transfer,
+            AgentToServer::Transfer {
+                conversation: ConversationId(3),
+                to: AgentId(2)
+            }
+        );
         let take: AgentToServer = decode(r#"{"type":"take","conversation":3}"#).unwrap();
         assert_eq!(
             take,

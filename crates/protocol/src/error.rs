@@ -94,6 +94,8 @@ error_codes! {
     InvalidHours = "invalid_hours",
     /// Not a time zone of the IANA database, such as `America/Santiago`.
     InvalidTimeZone = "invalid_time_zone",
+    /// A transfer to someone who is not on the shop's team or not online now.
+    AgentUnavailable = "agent_unavailable",
     /// Sign-in failed or the session has ended.
     Unauthorized = "unauthorized",
     /// Something broke on the server; details are in its log, not here.

@@ -43,6 +43,11 @@ pub const MAX_OPEN_INTERVALS_PER_DAY: usize = 8;
 /// open at least one day a week always opens again within a year.
 pub const MAX_HOLIDAYS: usize = 50;
 
+/// Most canned replies one shop may keep…
+pub const MAX_CANNED_REPLIES: usize = 200;
+/// …and the longest shortcut that calls one up (`/envio`), without the slash.
+pub const MAX_SHORTCUT_CHARS: usize = 32;
+
 /// How many waiting visitors the console's queue view lists; the rest are counted. Every queue
 /// change goes to every agent of the site, so the frame stays small however long the line is.
 pub const QUEUE_VIEW_ENTRIES: usize = 50;

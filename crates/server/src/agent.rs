@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use pronto_protocol::agent::{AgentToServer, ServerToAgent};
 use pronto_protocol::chat::validate_text;
-use pronto_protocol::ids::{ClientMessageId, ConversationId};
+use pronto_protocol::ids::{AgentId, ClientMessageId, ConversationId};
 use pronto_protocol::visitor::ServerToVisitor;
 use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
 
@@ -113,6 +113,7 @@ impl Session for AgentSession {
                 typing,
             } => self.typing(conversation, typing).await,
             AgentToServer::Read { conversation, seq } => self.read(conversation, seq).await,
+            AgentToServer::Transfer { conversation, to } => self.transfer(conversation, to).await,
         }
     }
 
@@ -215,6 +216,7 @@ impl AgentSession {
             self.agent.id,
             &ServerToAgent::Conversation {
                 conversation: taken,
+                from: None,
             },
         );
         fanout.to_visitor(
@@ -316,6 +318,67 @@ impl AgentSession {
                 .fanout
                 .to_visitor(site, row.visitor, &ServerToVisitor::Read { seq });
         }
+        Ok(())
+    }
+
+    /// Hands a conversation this agent holds to a teammate who is online: they get it with
+    /// its history, this agent's consoles let it go, and the visitor hears who answers now.
+    async fn transfer(&self, conversation: ConversationId, to: AgentId) -> AppResult<()> {
+        let site = &self.agent.site;
+        let row = self.app.store.conversation(conversation).await?;
+        ensure_held_by(row, site, self.agent.id)?;
+        let unavailable = |why: &str| AppError::refused(ErrorCode::AgentUnavailable, why);
+        if to == self.agent.id {
+            return Err(unavailable("the conversation is yours already"));
+        }
+        let team = self.app.store.team(site, crate::presence::LASTS_MS).await?;
+        let Some(teammate) = team.into_iter().find(|member| member.id == to) else {
+            return Err(unavailable("no such agent in this shop"));
+        };
+        if !teammate.online {
+            return Err(unavailable(&format!(
+                "{} is not online; only someone online can take it on",
+                teammate.name
+            )));
+        }
+        // Held a moment ago, but another tab may have closed or handed it on since.
+        let Some(row) = self
+            .app
+            .store
+            .transfer(conversation, self.agent.id, to)
+            .await?
+        else {
+            return Err(AppError::refused(
+                ErrorCode::NotYourConversation,
+                "this conversation is no longer yours",
+            ));
+        };
+        tracing::info!(conversation_id = %conversation, from = %self.agent.id, to = %to, "conversation transferred");
+        let fanout = &self.app.fanout;
+        let handed = self.app.store.agent_conversation(&row).await?;
+        fanout.to_agent(
+            site,
+            to,
+            &ServerToAgent::Conversation {
+                conversation: handed,
+                from: Some(self.agent.name.clone()),
+            },
+        );
+        fanout.to_agent(
+            site,
+            self.agent.id,
+            &ServerToAgent::Transferred {
+                conversation,
+                to_name: teammate.name.clone(),
+            },
+        );
+        fanout.to_visitor(
+            site,
+            row.visitor,
+            &ServerToVisitor::Assigned {
+                agent_name: teammate.name,
+            },
+        );
         Ok(())
     }
 

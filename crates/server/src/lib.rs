@@ -6,6 +6,7 @@ mod agent;
 mod app;
 mod assets;
 mod auth;
+mod canned;
 mod clock;
 pub mod config;
 pub mod demo;

@@ -1,19 +1,34 @@
-//! The shop's team: the owner adds the agents who answer chats.
+//! The shop's team: the owner adds the agents who answer chats; every agent sees who is on
+//! the team and online, to hand a conversation to.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use pronto_protocol::ErrorCode;
-use pronto_protocol::agent::{AgentProfile, NewAgent};
+use pronto_protocol::agent::{AgentProfile, NewAgent, TeamMember};
 use pronto_protocol::limits::{MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 
 use crate::app::AppState;
-use crate::auth::{Owner, ensure_same_site, hash_password};
+use crate::auth::{Owner, SignedIn, ensure_same_site, hash_password};
 use crate::error::{AppError, AppResult};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/site/agents", post(add))
+    Router::new()
+        .route("/api/site/agents", post(add))
+        .route("/api/site/team", get(team))
+}
+
+/// Everyone on the signed-in agent's team, by name, with whether they are online now.
+async fn team(
+    State(app): State<AppState>,
+    SignedIn(agent): SignedIn,
+) -> AppResult<Json<Vec<TeamMember>>> {
+    let team = app
+        .store
+        .team(&agent.site, crate::presence::LASTS_MS)
+        .await?;
+    Ok(Json(team))
 }
 
 /// Adds a console account to the owner's shop; 409 `email_taken` when the address has one.

@@ -133,7 +133,7 @@ pub async fn take_next(
         .next_matching(|f| matches!(f, ServerToAgent::Conversation { .. }))
         .await
     {
-        ServerToAgent::Conversation { conversation } => conversation,
+        ServerToAgent::Conversation { conversation, .. } => conversation,
         _ => unreachable!(),
     }
 }
@@ -187,6 +187,30 @@ pub async fn set_opening_hours(
         .await
         .expect("changing the settings");
     assert_eq!(response.status(), 200, "opening hours saved");
+}
+
+/// Replaces the shop's canned replies as its owner does (`PUT /api/site/canned`; `cookie`
+/// from [`sign_in`] as the owner): `(shortcut, text)` pairs, in order.
+pub async fn set_canned_replies(
+    addr: std::net::SocketAddr,
+    cookie: &str,
+    replies: &[(&str, &str)],
+) {
+    let replies: Vec<_> = replies
+        .iter()
+        .map(|(shortcut, text)| pronto_protocol::agent::CannedReply {
+            shortcut: (*shortcut).into(),
+            text: (*text).into(),
+        })
+        .collect();
+    let response = reqwest::Client::new()
+        .put(format!("http://{addr}/api/site/canned"))
+        .header("cookie", cookie)
+        .json(&replies)
+        .send()
+        .await
+        .expect("changing the canned replies");
+    assert_eq!(response.status(), 200, "canned replies saved");
 }
 
 /// An agent's console socket on the server at `addr`, with `hello` sent (the welcome is the

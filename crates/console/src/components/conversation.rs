@@ -8,6 +8,7 @@ use pronto_protocol::ids::ConversationId;
 use crate::components::composer::Composer;
 use crate::components::message::MessageItem;
 use crate::components::pending::PendingItem;
+use crate::components::transfer::Transfer;
 use crate::state::Console;
 use crate::strings;
 use crate::transport::Sender;
@@ -101,6 +102,8 @@ pub fn Conversation(
                     (!closed.get())
                         .then(|| {
                             view! {
+                                <div class="conversation-actions">
+                                <Transfer id />
                                 <button
                                     type="button"
                                     class="button button--danger close-conversation"
@@ -109,6 +112,7 @@ pub fn Conversation(
                                 >
                                     {strings::CLOSE_CONVERSATION}
                                 </button>
+                                </div>
                             }
                         })
                 }}

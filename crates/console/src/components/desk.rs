@@ -10,7 +10,7 @@ use crate::api;
 use crate::clock;
 use crate::components::conversation::Conversation;
 use crate::components::conversation_list::ConversationList;
-use crate::components::error_banner::ErrorBanner;
+use crate::components::error_banner::{ErrorBanner, InfoBanner};
 use crate::components::queue::Queue;
 use crate::state::Console;
 use crate::strings;
@@ -42,6 +42,13 @@ pub fn Desk(
         },
     );
     console.attach(transport.sender());
+    // Canned replies change rarely (the owner edits them); read once per sign-in.
+    spawn_local(async move {
+        match api::canned_replies().await {
+            Ok(replies) => console.canned.set(replies),
+            Err(error) => console.show_error(strings::api_error_text(&error)),
+        }
+    });
     console.page_visible.set(!document().hidden());
     provide_context(transport.sender());
 
@@ -128,6 +135,7 @@ pub fn Desk(
                 </div>
             </header>
             <ErrorBanner />
+            <InfoBanner />
             <main class="console-desk">
                 <Queue />
                 <ConversationList />

@@ -14,5 +14,6 @@ mod message;
 mod pending;
 mod queue;
 mod queue_entry;
+mod transfer;
 
 pub use app::App;

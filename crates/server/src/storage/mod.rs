@@ -6,6 +6,7 @@
 //! both); what differs is in [`dialect`].
 
 mod dialect;
+mod team;
 
 pub use dialect::Dialect;
 

@@ -67,7 +67,7 @@ async fn the_whole_path_queue_take_chat_close() {
     let taken = agent
         .next_matching(|f| matches!(f, ServerToAgent::Conversation { .. }))
         .await;
-    let ServerToAgent::Conversation { conversation } = taken else {
+    let ServerToAgent::Conversation { conversation, .. } = taken else {
         unreachable!()
     };
     assert_eq!(conversation.messages[0].text, "Soy A");

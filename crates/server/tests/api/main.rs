@@ -11,4 +11,5 @@ mod operations;
 mod queue;
 mod security;
 mod sites;
+mod team;
 mod visitor;

@@ -1,0 +1,219 @@
+//! The agents' console in a real browser: an agent juggling two chats with canned replies,
+//! then handing one to a teammate, while the shoppers watch from their widgets.
+
+use pronto_e2e::{Browsers, Person, Pronto, Storefront, WIDGET_LAUNCHER};
+use pronto_server::demo;
+use pronto_testkit::client::{set_canned_replies, sign_in as sign_in_over_http};
+
+const SHOP_PAGE: &str = "<h1>Zapatillas</h1><p>A storefront on its own origin.</p>";
+const SHIPPING: &str = "Enviamos a todo Chile en 24 a 48 horas, gratis desde $30.000.";
+
+/// A shopper, named by the shop's page, who opened the widget and wrote `text`.
+async fn shopper_writes(shopper: &Person, shop: &Storefront, name: &str, text: &str) {
+    shopper.goto(&shop.url("/")).await;
+    shopper.widget(WIDGET_LAUNCHER).await.click().await.unwrap();
+    shopper
+        .eval(
+            "Pronto('identify', {name: arguments[0]})",
+            vec![name.into()],
+        )
+        .await;
+    let input = shopper.widget("textarea.pronto-input").await;
+    shopper.type_and_enter(&input, text).await;
+    shopper
+        .wait_for_widget_text(".pronto-message-text", text)
+        .await;
+}
+
+/// Clicks `button` in the first `row` whose text contains `needle`, once there is one.
+async fn click_in_row(person: &Person, row: &str, needle: &str, button: &str) {
+    let deadline = std::time::Instant::now() + pronto_e2e::PATIENCE;
+    while !person.click_in_row(row, needle, button).await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {row} with {needle:?} and {button}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn agent_says(agent: &Person, text: &str) {
+    let composer = agent.page("textarea.composer").await;
+    agent.type_and_enter(&composer, text).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_juggles_two_chats_with_canned_replies_and_hands_one_to_a_teammate() {
+    let pronto = Pronto::start().await;
+    let owner = sign_in_over_http(pronto.addr, demo::AGENT_EMAIL, demo::AGENT_PASSWORD).await;
+    set_canned_replies(
+        pronto.addr,
+        &owner,
+        &[
+            ("envio", SHIPPING),
+            ("horario", "Atendemos de lunes a viernes, de 9:00 a 18:00."),
+            ("devoluciones", "Tienes 30 días para devolver tu compra."),
+        ],
+    )
+    .await;
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let mut browsers = Browsers::start().await;
+    let (carla, diego) = (browsers.person().await, browsers.person().await);
+    let (ana, bruno) = (browsers.person().await, browsers.person().await);
+
+    shopper_writes(&carla, &shop, "Carla", "Hola, ¿cuánto tarda el envío?").await;
+    shopper_writes(&diego, &shop, "Diego", "¿Tienen la talla 44?").await;
+    // Bruno has the console open too, with nothing on his screen yet.
+    pronto
+        .sign_in(&bruno, demo::SECOND_AGENT_EMAIL, demo::SECOND_AGENT_NAME)
+        .await;
+
+    // Ana takes both: two conversations side by side in her list.
+    pronto
+        .sign_in(&ana, demo::AGENT_EMAIL, demo::AGENT_NAME)
+        .await;
+    click_in_row(&ana, "li.queue-entry", "Carla", "button.take").await;
+    click_in_row(&ana, "li.queue-entry", "Diego", "button.take").await;
+    ana.wait_for_texts("page", ".conversation-tab", "two conversations", |t| {
+        t.len() == 2
+    })
+    .await;
+
+    // In Diego's chat (on screen after taking him) she calls up a canned reply by its
+    // shortcut: "/env" offers "/envio"; Enter puts it in the box, Enter again sends it.
+    let composer = ana.page("textarea.composer").await;
+    composer.send_keys("/env").await.unwrap();
+    let offered = ana
+        .wait_for_texts(
+            "page",
+            ".canned-option",
+            "the shipping reply offered",
+            |t| !t.is_empty(),
+        )
+        .await;
+    assert_eq!(offered.len(), 1, "{offered:?}");
+    assert!(offered[0].starts_with("/envio"), "{offered:?}");
+    ana.screenshot("console-canned-replies").await;
+    ana.press("\u{E007}").await;
+    ana.wait_until(
+        "the canned reply in the box",
+        "return document.querySelector('textarea.composer').value === arguments[0]",
+        vec![SHIPPING.into()],
+    )
+    .await;
+    assert!(
+        ana.texts("page", ".canned-option").await.is_empty(),
+        "the list closes once a reply is chosen"
+    );
+    ana.press("\u{E007}").await;
+    diego
+        .wait_for_widget_text(".pronto-message-text", "gratis desde $30.000")
+        .await;
+
+    // Typing a slash inside a sentence offers nothing, and Esc closes an open list while
+    // keeping what was typed.
+    composer.send_keys("Abierto 24/7 ").await.unwrap();
+    assert!(ana.texts("page", ".canned-option").await.is_empty());
+    composer.send_keys("/h").await.unwrap();
+    ana.wait_for_texts("page", ".canned-option", "the hours reply offered", |t| {
+        t.len() == 1 && t[0].starts_with("/horario")
+    })
+    .await;
+    ana.press("\u{E00C}").await;
+    ana.wait_until_gone(".canned-option").await;
+    ana.wait_until(
+        "the draft kept",
+        "return document.querySelector('textarea.composer').value === 'Abierto 24/7 /h'",
+        vec![],
+    )
+    .await;
+    ana.eval(
+        "const box = document.querySelector('textarea.composer');\n\
+         box.value = ''; box.dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+
+    // She switches to Carla and answers her; Diego writes meanwhile and his tab counts it.
+    click_in_row(
+        &ana,
+        ".conversation-tab",
+        "Carla",
+        "button.conversation-tab-button",
+    )
+    .await;
+    agent_says(
+        &ana,
+        "¡Hola Carla! Te paso con Bruno, que lleva los envíos.",
+    )
+    .await;
+    carla
+        .wait_for_widget_text(".pronto-message-text", "Te paso con Bruno")
+        .await;
+    let input = diego.widget("textarea.pronto-input").await;
+    diego.type_and_enter(&input, "¿Y en color negro?").await;
+    ana.wait_for_texts(
+        "page",
+        ".conversation-tab .unread-badge",
+        "Diego's unread",
+        |t| t == ["1"],
+    )
+    .await;
+
+    // Ana hands Carla to Bruno: the list of who is online offers him.
+    ana.page("button.transfer-open")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let teammates = ana
+        .wait_for_texts("page", "button.transfer-to", "teammates online", |t| {
+            !t.is_empty()
+        })
+        .await;
+    assert_eq!(teammates, [demo::SECOND_AGENT_NAME]);
+    ana.screenshot("console-transfer").await;
+    ana.page("button.transfer-to").await.click().await.unwrap();
+
+    // Carla's chat leaves Ana's list and Ana hears where it went; Diego's is on her screen.
+    ana.wait_for_texts("page", ".conversation-tab", "only Diego left", |t| {
+        t.len() == 1 && t[0].contains("Diego")
+    })
+    .await;
+    ana.wait_for_texts("page", ".console-info-text", "news of the transfer", |t| {
+        t.iter().any(|t| t.contains("is with Bruno now"))
+    })
+    .await;
+    ana.wait_for_texts("page", ".message-text", "Diego's chat on screen", |t| {
+        t.iter().any(|t| t.contains("color negro"))
+    })
+    .await;
+
+    // Bruno has Carla's whole conversation, Ana's replies included, and hears who sent it.
+    bruno
+        .wait_for_texts("page", ".console-info-text", "news of the handover", |t| {
+            t.iter()
+                .any(|t| t.contains("Ana handed you the conversation"))
+        })
+        .await;
+    let history = bruno
+        .wait_for_texts("page", ".message-text", "Carla's history", |t| t.len() == 2)
+        .await;
+    assert!(
+        history[0].contains("cuánto tarda") && history[1].contains("Te paso con Bruno"),
+        "{history:?}"
+    );
+    // Carla sees who answers now, and Bruno's answer.
+    carla
+        .wait_for_widget_text(".pronto-agent-name", demo::SECOND_AGENT_NAME)
+        .await;
+    agent_says(&bruno, "Hola Carla, soy Bruno. Tu pedido llega mañana.").await;
+    carla
+        .wait_for_widget_text(".pronto-message-text", "llega mañana")
+        .await;
+    bruno.screenshot("console-after-transfer").await;
+
+    for person in [carla, diego, ana, bruno] {
+        person.close().await;
+    }
+}
