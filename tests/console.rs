@@ -1,5 +1,6 @@
-//! The agents' console in a real browser: an agent juggling two chats with canned replies,
-//! then handing one to a teammate, while the shoppers watch from their widgets.
+//! The agents' console in a real browser: an agent juggling two chats with canned replies and
+//! an internal note, then handing one to a teammate, while the shoppers watch from their
+//! widgets.
 
 use pronto_e2e::{Browsers, Person, Pronto, Storefront, WIDGET_LAUNCHER};
 use pronto_server::demo;
@@ -150,6 +151,18 @@ async fn an_agent_juggles_two_chats_with_canned_replies_and_hands_one_to_a_teamm
     carla
         .wait_for_widget_text(".pronto-message-text", "Te paso con Bruno")
         .await;
+    // A note for the team, which Carla never sees.
+    ana.page("button.note-switch").await.click().await.unwrap();
+    agent_says(
+        &ana,
+        "Carla pidió envío express: revisar el stock en bodega",
+    )
+    .await;
+    ana.wait_for_texts("page", ".note-text", "the note", |t| {
+        t.iter().any(|t| t.contains("envío express"))
+    })
+    .await;
+    ana.screenshot("console-note").await;
     let input = diego.widget("textarea.pronto-input").await;
     diego.type_and_enter(&input, "¿Y en color negro?").await;
     ana.wait_for_texts(
@@ -203,6 +216,11 @@ async fn an_agent_juggles_two_chats_with_canned_replies_and_hands_one_to_a_teamm
         history[0].contains("cuánto tarda") && history[1].contains("Te paso con Bruno"),
         "{history:?}"
     );
+    bruno
+        .wait_for_texts("page", ".note-text", "Ana's note", |t| {
+            t.iter().any(|t| t.contains("envío express"))
+        })
+        .await;
     // Carla sees who answers now, and Bruno's answer.
     carla
         .wait_for_widget_text(".pronto-agent-name", demo::SECOND_AGENT_NAME)
@@ -212,6 +230,11 @@ async fn an_agent_juggles_two_chats_with_canned_replies_and_hands_one_to_a_teamm
         .wait_for_widget_text(".pronto-message-text", "llega mañana")
         .await;
     bruno.screenshot("console-after-transfer").await;
+    let seen_by_carla = carla.texts("widget", ".pronto-message-text").await;
+    assert!(
+        seen_by_carla.len() == 3 && !seen_by_carla.iter().any(|t| t.contains("express")),
+        "{seen_by_carla:?}"
+    );
 
     for person in [carla, diego, ana, bruno] {
         person.close().await;

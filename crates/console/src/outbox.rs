@@ -19,11 +19,22 @@ pub enum ReplyState {
     Failed(String),
 }
 
-/// A reply the server has not acknowledged.
+/// What the agent wrote: a reply for the visitor, or an internal note for the team. Both go
+/// through the outbox, in one line, so a note written after a reply is stored after it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    #[default]
+    Reply,
+    Note,
+}
+
+/// A reply (or note) the server has not acknowledged.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingReply {
     pub conversation: ConversationId,
     pub id: ClientMessageId,
+    pub kind: Kind,
     pub text: String,
     pub state: ReplyState,
 }
@@ -31,10 +42,18 @@ pub struct PendingReply {
 impl PendingReply {
     /// The frame that (re)sends this reply; always with the same id.
     pub fn frame(&self) -> AgentToServer {
-        AgentToServer::Send {
-            conversation: self.conversation,
-            id: self.id.clone(),
-            text: self.text.clone(),
+        let (conversation, id, text) = (self.conversation, self.id.clone(), self.text.clone());
+        match self.kind {
+            Kind::Reply => AgentToServer::Send {
+                conversation,
+                id,
+                text,
+            },
+            Kind::Note => AgentToServer::Note {
+                conversation,
+                id,
+                text,
+            },
         }
     }
 }
@@ -55,15 +74,28 @@ pub struct Outbox {
 
 impl Outbox {
     /// Adds a new reply and returns the frame that sends it.
+    #[cfg(test)]
     pub fn push(
         &mut self,
         conversation: ConversationId,
         id: ClientMessageId,
         text: String,
     ) -> AgentToServer {
+        self.push_kind(conversation, id, Kind::Reply, text)
+    }
+
+    /// Adds a new reply or note and returns the frame that sends it.
+    pub fn push_kind(
+        &mut self,
+        conversation: ConversationId,
+        id: ClientMessageId,
+        kind: Kind,
+        text: String,
+    ) -> AgentToServer {
         let reply = PendingReply {
             conversation,
             id,
+            kind,
             text,
             state: ReplyState::Sending,
         };
@@ -198,6 +230,7 @@ impl Outbox {
             .map(|r| PendingReply {
                 conversation: r.conversation,
                 id: r.id,
+                kind: r.kind,
                 text: r.text,
                 state: r.failed.map_or(ReplyState::Sending, ReplyState::Failed),
             })
@@ -220,6 +253,7 @@ impl Outbox {
             agent,
             conversation: r.conversation,
             id: r.id.clone(),
+            kind: r.kind,
             text: r.text.clone(),
             failed: match &r.state {
                 ReplyState::Sending => None,
@@ -236,9 +270,16 @@ struct StoredReply {
     agent: AgentId,
     conversation: ConversationId,
     id: ClientMessageId,
+    /// Absent from what consoles older than notes kept: a reply.
+    #[serde(default, skip_serializing_if = "is_reply")]
+    kind: Kind,
     text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     failed: Option<String>,
+}
+
+fn is_reply(kind: &Kind) -> bool {
+    *kind == Kind::Reply
 }
 
 /// A fresh random reply id, from the browser's cryptographic generator where there is one.
@@ -280,6 +321,29 @@ mod tests {
         assert_eq!(all.as_str(), "ABCDEFGHIJKLMNOPQRSTUV");
         let high = ClientMessageId::from_random_bytes(&[255; ID_CHARS]);
         assert_eq!(high.as_str(), "_".repeat(ID_CHARS));
+    }
+
+    #[test]
+    fn notes_go_in_line_with_replies_and_survive_a_reload() {
+        let mut outbox = Outbox::default();
+        outbox.push(ConversationId(1), id("a"), "Hola".into());
+        outbox.push_kind(ConversationId(1), id("b"), Kind::Note, "VIP".into());
+        let frames = outbox.to_resend();
+        assert!(
+            matches!(frames[0], AgentToServer::Send { .. }),
+            "{frames:?}"
+        );
+        assert!(
+            matches!(frames[1], AgentToServer::Note { .. }),
+            "{frames:?}"
+        );
+        let json = outbox.persist(None, AgentId(7)).unwrap();
+        let restored = Outbox::restore(&json, AgentId(7));
+        assert_eq!(restored.to_resend(), frames);
+        // What a console older than notes kept reads as replies.
+        let old = r#"[{"agent":7,"conversation":1,"id":"a","text":"Hola"}]"#;
+        let old = Outbox::restore(old, AgentId(7));
+        assert_eq!(old.get(&id("a")).map(|r| r.kind), Some(Kind::Reply));
     }
 
     #[test]

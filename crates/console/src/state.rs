@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use pronto_protocol::agent::{
-    AgentConversation, AgentProfile, AgentToServer, CannedReply, QueueEntry, ServerToAgent,
+    AgentConversation, AgentProfile, AgentToServer, CannedReply, Note, QueueEntry, ServerToAgent,
 };
 use pronto_protocol::chat::{Author, ChatMessage, ConversationState};
 use pronto_protocol::ids::{ClientMessageId, ConversationId};
@@ -15,7 +15,7 @@ use pronto_protocol::limits::TYPING_LASTS_MS;
 use pronto_protocol::{ErrorCode, ProtocolError};
 
 use crate::clock;
-use crate::outbox::{self, Outbox, PendingReply, ReplyState};
+use crate::outbox::{self, Kind, Outbox, PendingReply, ReplyState};
 use crate::storage;
 use crate::strings;
 use crate::transport::{LinkStatus, Sender};
@@ -29,8 +29,17 @@ pub struct OpenConversation {
     pub visitor_email: Option<String>,
     pub state: ConversationState,
     pub messages: Vec<ChatMessage>,
+    /// The team's internal notes, in the order stored.
+    pub notes: Vec<Note>,
     /// Visitor messages that arrived while another conversation was on screen.
     pub unread: u32,
+}
+
+/// One line of a conversation on screen: a message, or a note among them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    Message(ChatMessage),
+    Note(Note),
 }
 
 impl OpenConversation {
@@ -45,8 +54,19 @@ impl OpenConversation {
             visitor_email: conversation.visitor_email,
             state: conversation.state,
             messages,
+            notes: conversation.notes,
             unread: 0,
         }
+    }
+
+    /// Puts a note at the end unless it is there (told again after a resend or reconnect).
+    /// Returns whether it is new.
+    fn add_note(&mut self, note: Note) -> bool {
+        let known = self.notes.iter().any(|n| n.client_id == note.client_id);
+        if !known {
+            self.notes.push(note);
+        }
+        !known
     }
 
     /// Puts a message in its place by `seq`. One already there with that `seq` is replaced,
@@ -69,6 +89,21 @@ impl OpenConversation {
         self.messages
             .iter()
             .any(|m| m.client_id.as_ref() == Some(id))
+            || self.notes.iter().any(|n| &n.client_id == id)
+    }
+
+    /// Messages in order, each note after the message it followed when written.
+    pub fn entries(&self) -> Vec<Entry> {
+        let mut entries = Vec::with_capacity(self.messages.len() + self.notes.len());
+        let mut notes = self.notes.iter().peekable();
+        for message in &self.messages {
+            while let Some(note) = notes.next_if(|n| n.after_seq < message.seq) {
+                entries.push(Entry::Note(note.clone()));
+            }
+            entries.push(Entry::Message(message.clone()));
+        }
+        entries.extend(notes.cloned().map(Entry::Note));
+        entries
     }
 
     pub fn is_closed(&self) -> bool {
@@ -213,6 +248,7 @@ impl Console {
                 conversation,
                 to_name,
             } => self.handed_away(conversation, &to_name),
+            ServerToAgent::Note { conversation, note } => self.noted(conversation, note),
             ServerToAgent::Visitor {
                 conversation,
                 visitor,
@@ -359,6 +395,9 @@ impl Console {
                 for message in old.messages.iter().filter(|m| m.seq > listed) {
                     conversation.add(message.clone());
                 }
+                for note in &old.notes {
+                    conversation.add_note(note.clone());
+                }
             }
             list.push(conversation);
         }
@@ -472,6 +511,25 @@ impl Console {
             // Not new after a reconnect, whose welcome may already hold it.
             if conversation.add(message) && visitor && !on_screen {
                 conversation.unread += 1;
+            }
+        });
+    }
+
+    /// A note stored in one of this agent's conversations: if it is one of ours, this is its
+    /// acknowledgement, and it leaves the outbox.
+    fn noted(&self, id: ConversationId, note: Note) {
+        let mut ours = false;
+        self.settle(|outbox| {
+            ours = outbox.remove(&note.client_id).is_some();
+            ours
+        });
+        if ours {
+            self.refusals.set_value(0);
+        }
+        self.flush();
+        self.conversations.update(|list| {
+            if let Some(conversation) = list.iter_mut().find(|c| c.id == id) {
+                conversation.add_note(note);
             }
         });
     }
@@ -626,8 +684,17 @@ impl Console {
     /// `flush`): now if the link is up and nothing is on its way, else after the ones before
     /// it or after the next welcome.
     pub fn reply(&self, conversation: ConversationId, id: ClientMessageId, text: String) {
+        self.write(conversation, id, Kind::Reply, text);
+    }
+
+    /// Queues an internal note (already checked), in line with the replies.
+    pub fn note(&self, conversation: ConversationId, id: ClientMessageId, text: String) {
+        self.write(conversation, id, Kind::Note, text);
+    }
+
+    fn write(&self, conversation: ConversationId, id: ClientMessageId, kind: Kind, text: String) {
         self.settle(|outbox| {
-            outbox.push(conversation, id, text);
+            outbox.push_kind(conversation, id, kind, text);
             true
         });
         self.flush();
@@ -798,8 +865,15 @@ impl Console {
         self.with_conversation(id, |c| c.unread).unwrap_or(0)
     }
 
+    #[cfg(test)]
     pub fn messages(&self, id: ConversationId) -> Vec<ChatMessage> {
         self.with_conversation(id, |c| c.messages.clone())
+            .unwrap_or_default()
+    }
+
+    /// The conversation's messages with the team's notes among them.
+    pub fn entries(&self, id: ConversationId) -> Vec<Entry> {
+        self.with_conversation(id, OpenConversation::entries)
             .unwrap_or_default()
     }
 
@@ -880,6 +954,7 @@ mod tests {
         std::iter::from_fn(|| frames.try_recv().ok())
             .map(|frame| match frame {
                 AgentToServer::Send { id, .. } => id.to_string(),
+                AgentToServer::Note { id, .. } => format!("note:{id}"),
                 other => panic!("not a reply: {other:?}"),
             })
             .collect()
@@ -916,6 +991,7 @@ mod tests {
                 agent_name: "Ana".into(),
             },
             messages,
+            notes: vec![],
         }
     }
 
@@ -1104,6 +1180,67 @@ mod tests {
         console.apply_at(away, 0);
         assert_eq!(console.conversation_ids(), [ConversationId(2)]);
         assert_eq!(console.info.get_untracked(), None);
+    }
+
+    fn note(client_id: &str, after_seq: u32, text: &str) -> Note {
+        Note {
+            client_id: id(client_id),
+            author: "Ana".into(),
+            text: text.into(),
+            sent_at_ms: 0,
+            after_seq,
+        }
+    }
+
+    #[test]
+    fn a_note_goes_in_line_and_shows_after_the_message_it_followed() {
+        let (console, mut frames) = online();
+        console.apply_at(
+            welcome(vec![conversation(
+                1,
+                vec![
+                    message(1, Author::Visitor, "Hola"),
+                    message(2, Author::Visitor, "¿Hay?"),
+                ],
+            )]),
+            0,
+        );
+        console.note(ConversationId(1), id("n1"), "Cliente VIP".into());
+        console.reply(ConversationId(1), id("r1"), "¡Hola!".into());
+        // One at a time, in the order written: the reply waits for the note's answer.
+        assert_eq!(sent(&mut frames), ["note:n1"]);
+        console.apply_at(
+            ServerToAgent::Note {
+                conversation: ConversationId(1),
+                note: note("n1", 2, "Cliente VIP"),
+            },
+            0,
+        );
+        assert_eq!(sent(&mut frames), ["r1"]);
+        assert!(
+            console
+                .pending(ConversationId(1))
+                .iter()
+                .all(|r| r.id != id("n1"))
+        );
+        // Told again (a resend, another tab): shown once.
+        console.apply_at(
+            ServerToAgent::Note {
+                conversation: ConversationId(1),
+                note: note("n1", 2, "Cliente VIP"),
+            },
+            0,
+        );
+        console.apply_at(ack(1, "r1", 3), 0);
+        let lines: Vec<String> = console
+            .entries(ConversationId(1))
+            .into_iter()
+            .map(|entry| match entry {
+                Entry::Message(m) => m.text,
+                Entry::Note(n) => format!("note: {}", n.text),
+            })
+            .collect();
+        assert_eq!(lines, ["Hola", "¿Hay?", "note: Cliente VIP", "¡Hola!"]);
     }
 
     #[test]

@@ -49,6 +49,12 @@ pub const REMOVE_FROM_LIST: &str = "Remove from list";
 pub const REPLY: &str = "Reply";
 pub const REPLY_PLACEHOLDER: &str = "Type a reply. Enter sends, Shift+Enter starts a new line.";
 pub const SEND: &str = "Send";
+// Internal notes.
+pub const NOTE: &str = "Internal note";
+pub const NOTE_PLACEHOLDER: &str = "A note only your team sees. Enter adds it.";
+pub const ADD_NOTE: &str = "Add note";
+/// After the author's name on a note.
+pub const NOTE_SUFFIX: &str = " · internal note";
 pub const SENDING: &str = "Sending…";
 pub const RETRY: &str = "Retry";
 pub const DISCARD: &str = "Discard";

@@ -199,6 +199,14 @@ pub enum AgentToServer {
         conversation: ConversationId,
         typing: bool,
     },
+    /// An internal note on a conversation this agent holds: the team sees it beside the
+    /// messages (after the last one stored), the visitor never does. Sending the same `id`
+    /// again stores nothing new. Answered by a `note`, or `rejected` with the id.
+    Note {
+        conversation: ConversationId,
+        id: ClientMessageId,
+        text: String,
+    },
     /// Hand a conversation this agent holds to a teammate who is online, history and all.
     /// The teammate gets it as a `conversation`, this console a `transferred`, and the
     /// visitor hears who answers now.
@@ -232,6 +240,24 @@ pub struct AgentConversation {
     pub visitor_email: Option<String>,
     pub state: ConversationState,
     pub messages: Vec<ChatMessage>,
+    /// The team's internal notes, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
+}
+
+/// An internal note: the team's, never the visitor's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    /// The id its writer's console gave it, so that console can match it to its outbox.
+    pub client_id: ClientMessageId,
+    /// Who wrote it.
+    pub author: String,
+    pub text: String,
+    /// Milliseconds since the Unix epoch, by the server's clock.
+    pub sent_at_ms: i64,
+    /// The number of the last message stored when it was written (0: before any): the note
+    /// goes after that message.
+    pub after_seq: u32,
 }
 
 /// What the server sends to the console.
@@ -282,6 +308,12 @@ pub enum ServerToAgent {
     /// One of this agent's conversations was closed.
     Closed {
         conversation: ConversationId,
+    },
+    /// An internal note stored in one of this agent's conversations (their own ones too:
+    /// the acknowledgement of a `note`).
+    Note {
+        conversation: ConversationId,
+        note: Note,
     },
     /// This agent handed a conversation to `to_name`: it is theirs now.
     Transferred {

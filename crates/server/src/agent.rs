@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::hub::{ConnectionId, Outbox};
 use crate::operations::Side;
 use crate::socket::{self, Session};
-use crate::storage::{Agent, ConversationRow, Reply, TakeRefusal, ensure_held_by};
+use crate::storage::{Agent, ConversationRow, NoteAdded, Reply, TakeRefusal, ensure_held_by};
 use crate::{fanout, origin};
 
 pub fn router() -> Router<AppState> {
@@ -72,7 +72,9 @@ impl Session for AgentSession {
 
     fn refusal(frame: AgentToServer, error: ProtocolError) -> ServerToAgent {
         match frame {
-            AgentToServer::Send { id, .. } => ServerToAgent::Rejected { id, error },
+            AgentToServer::Send { id, .. } | AgentToServer::Note { id, .. } => {
+                ServerToAgent::Rejected { id, error }
+            }
             _ => ServerToAgent::Error(error),
         }
     }
@@ -114,6 +116,18 @@ impl Session for AgentSession {
             } => self.typing(conversation, typing).await,
             AgentToServer::Read { conversation, seq } => self.read(conversation, seq).await,
             AgentToServer::Transfer { conversation, to } => self.transfer(conversation, to).await,
+            AgentToServer::Note {
+                conversation,
+                id,
+                text,
+            } => {
+                // As for replies: whatever goes wrong, the console learns which note.
+                if let Err(error) = self.note(conversation, &id, &text).await {
+                    let error = error.to_client();
+                    self.outbox.deliver(ServerToAgent::Rejected { id, error });
+                }
+                Ok(())
+            }
         }
     }
 
@@ -318,6 +332,49 @@ impl AgentSession {
                 .fanout
                 .to_visitor(site, row.visitor, &ServerToVisitor::Read { seq });
         }
+        Ok(())
+    }
+
+    /// Stores an internal note and tells this agent's consoles, the one that wrote it
+    /// included (its acknowledgement). Nothing of it goes towards the visitor.
+    async fn note(
+        &self,
+        conversation: ConversationId,
+        id: &ClientMessageId,
+        text: &str,
+    ) -> AppResult<()> {
+        let site = &self.agent.site;
+        let text = validate_text(text)?;
+        let row = self.app.store.conversation(conversation).await?;
+        let held = ensure_held_by(row, site, self.agent.id);
+        let added = match held {
+            Ok(row) => {
+                self.app
+                    .store
+                    .add_note(row.id, &self.agent, id, text)
+                    .await?
+            }
+            // A note stored before the conversation closed or changed hands is answered
+            // again; anything else is refused for the reason `ensure_held_by` gave.
+            Err(refusal) => match self.app.store.note_sent_before(id, &self.agent).await? {
+                Some(note) => NoteAdded::Repeat(note),
+                None => return Err(refusal.into()),
+            },
+        };
+        let note = match added {
+            NoteAdded::Stored(note) | NoteAdded::Repeat(note) => note,
+            NoteAdded::IdTaken => {
+                return Err(AppError::refused(
+                    ErrorCode::DuplicateId,
+                    "this note id is taken; send it with a new id",
+                ));
+            }
+        };
+        self.app.fanout.to_agent(
+            site,
+            self.agent.id,
+            &ServerToAgent::Note { conversation, note },
+        );
         Ok(())
     }
 

@@ -1,7 +1,8 @@
 //! The reply box: Enter sends, Shift+Enter starts a new line, empty replies are not sent.
 //! A reply leaves the box at once, also while offline: the outbox sends it when it can.
 //! Typing `/` and a shortcut offers the shop's canned replies; Enter or Tab puts the chosen
-//! one in the box to be read over (and changed) before it is sent.
+//! one in the box to be read over (and changed) before it is sent. The "Internal note"
+//! switch turns the box into one for a note only the team sees.
 
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
@@ -28,6 +29,11 @@ pub fn Composer(
     let hint_id = format!("canned-hint-{id}");
 
     let can_send = move || !draft.with(|text| text.trim().is_empty());
+    // Writing a note: the visitor must not even see "typing".
+    let as_note = RwSignal::new(false);
+    let typing = move |text: &str| {
+        console.agent_types(id, !as_note.get_untracked() && !text.trim().is_empty())
+    };
 
     // The canned replies matching the `/shortcut` being typed; none once Esc closed the list,
     // until the agent types again.
@@ -61,7 +67,7 @@ pub fn Composer(
         let text = draft.get_untracked();
         if let Some((at, _)) = canned::typed_shortcut(&text) {
             let text = canned::insert(&text, at, &reply.text);
-            console.agent_types(id, true);
+            typing(&text);
             console.set_draft(id, text.clone());
             draft.set(text);
         }
@@ -72,7 +78,11 @@ pub fn Composer(
         let text = draft.get_untracked();
         match validate_text(&text) {
             Ok(text) => {
-                console.reply(id, outbox::new_id(), text.to_owned());
+                if as_note.get_untracked() {
+                    console.note(id, outbox::new_id(), text.to_owned());
+                } else {
+                    console.reply(id, outbox::new_id(), text.to_owned());
+                }
                 draft.set(String::new());
                 console.set_draft(id, String::new());
                 focus_box();
@@ -120,7 +130,7 @@ pub fn Composer(
     };
     let on_input = move |ev| {
         let text = event_target_value(&ev);
-        console.agent_types(id, !text.trim().is_empty());
+        typing(&text);
         console.set_draft(id, text.clone());
         dismissed.set(false);
         highlighted.set(0);
@@ -168,9 +178,18 @@ pub fn Composer(
         }
     };
 
+    let switch_note = move |_| {
+        let note = !as_note.get_untracked();
+        as_note.set(note);
+        // Whatever was said about typing no longer holds: a note is no reply on its way.
+        draft.with_untracked(|text| console.agent_types(id, !note && !text.trim().is_empty()));
+        focus_box();
+    };
+
     view! {
         <form
             class="composer-form"
+            class:composer-form--note=move || as_note.get()
             on:submit=move |ev: SubmitEvent| {
                 ev.prevent_default();
                 send.run(());
@@ -178,7 +197,7 @@ pub fn Composer(
         >
             {list}
             <label class="visually-hidden" for=field_id.clone()>
-                {strings::REPLY}
+                {move || if as_note.get() { strings::NOTE } else { strings::REPLY }}
             </label>
             <textarea
                 id=field_id
@@ -186,7 +205,9 @@ pub fn Composer(
                 name="message"
                 rows="3"
                 maxlength=MAX_MESSAGE_CHARS
-                placeholder=strings::REPLY_PLACEHOLDER
+                placeholder=move || {
+                    if as_note.get() { strings::NOTE_PLACEHOLDER } else { strings::REPLY_PLACEHOLDER }
+                }
                 aria-controls=move || suggesting().then(|| list_id.clone())
                 aria-describedby=move || suggesting().then(|| hint_id.clone())
                 aria-activedescendant=move || {
@@ -197,8 +218,16 @@ pub fn Composer(
                 on:keydown=on_keydown
                 node_ref=textarea
             ></textarea>
+            <button
+                type="button"
+                class="button note-switch"
+                aria-pressed=move || as_note.get().to_string()
+                on:click=switch_note
+            >
+                {strings::NOTE}
+            </button>
             <button type="submit" class="button button--primary send" disabled=move || !can_send()>
-                {strings::SEND}
+                {move || if as_note.get() { strings::ADD_NOTE } else { strings::SEND }}
             </button>
         </form>
     }

@@ -6,10 +6,10 @@ use pronto_protocol::agent::AgentToServer;
 use pronto_protocol::ids::ConversationId;
 
 use crate::components::composer::Composer;
-use crate::components::message::MessageItem;
+use crate::components::message::{MessageItem, NoteItem};
 use crate::components::pending::PendingItem;
 use crate::components::transfer::Transfer;
-use crate::state::Console;
+use crate::state::{Console, Entry};
 use crate::strings;
 use crate::transport::Sender;
 
@@ -24,7 +24,7 @@ pub fn Conversation(
     let visitor = Signal::from(Memo::new(move |_| console.visitor(id)));
     let email = Memo::new(move |_| console.visitor_email(id));
     let closed = Memo::new(move |_| console.is_closed(id));
-    let messages = Memo::new(move |_| console.messages(id));
+    let messages = Memo::new(move |_| console.entries(id));
     let pending = Memo::new(move |_| console.pending(id));
     // Set when this agent asked to close, so focus can follow the button that disappears.
     let closing = RwSignal::new(false);
@@ -123,13 +123,19 @@ pub fn Conversation(
             }}
             <ol class="messages" aria-label=strings::MESSAGES aria-live="polite" node_ref=list>
                 // Keyed by time too, so the server's copy of a reply replaces the one shown at
-                // its acknowledgement (same `seq`, the server's timestamp).
+                // its acknowledgement (same `seq`, the server's timestamp); notes by their id.
                 <For
                     each=move || messages.get()
-                    key=|message| (message.seq, message.sent_at_ms)
-                    let:message
+                    key=|entry| match entry {
+                        Entry::Message(message) => (message.seq, message.sent_at_ms, None),
+                        Entry::Note(note) => (note.after_seq, note.sent_at_ms, Some(note.client_id.clone())),
+                    }
+                    let:entry
                 >
-                    <MessageItem message visitor />
+                    {match entry {
+                        Entry::Message(message) => view! { <MessageItem message visitor /> }.into_any(),
+                        Entry::Note(note) => view! { <NoteItem note /> }.into_any(),
+                    }}
                 </For>
                 // After the stored messages: the server numbers them after what it holds. The
                 // state is in the key, so an item is drawn anew when its reply fails or retries.

@@ -1,6 +1,7 @@
-//! One chat message in a conversation.
+//! One chat message in a conversation, or one of the team's internal notes among them.
 
 use leptos::prelude::*;
+use pronto_protocol::agent::Note;
 use pronto_protocol::chat::{Author, ChatMessage};
 
 use crate::clock;
@@ -24,6 +25,21 @@ pub fn MessageItem(
             <span class="message-author">{author}</span>
             // A text node: whatever a visitor types is shown, never interpreted as markup.
             <p class="message-text">{message.text}</p>
+            <time class="message-time" datetime=sent.iso>
+                {strings::clock_time(sent.hours, sent.minutes)}
+            </time>
+        </li>
+    }
+}
+
+/// An internal note: set apart in colour and words, since the visitor never sees it.
+#[component]
+pub fn NoteItem(note: Note) -> impl IntoView {
+    let sent = clock::local_time(note.sent_at_ms);
+    view! {
+        <li class="message message--note">
+            <span class="message-author">{note.author}{strings::NOTE_SUFFIX}</span>
+            <p class="note-text">{note.text}</p>
             <time class="message-time" datetime=sent.iso>
                 {strings::clock_time(sent.hours, sent.minutes)}
             </time>

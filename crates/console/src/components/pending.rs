@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::outbox::{PendingReply, ReplyState};
+use crate::outbox::{Kind, PendingReply, ReplyState};
 use crate::state::Console;
 use crate::strings;
 
@@ -17,9 +17,15 @@ pub fn PendingItem(
     let PendingReply {
         conversation,
         id,
+        kind,
         text,
         state,
     } = reply;
+    // A note looks like one from the start: the agent sees at once it is not for the visitor.
+    let (look, text_class) = match kind {
+        Kind::Reply => ("message message--agent", "message-text"),
+        Kind::Note => ("message message--note", "note-text"),
+    };
     // The buttons vanish with the item; the agent's next move is most likely another reply.
     let refocus = move || {
         if !untrack(|| console.is_closed(conversation)) {
@@ -28,11 +34,7 @@ pub fn PendingItem(
     };
 
     let (class, status, actions) = match state {
-        ReplyState::Sending => (
-            "message message--agent message--sending",
-            strings::SENDING.to_owned(),
-            None,
-        ),
+        ReplyState::Sending => ("message--sending", strings::SENDING.to_owned(), None),
         ReplyState::Failed(reason) => {
             let retry_id = id.clone();
             let actions = view! {
@@ -59,19 +61,18 @@ pub fn PendingItem(
                     </button>
                 </div>
             };
-            (
-                "message message--agent message--failed",
-                strings::not_sent(&reason),
-                Some(actions),
-            )
+            ("message--failed", strings::not_sent(&reason), Some(actions))
         }
     };
 
     view! {
-        <li class=class>
-            <span class="message-author">{author}</span>
+        <li class=format!("{look} {class}")>
+            <span class="message-author">
+                {author}
+                {(kind == Kind::Note).then_some(strings::NOTE_SUFFIX)}
+            </span>
             // A text node, as for stored messages.
-            <p class="message-text">{text}</p>
+            <p class=text_class>{text}</p>
             <span class="message-status">{status}</span>
             {actions}
         </li>

@@ -6,9 +6,11 @@
 //! both); what differs is in [`dialect`].
 
 mod dialect;
+mod notes;
 mod team;
 
 pub use dialect::Dialect;
+pub use notes::NoteAdded;
 
 use pronto_protocol::agent::{AgentConversation, AgentProfile, QueueEntry, Role};
 use pronto_protocol::chat::{Author, ChatMessage, Conversation, ConversationState};
@@ -1346,6 +1348,7 @@ impl Store {
             visitor_email,
             state: row.state.clone(),
             messages: self.messages(row.id).await?,
+            notes: self.notes(row.id).await?,
         })
     }
 }

@@ -1,15 +1,24 @@
 //! The team's shared tools: canned replies the owner writes for everyone, the team list with
-//! who is online, and handing a conversation to a teammate.
+//! who is online, internal notes, and handing a conversation to a teammate.
 
 use pronto_protocol::agent::{AgentToServer, CannedReply, ServerToAgent, TeamMember};
 use pronto_protocol::chat::{Author, ConversationState};
-use pronto_protocol::ids::AgentId;
+use pronto_protocol::ids::{AgentId, ConversationId};
 use pronto_protocol::visitor::ServerToVisitor;
 use pronto_protocol::{ErrorCode, ProtocolError};
 use pronto_server::demo;
 use pronto_testkit::client::take_next;
 
 use crate::helpers::{TestApp, reply, say, spawn_app, stored};
+use pronto_testkit::client::new_id;
+
+fn note(conversation: ConversationId, text: &str) -> AgentToServer {
+    AgentToServer::Note {
+        conversation,
+        id: new_id(),
+        text: text.into(),
+    }
+}
 
 fn canned(shortcut: &str, text: &str) -> CannedReply {
     CannedReply {
@@ -242,4 +251,86 @@ async fn an_agent_hands_a_conversation_to_a_teammate_who_is_online() {
         unreachable!()
     };
     assert_eq!(conversations.len(), 1);
+}
+
+#[tokio::test]
+async fn notes_stay_with_the_team_and_are_stored_once() {
+    let app = spawn_app().await;
+    let (mut ana, _) = app.agent().await;
+    let (mut visitor, welcome) = app.greeted_visitor(None).await;
+    let ServerToVisitor::Welcome { token, .. } = welcome else {
+        unreachable!()
+    };
+    visitor.send(&say("Quiero devolver unas zapatillas")).await;
+    stored(&mut visitor).await;
+    let conversation = take_next(&mut ana).await.id;
+
+    // A note, sent twice with one id (a lost answer): stored once, answered both times.
+    let secret = "Pedido 1234 ya devuelto una vez: pedir foto";
+    let written = note(conversation, secret);
+    for _ in 0..2 {
+        ana.send(&written).await;
+        let answer = ana
+            .next_matching(|f| matches!(f, ServerToAgent::Note { .. }))
+            .await;
+        let ServerToAgent::Note { note, .. } = answer else {
+            unreachable!()
+        };
+        let AgentToServer::Note { id, .. } = &written else {
+            unreachable!()
+        };
+        assert_eq!((&note.client_id, note.text.as_str()), (id, secret));
+        assert_eq!((note.author.as_str(), note.after_seq), ("Ana", 1));
+    }
+    // An empty note is refused by its id, and stores nothing.
+    let empty = note(conversation, "   ");
+    ana.send(&empty).await;
+    let refused = ana
+        .next_matching(|f| matches!(f, ServerToAgent::Rejected { .. }))
+        .await;
+    let (
+        AgentToServer::Note { id, .. },
+        ServerToAgent::Rejected {
+            id: refused_id,
+            error,
+        },
+    ) = (&empty, &refused)
+    else {
+        unreachable!()
+    };
+    assert_eq!((refused_id, error.code), (id, ErrorCode::MessageEmpty));
+
+    // The visitor hears the reply that follows, and nothing of the note before it.
+    ana.send(&reply(conversation, "Claro, ¿me mandas una foto?"))
+        .await;
+    loop {
+        let frame = visitor.next().await;
+        let seen = serde_json::to_string(&frame).unwrap();
+        assert!(
+            !seen.contains("foto: pedir") && !seen.contains("devuelto"),
+            "{seen}"
+        );
+        if matches!(&frame, ServerToVisitor::Message { message } if message.text.contains("foto")) {
+            break;
+        }
+    }
+    // Nor when they come back.
+    let (_, welcome) = app.greeted_visitor(Some(token)).await;
+    let seen = serde_json::to_string(&welcome).unwrap();
+    assert!(
+        seen.contains("¿me mandas una foto?") && !seen.contains("devuelto"),
+        "{seen}"
+    );
+
+    // The team sees it once, after the first message, on every console of the holder.
+    let (_, welcome) = app.agent().await;
+    let ServerToAgent::Welcome { conversations, .. } = welcome else {
+        unreachable!()
+    };
+    let notes: Vec<_> = conversations[0]
+        .notes
+        .iter()
+        .map(|n| n.text.as_str())
+        .collect();
+    assert_eq!(notes, [secret]);
 }
