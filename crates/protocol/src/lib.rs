@@ -16,6 +16,7 @@
 pub mod agent;
 pub mod chat;
 mod codec;
+pub mod dashboard;
 pub mod error;
 pub mod ids;
 pub mod json;

@@ -19,7 +19,7 @@ use crate::queue::Announcer;
 use crate::reply_time::ReplyTimes;
 use crate::storage::{Store, random_token};
 use crate::token::Signer;
-use crate::{agent, assets, auth, canned, demo, operations, settings, team, visitor};
+use crate::{agent, assets, auth, canned, dashboard, demo, operations, settings, team, visitor};
 
 /// What every request and socket shares; cheap to clone.
 #[derive(Clone)]
@@ -131,6 +131,7 @@ impl Server {
             .merge(auth::router())
             .merge(settings::router())
             .merge(canned::router())
+            .merge(dashboard::router())
             .merge(team::router())
             .merge(operations::router())
             .merge(assets::router(&config.assets))

@@ -138,6 +138,11 @@ impl Schedule {
         })
     }
 
+    /// The shop's own clock: its days are counted on it.
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.time_zone
+    }
+
     /// The schedule as it is stored and read back: canonical names, times as `HH:MM`,
     /// intervals and holidays in order.
     pub fn to_hours(&self) -> OpeningHours {

@@ -7,10 +7,12 @@
 
 mod dialect;
 mod notes;
+mod reports;
 mod team;
 
 pub use dialect::Dialect;
 pub use notes::NoteAdded;
+pub use reports::Served;
 
 use pronto_protocol::agent::{AgentConversation, AgentProfile, QueueEntry, Role};
 use pronto_protocol::chat::{Author, ChatMessage, Conversation, ConversationState};
@@ -1172,27 +1174,16 @@ impl Store {
         site: &SiteId,
         since_ms: i64,
     ) -> sqlx::Result<Vec<crate::reply_time::FirstReply>> {
-        let rows: Vec<(i64, String, Option<i64>, Option<i64>)> = sqlx::query_as(
-            "SELECT c.created_ms, c.state, \
-                 (SELECT MIN(m.sent_ms) FROM messages m \
-                  WHERE m.conversation_id = c.id AND m.author = 'visitor'), \
-                 (SELECT MIN(m.sent_ms) FROM messages m \
-                  WHERE m.conversation_id = c.id AND m.author = 'agent') \
-             FROM conversations c WHERE c.site_id = $1 AND c.created_ms >= $2",
-        )
-        .bind(site.as_str())
-        .bind(since_ms)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
+        // The dashboard's reading of the same conversations.
+        Ok(self
+            .served_since(site, since_ms)
+            .await?
             .into_iter()
-            .map(
-                |(created_ms, state, asked_ms, replied_ms)| crate::reply_time::FirstReply {
-                    started_ms: asked_ms.unwrap_or(created_ms),
-                    replied_ms,
-                    closed: state == "closed",
-                },
-            )
+            .map(|served| crate::reply_time::FirstReply {
+                started_ms: served.asked_ms,
+                replied_ms: served.answered_ms,
+                closed: served.closed,
+            })
             .collect())
     }
 

@@ -6,6 +6,7 @@ mod accounts;
 mod agent;
 mod assets;
 mod bad_input;
+mod dashboard;
 mod hours;
 mod operations;
 mod queue;

@@ -1,0 +1,274 @@
+//! The owner's numbers: conversations, first replies, time in queue, answered on target and
+//! missed, per day in the shop's time zone and per agent, as JSON for the console and as CSV
+//! to take elsewhere.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{Span, Timestamp};
+use pronto_protocol::ErrorCode;
+use pronto_protocol::dashboard::{
+    AgentNumbers, DEFAULT_DAYS, DEFAULT_REPLY_TARGET_SECS, Dashboard, DayNumbers, MAX_DAYS, Numbers,
+};
+use pronto_protocol::ids::SiteId;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::Owner;
+use crate::clock::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::hours::schedule_of;
+use crate::storage::Served;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/site/dashboard", get(as_json))
+        .route("/api/site/dashboard.csv", get(as_csv))
+}
+
+/// `?days=N`: the last N days, today included (default 7, at most 90).
+#[derive(Deserialize)]
+struct Range {
+    days: Option<u32>,
+}
+
+async fn as_json(
+    State(app): State<AppState>,
+    Owner(owner): Owner,
+    range: Result<Query<Range>, QueryRejection>,
+) -> AppResult<Json<Dashboard>> {
+    Ok(Json(dashboard(&app, &owner.site, range).await?))
+}
+
+async fn as_csv(
+    State(app): State<AppState>,
+    Owner(owner): Owner,
+    range: Result<Query<Range>, QueryRejection>,
+) -> AppResult<impl IntoResponse> {
+    let dashboard = dashboard(&app, &owner.site, range).await?;
+    let (first, last) = match (dashboard.days.first(), dashboard.days.last()) {
+        (Some(first), Some(last)) => (first.date.clone(), last.date.clone()),
+        _ => unreachable!("a range has at least one day"),
+    };
+    let file = format!(
+        "attachment; filename=\"pronto-{}-{first}-to-{last}.csv\"",
+        owner.site
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, file),
+        ],
+        to_csv(&dashboard),
+    ))
+}
+
+async fn dashboard(
+    app: &AppState,
+    site: &SiteId,
+    range: Result<Query<Range>, QueryRejection>,
+) -> AppResult<Dashboard> {
+    let invalid = |why: String| AppError::refused(ErrorCode::InvalidSetting, why);
+    let Query(range) = range.map_err(|rejection| invalid(rejection.body_text()))?;
+    let days = range.days.unwrap_or(DEFAULT_DAYS);
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(invalid(format!("days is 1 to {MAX_DAYS}")));
+    }
+    let shop = app
+        .store
+        .site(site)
+        .await?
+        .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
+    let time_zone = schedule_of(&shop).map_or(TimeZone::UTC, |s| s.time_zone().clone());
+    let now = Timestamp::from_millisecond(now_ms()).expect("the clock reads a valid time");
+    let today = time_zone.to_datetime(now).date();
+    let first_day = today
+        .checked_sub(Span::new().days(i64::from(days - 1)))
+        .expect("90 days back is a date");
+    // The day's first instant (where a clock change skips midnight, the first after it).
+    let since_ms = time_zone
+        .to_ambiguous_timestamp(first_day.at(0, 0, 0, 0))
+        .compatible()
+        .map_or(0, |start| start.as_millisecond());
+    let served = app.store.served_since(site, since_ms).await?;
+    let unanswered_now = app.store.unanswered_now(site).await?;
+    Ok(report(
+        &served,
+        &time_zone,
+        first_day,
+        days,
+        DEFAULT_REPLY_TARGET_SECS,
+        unanswered_now,
+    ))
+}
+
+/// The dashboard of `served` (conversations begun on or after `first_day`), counted in
+/// `time_zone`, over `days` days.
+pub fn report(
+    served: &[Served],
+    time_zone: &TimeZone,
+    first_day: Date,
+    days: u32,
+    reply_target_secs: u32,
+    unanswered_now: u32,
+) -> Dashboard {
+    let day_of = |ms: i64| {
+        let at = Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH);
+        time_zone.to_datetime(at).date()
+    };
+    let days = (0..days)
+        .filter_map(|n| first_day.checked_add(Span::new().days(i64::from(n))).ok())
+        .map(|date| DayNumbers {
+            date: date.to_string(),
+            numbers: numbers(
+                served.iter().filter(|s| day_of(s.created_ms) == date),
+                reply_target_secs,
+            ),
+        })
+        .collect();
+    let mut held: Vec<_> = served.iter().filter_map(|s| s.agent.clone()).collect();
+    held.sort_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));
+    held.dedup();
+    let agents = held
+        .into_iter()
+        .map(|(agent, name)| AgentNumbers {
+            numbers: numbers(
+                served
+                    .iter()
+                    .filter(|s| s.agent.as_ref().is_some_and(|(id, _)| *id == agent)),
+                reply_target_secs,
+            ),
+            agent,
+            name,
+        })
+        .collect();
+    Dashboard {
+        time_zone: time_zone.iana_name().unwrap_or("UTC").to_owned(),
+        reply_target_secs,
+        days,
+        agents,
+        total: numbers(served.iter(), reply_target_secs),
+        unanswered_now,
+    }
+}
+
+fn numbers<'a>(served: impl Iterator<Item = &'a Served>, reply_target_secs: u32) -> Numbers {
+    let mut numbers = Numbers::default();
+    let mut first_replies = Vec::new();
+    let mut queued = Vec::new();
+    for conversation in served {
+        numbers.conversations += 1;
+        match conversation.answered_ms {
+            Some(answered_ms) => {
+                let secs = whole_secs(answered_ms - conversation.asked_ms);
+                numbers.answered += 1;
+                if secs <= reply_target_secs {
+                    numbers.answered_within_target += 1;
+                }
+                first_replies.push(secs);
+            }
+            None if conversation.closed => numbers.missed += 1,
+            None => {}
+        }
+        if let Some(taken_ms) = conversation.taken_ms {
+            queued.push(whole_secs(taken_ms - conversation.created_ms));
+        }
+    }
+    first_replies.sort_unstable();
+    queued.sort_unstable();
+    numbers.first_reply_median_secs = percentile(&first_replies, 50);
+    numbers.first_reply_p90_secs = percentile(&first_replies, 90);
+    numbers.queue_median_secs = percentile(&queued, 50);
+    numbers.queue_p90_secs = percentile(&queued, 90);
+    numbers
+}
+
+/// Milliseconds as whole seconds, to the nearest (a clock that went back counts as 0).
+fn whole_secs(ms: i64) -> u32 {
+    u32::try_from((ms.max(0) + 500) / 1000).unwrap_or(u32::MAX)
+}
+
+/// The smallest of `sorted` that at least `percent` % of them are at or under (the
+/// nearest-rank percentile: always one of the values, never an average of two).
+fn percentile(sorted: &[u32], percent: usize) -> Option<u32> {
+    let rank = (percent * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+/// One row per day, then the whole range; empty cells where there is nothing to measure.
+fn to_csv(dashboard: &Dashboard) -> String {
+    let mut csv = String::from(
+        "date,conversations,answered,answered_within_target,missed,\
+         first_reply_median_secs,first_reply_p90_secs,queue_median_secs,queue_p90_secs\n",
+    );
+    let rows = dashboard
+        .days
+        .iter()
+        .map(|day| (day.date.as_str(), &day.numbers))
+        .chain([("total", &dashboard.total)]);
+    for (date, n) in rows {
+        let cell = |secs: Option<u32>| secs.map(|s| s.to_string()).unwrap_or_default();
+        csv.push_str(&format!(
+            "{date},{},{},{},{},{},{},{},{}\n",
+            n.conversations,
+            n.answered,
+            n.answered_within_target,
+            n.missed,
+            cell(n.first_reply_median_secs),
+            cell(n.first_reply_p90_secs),
+            cell(n.queue_median_secs),
+            cell(n.queue_p90_secs),
+        ));
+    }
+    csv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_values_at_their_rank() {
+        assert_eq!(percentile(&[], 50), None);
+        assert_eq!(percentile(&[7], 90), Some(7));
+        assert_eq!(percentile(&[1, 2, 3, 4], 50), Some(2));
+        assert_eq!(percentile(&[1, 2, 3, 4, 5], 50), Some(3));
+        let ten: Vec<u32> = (1..=10).collect();
+        assert_eq!(percentile(&ten, 90), Some(9));
+        assert_eq!(percentile(&ten, 50), Some(5));
+    }
+
+    #[test]
+    fn days_are_counted_on_the_shops_clock() {
+        // 23:30 on the 1st in Santiago (UTC−3 in summer) is already the 2nd in UTC.
+        let santiago = TimeZone::get("America/Santiago").unwrap();
+        let first = Date::new(2026, 12, 1).unwrap();
+        let late = santiago
+            .to_ambiguous_timestamp(first.at(23, 30, 0, 0))
+            .compatible()
+            .unwrap()
+            .as_millisecond();
+        let served = [Served {
+            created_ms: late,
+            asked_ms: late,
+            taken_ms: None,
+            answered_ms: None,
+            closed: true,
+            agent: None,
+        }];
+        let dashboard = report(&served, &santiago, first, 2, 120, 0);
+        let counts: Vec<_> = dashboard
+            .days
+            .iter()
+            .map(|d| (d.date.as_str(), d.numbers.conversations, d.numbers.missed))
+            .collect();
+        assert_eq!(counts, [("2026-12-01", 1, 1), ("2026-12-02", 0, 0)]);
+        let utc = report(&served, &TimeZone::UTC, first, 2, 120, 0);
+        assert_eq!(utc.days[1].numbers.conversations, 1);
+    }
+}
