@@ -5,6 +5,7 @@
 use pronto_e2e::{Browsers, Person, Pronto, Storefront, WIDGET_LAUNCHER};
 use pronto_server::demo;
 use pronto_testkit::client::{set_canned_replies, sign_in as sign_in_over_http};
+use pronto_testkit::history::Past;
 
 const SHOP_PAGE: &str = "<h1>Zapatillas</h1><p>A storefront on its own origin.</p>";
 const SHIPPING: &str = "Enviamos a todo Chile en 24 a 48 horas, gratis desde $30.000.";
@@ -239,4 +240,106 @@ async fn an_agent_juggles_two_chats_with_canned_replies_and_hands_one_to_a_teamm
     for person in [carla, diego, ana, bruno] {
         person.close().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_reads_a_scripted_day_on_the_dashboard() {
+    const MINUTE: i64 = 60_000;
+    let pronto = Pronto::start().await;
+    // Yesterday, in UTC (the demo shop keeps no hours, so no time zone of its own).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let day = 24 * 60 * MINUTE;
+    let nine = now - now.rem_euclid(day) - day + 9 * 60 * MINUTE;
+    let chat = |start: i64, queued: Option<i64>, reply: Option<i64>| Past {
+        asked_ms: start,
+        taken_ms: queued.map(|q| start + q),
+        answered_ms: reply.map(|r| start + r),
+        closed_ms: start + 30 * MINUTE,
+    };
+    pronto
+        .with_past(
+            demo::AGENT_EMAIL,
+            &[
+                // A minute in the queue, answered in a minute and a half: on target.
+                chat(nine, Some(MINUTE), Some(MINUTE * 3 / 2)),
+                // Three minutes in the queue, answered after four: late.
+                chat(nine + 60 * MINUTE, Some(3 * MINUTE), Some(4 * MINUTE)),
+                // Nobody took it.
+                chat(nine + 120 * MINUTE, None, None),
+            ],
+        )
+        .await;
+    let mut browsers = Browsers::start().await;
+    let ana = browsers.person().await;
+    pronto
+        .sign_in(&ana, demo::AGENT_EMAIL, demo::AGENT_NAME)
+        .await;
+    ana.page("button.page-dashboard")
+        .await
+        .click()
+        .await
+        .unwrap();
+
+    let figure = |class: &'static str, want: &'static str| {
+        let ana = &ana;
+        async move {
+            let selector = format!(".{class} .kpi-value");
+            ana.wait_for_texts("page", &selector, class, |t| t == [want])
+                .await;
+        }
+    };
+    figure("kpi-conversations", "3").await;
+    figure("kpi-on-target", "33 % (1 of 3)").await;
+    let target = ana.texts("page", ".kpi-on-target .kpi-label").await;
+    assert_eq!(target, ["First reply within 2 min"]);
+    figure("kpi-first-reply", "1 min 30 s").await;
+    figure("kpi-first-reply-p90", "4 min 00 s").await;
+    figure("kpi-queue", "1 min 00 s").await;
+    figure("kpi-missed", "1").await;
+    figure("kpi-unanswered", "0").await;
+    // A row a day, newest first: today (nothing), then yesterday's three.
+    let days = ana
+        .wait_for_texts("page", ".dashboard-days tbody tr", "a week of days", |t| {
+            t.len() == 7
+        })
+        .await;
+    assert!(days[1].contains("\t3\t2\t"), "{days:?}");
+    let agents = ana.texts("page", ".dashboard-agents tbody th").await;
+    assert_eq!(agents, [demo::AGENT_NAME]);
+    let bars = ana
+        .eval(
+            "return document.querySelectorAll('.dashboard-chart .chart-day').length",
+            vec![],
+        )
+        .await;
+    assert_eq!(bars, 7);
+    let csv = ana
+        .eval(
+            "return document.querySelector('a.dashboard-csv').getAttribute('href')",
+            vec![],
+        )
+        .await;
+    assert_eq!(csv, "/api/site/dashboard.csv?days=7");
+    ana.screenshot("console-dashboard").await;
+
+    // A month instead: thirty days, the same figures, and the CSV follows.
+    ana.eval(
+        "const days = document.querySelector('select[name=days]');\n\
+         days.value = '30'; days.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![],
+    )
+    .await;
+    ana.wait_for_texts("page", ".dashboard-days tbody tr", "a month of days", |t| {
+        t.len() == 30
+    })
+    .await;
+    figure("kpi-conversations", "3").await;
+
+    // Back to the chats, which went on meanwhile.
+    ana.page("button.page-chats").await.click().await.unwrap();
+    ana.page(".console-desk").await;
+    ana.close().await;
 }

@@ -105,6 +105,13 @@ impl Pronto {
             .await;
     }
 
+    /// Writes `history` into the demo shop's database, as served by the account `agent_email`
+    /// (see `pronto_testkit::history::write`).
+    pub async fn with_past(&self, agent_email: &str, history: &[pronto_testkit::history::Past]) {
+        pronto_testkit::history::write(&self.config.database_url, "demo", agent_email, history)
+            .await;
+    }
+
     /// Writes into the demo shop's database that its agent served `chats` visitors this
     /// morning, each waiting two minutes and chatting four (see `pronto_testkit::history`).
     pub async fn with_history(&self, chats: i64) {

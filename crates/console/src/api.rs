@@ -1,10 +1,11 @@
-//! The console's HTTP calls: sign in, ask who is signed in, sign out, read the team and
-//! the canned replies. The session itself is
+//! The console's HTTP calls: sign in, ask who is signed in, sign out, read the team, the
+//! canned replies and the owner's dashboard. The session itself is
 //! an HttpOnly cookie the browser keeps and sends; this code never sees it.
 
 use gloo_net::http::{Request, Response};
 use pronto_protocol::ProtocolError;
 use pronto_protocol::agent::{AgentProfile, CannedReply, LoginRequest, TeamMember};
+use pronto_protocol::dashboard::Dashboard;
 
 /// Why a call did not give the answer we wanted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +61,17 @@ pub async fn canned_replies() -> Result<Vec<CannedReply>, ApiError> {
 /// Everyone on the team, with whether they are online now.
 pub async fn team() -> Result<Vec<TeamMember>, ApiError> {
     get_json("/api/site/team").await
+}
+
+/// The owner's numbers for the last `days` days.
+pub async fn dashboard(days: u32) -> Result<Dashboard, ApiError> {
+    get_json(&dashboard_path(days, false)).await
+}
+
+/// Where the dashboard is, as JSON or as a CSV file to download.
+pub fn dashboard_path(days: u32, csv: bool) -> String {
+    let extension = if csv { ".csv" } else { "" };
+    format!("/api/site/dashboard{extension}?days={days}")
 }
 
 async fn get_json<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, ApiError> {

@@ -84,6 +84,66 @@ pub fn transfer_to(teammate: &str) -> String {
     format!("{TRANSFER_TO} {teammate}")
 }
 
+// Pages of the console (owners see both).
+pub const CHATS: &str = "Chats";
+pub const DASHBOARD: &str = "Dashboard";
+pub const CONSOLE_PAGES: &str = "Console pages";
+
+// The owner's dashboard.
+pub const NUMBERS: &str = "Numbers";
+pub const PERIOD: &str = "Period";
+pub const DOWNLOAD_CSV: &str = "Download CSV";
+pub const LOADING_NUMBERS: &str = "Adding up…";
+pub const CONVERSATIONS: &str = "Conversations";
+pub const ANSWERED: &str = "Answered";
+pub const MISSED: &str = "Missed (ended with no reply)";
+pub const UNANSWERED_NOW: &str = "Waiting for a reply now";
+pub const FIRST_REPLY: &str = "First reply";
+pub const TIME_IN_QUEUE: &str = "Time in queue";
+pub const MEDIAN: &str = "median";
+pub const P90: &str = "9 in 10 within";
+pub const PER_DAY: &str = "Per day";
+pub const PER_AGENT: &str = "Per agent";
+pub const DATE: &str = "Date";
+pub const AGENT: &str = "Agent";
+pub const ON_TARGET: &str = "On target";
+pub const NONE_YET: &str = "—";
+pub const CHART_LABEL: &str = "Conversations per day; the darker part was answered on target";
+
+/// "Last 7 days".
+pub fn last_days(days: u32) -> String {
+    format!("Last {days} days")
+}
+
+/// The heading of the share answered on target: "First reply within 2 min".
+pub fn on_target_heading(target_secs: u32) -> String {
+    let target = if target_secs.is_multiple_of(60) {
+        format!("{} min", target_secs / 60)
+    } else {
+        wait_time(i64::from(target_secs))
+    };
+    format!("First reply within {target}")
+}
+
+/// "75 % (3 of 4)", or a dash with nothing to count.
+pub fn share(part: u32, whole: u32) -> String {
+    if whole == 0 {
+        return NONE_YET.into();
+    }
+    let percent = (u64::from(part) * 100 + u64::from(whole) / 2) / u64::from(whole);
+    format!("{percent} % ({part} of {whole})")
+}
+
+/// A duration in the dashboard, or a dash when there is nothing to measure.
+pub fn maybe_duration(secs: Option<u32>) -> String {
+    secs.map_or_else(|| NONE_YET.into(), |secs| wait_time(i64::from(secs)))
+}
+
+/// A bar's tooltip in the chart.
+pub fn day_bar(date: &str, conversations: u32, on_target: u32) -> String {
+    format!("{date}: {conversations} conversations, {on_target} answered on target")
+}
+
 // Canned replies.
 pub const CANNED_REPLIES: &str = "Canned replies";
 pub const CANNED_HINT: &str = "↑ ↓ to choose, Enter or Tab to insert, Esc to close";
@@ -165,6 +225,14 @@ mod tests {
         assert_eq!(wait_time(45), "45 s");
         assert_eq!(wait_time(125), "2 min 05 s");
         assert_eq!(wait_time(3600 + 2 * 60 + 9), "1 h 02 min");
+    }
+
+    #[test]
+    fn shares_are_whole_percentages_with_the_counts() {
+        assert_eq!(share(2, 3), "67 % (2 of 3)");
+        assert_eq!(share(0, 0), "—");
+        assert_eq!(maybe_duration(Some(90)), "1 min 30 s");
+        assert_eq!(maybe_duration(None), "—");
     }
 
     #[test]

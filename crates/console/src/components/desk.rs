@@ -4,12 +4,13 @@
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use pronto_protocol::agent::AgentProfile;
+use pronto_protocol::agent::{AgentProfile, Role};
 
 use crate::api;
 use crate::clock;
 use crate::components::conversation::Conversation;
 use crate::components::conversation_list::ConversationList;
+use crate::components::dashboard::DashboardView;
 use crate::components::error_banner::{ErrorBanner, InfoBanner};
 use crate::components::queue::Queue;
 use crate::state::Console;
@@ -106,6 +107,30 @@ pub fn Desk(
         }
     };
 
+    // Owners also read the numbers; the chats (and the socket) carry on behind the page.
+    let is_owner = console.agent.with_untracked(|a| a.role == Role::Owner);
+    let on_dashboard = RwSignal::new(false);
+    let pages = is_owner.then(|| {
+        let tab = move |dashboard: bool, label: &'static str, class: &'static str| {
+            view! {
+                <button
+                    type="button"
+                    class=format!("button console-page {class}")
+                    aria-current=move || (on_dashboard.get() == dashboard).then_some("page")
+                    on:click=move |_| on_dashboard.set(dashboard)
+                >
+                    {label}
+                </button>
+            }
+        };
+        view! {
+            <nav class="console-pages" aria-label=strings::CONSOLE_PAGES>
+                {tab(false, strings::CHATS, "page-chats")}
+                {tab(true, strings::DASHBOARD, "page-dashboard")}
+            </nav>
+        }
+    });
+
     // A memo, so re-selecting the same conversation does not redraw it (and lose focus).
     let selected = Memo::new(move |_| console.selected.get());
     let pane = move || match selected.get() {
@@ -125,6 +150,7 @@ pub fn Desk(
                     <span class="console-product">{strings::PRODUCT}</span>
                     <h1 class="shop-name">{move || console.agent.with(|a| a.shop_name.clone())}</h1>
                 </div>
+                {pages}
                 <p class=link_class role="status">{link_text}</p>
                 <div class="console-account">
                     <span class="visually-hidden">{strings::SIGNED_IN_AS}" "</span>
@@ -136,11 +162,25 @@ pub fn Desk(
             </header>
             <ErrorBanner />
             <InfoBanner />
-            <main class="console-desk">
-                <Queue />
-                <ConversationList />
-                <div class="console-pane">{pane}</div>
-            </main>
+            {move || {
+                if on_dashboard.get() {
+                    view! {
+                        <main class="console-numbers">
+                            <DashboardView />
+                        </main>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <main class="console-desk">
+                            <Queue />
+                            <ConversationList />
+                            <div class="console-pane">{pane}</div>
+                        </main>
+                    }
+                        .into_any()
+                }
+            }}
         </div>
     }
 }

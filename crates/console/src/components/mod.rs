@@ -7,6 +7,7 @@ mod composer;
 mod conversation;
 mod conversation_list;
 mod conversation_tab;
+mod dashboard;
 mod desk;
 mod error_banner;
 mod login;
