@@ -265,6 +265,13 @@ impl AgentSession {
                 } => {
                     self.app.metrics.message_stored(Side::Agent);
                     self.app.fanout.message_stored(&conversation, &message);
+                    // The visitor's widget is open here and shows it: no e-mail for it.
+                    if self.app.hub.has_visitor(conversation.visitor) {
+                        self.app
+                            .store
+                            .seen_up_to(conversation.id, message.seq)
+                            .await?;
+                    }
                     // Acknowledged once everyone can hear of it (see `Fanout::flushed`).
                     self.app.fanout.flushed().await?;
                     self.outbox.deliver(ServerToAgent::Ack {

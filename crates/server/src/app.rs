@@ -125,6 +125,15 @@ impl Server {
             metrics: Arc::default(),
         };
         tokio::spawn(crate::presence::keep_fresh(state.clone()));
+        if let Some(smtp_url) = &config.smtp_url {
+            let mailer = crate::mail::Mailer::new(smtp_url, &config.mail_from)?;
+            let grace = std::time::Duration::from_secs(config.mail_after_secs);
+            tokio::spawn(crate::mail::deliver_unseen(
+                state.clone(),
+                Arc::new(mailer),
+                grace,
+            ));
+        }
         let router = Router::new()
             .merge(visitor::router())
             .merge(agent::router())

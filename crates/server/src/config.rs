@@ -54,6 +54,23 @@ pub struct Config {
     #[arg(long, env = "PRONTO_REDIS_PREFIX", default_value = "pronto")]
     pub redis_prefix: String,
 
+    /// SMTP server that e-mails agents' replies to visitors who left (`smtp://host:port`,
+    /// `smtp://user:password@host:port`). Without it, nothing is e-mailed.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Who those e-mails come from.
+    #[arg(
+        long,
+        env = "PRONTO_MAIL_FROM",
+        default_value = "Pronto <pronto@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// Seconds a reply waits unseen before it is e-mailed (the visitor may come back first).
+    #[arg(long, env = "PRONTO_MAIL_AFTER_SECS", default_value_t = 120)]
+    pub mail_after_secs: u64,
+
     /// Open sockets allowed from one client address.
     #[arg(long, env = "PRONTO_MAX_CONNECTIONS_PER_IP", default_value_t = MAX_CONNECTIONS_PER_IP)]
     pub max_connections_per_ip: usize,
@@ -75,6 +92,9 @@ impl Config {
             log_json: false,
             redis_url: None,
             redis_prefix: "pronto".into(),
+            smtp_url: None,
+            mail_from: "Tienda Demo <hola@tienda.example>".into(),
+            mail_after_secs: 0,
         }
     }
 }

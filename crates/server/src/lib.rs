@@ -16,6 +16,7 @@ mod fanout;
 mod hours;
 mod hub;
 mod limits;
+mod mail;
 mod operations;
 mod origin;
 mod presence;

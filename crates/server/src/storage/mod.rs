@@ -6,11 +6,13 @@
 //! both); what differs is in [`dialect`].
 
 mod dialect;
+mod mail;
 mod notes;
 mod reports;
 mod team;
 
 pub use dialect::Dialect;
+pub use mail::Unseen;
 pub use notes::NoteAdded;
 pub use reports::Served;
 

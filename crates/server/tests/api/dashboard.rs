@@ -1,11 +1,12 @@
 //! The owner's dashboard against a scripted day: every number can be worked out by hand.
 
 use pronto_protocol::dashboard::{Dashboard, Numbers};
+use pronto_protocol::visitor::ServerToVisitor;
 use pronto_protocol::{ErrorCode, ProtocolError};
 use pronto_server::demo;
 use pronto_testkit::history::{Past, write};
 
-use crate::helpers::{TestApp, say, spawn_app, stored};
+use crate::helpers::{TestApp, say, spawn_app};
 
 const SECOND: i64 = 1_000;
 const MINUTE: i64 = 60 * SECOND;
@@ -105,7 +106,9 @@ async fn the_dashboard_adds_up_a_scripted_day() {
     // And today, someone waiting right now.
     let (mut visitor, _) = app.greeted_visitor(None).await;
     visitor.send(&say("¿Hola?")).await;
-    stored(&mut visitor).await;
+    visitor
+        .next_matching(|f| matches!(f, ServerToVisitor::Ack { .. }))
+        .await;
 
     let owner = app.sign_in().await;
     let response = get(&app, &owner, "/api/site/dashboard?days=2").await;

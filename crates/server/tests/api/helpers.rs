@@ -33,6 +33,17 @@ pub async fn spawn_two_on(scratch: &Scratch) -> (TestApp, TestApp) {
     (first, second)
 }
 
+/// Starts a server that e-mails through the SMTP server at `smtp_url`, at once (no grace
+/// time).
+pub async fn spawn_app_mailing_to(smtp_url: String) -> TestApp {
+    let scratch = Scratch::from_env().await;
+    let mut config = config_for(&scratch, Path::new("no-assets-here"));
+    config.smtp_url = Some(smtp_url);
+    let mut app = start(config, None).await;
+    app._scratch = Some(scratch);
+    app
+}
+
 /// Starts a server serving `assets` (for the static-file tests).
 pub async fn spawn_app_with_assets(assets: &Path) -> TestApp {
     let scratch = Scratch::from_env().await;

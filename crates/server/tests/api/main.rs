@@ -8,6 +8,7 @@ mod assets;
 mod bad_input;
 mod dashboard;
 mod hours;
+mod mail;
 mod operations;
 mod queue;
 mod security;

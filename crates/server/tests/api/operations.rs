@@ -24,7 +24,7 @@ fn sample(metrics: &str, name: &str) -> f64 {
 }
 
 /// Reads the metrics until `name` reads `wanted` (sockets close a moment after the client).
-async fn until_sample(app: &TestApp, name: &str, wanted: f64) -> String {
+pub async fn until_sample(app: &TestApp, name: &str, wanted: f64) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let (_, metrics) = get(app, "/metrics").await;

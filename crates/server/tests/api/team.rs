@@ -9,7 +9,7 @@ use pronto_protocol::{ErrorCode, ProtocolError};
 use pronto_server::demo;
 use pronto_testkit::client::take_next;
 
-use crate::helpers::{TestApp, reply, say, spawn_app, stored};
+use crate::helpers::{TestApp, reply, say, spawn_app};
 use pronto_testkit::client::new_id;
 
 fn note(conversation: ConversationId, text: &str) -> AgentToServer {
@@ -122,7 +122,9 @@ async fn an_agent_hands_a_conversation_to_a_teammate_who_is_online() {
     };
     let (mut visitor, _) = app.greeted_visitor(None).await;
     visitor.send(&say("¿Tienen la talla 42?")).await;
-    stored(&mut visitor).await;
+    visitor
+        .next_matching(|f| matches!(f, ServerToVisitor::Ack { .. }))
+        .await;
     let conversation = take_next(&mut ana).await.id;
     ana.send(&reply(conversation, "Déjame ver con mi compañero"))
         .await;
@@ -262,7 +264,9 @@ async fn notes_stay_with_the_team_and_are_stored_once() {
         unreachable!()
     };
     visitor.send(&say("Quiero devolver unas zapatillas")).await;
-    stored(&mut visitor).await;
+    visitor
+        .next_matching(|f| matches!(f, ServerToVisitor::Ack { .. }))
+        .await;
     let conversation = take_next(&mut ana).await.id;
 
     // A note, sent twice with one id (a lost answer): stored once, answered both times.
