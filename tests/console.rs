@@ -237,6 +237,49 @@ async fn an_agent_juggles_two_chats_with_canned_replies_and_hands_one_to_a_teamm
         "{seen_by_carla:?}"
     );
 
+    // Bruno closes it. When Carla comes back with another question, whoever takes it sees
+    // her first conversation under the new one.
+    bruno
+        .page("button.close-conversation")
+        .await
+        .click()
+        .await
+        .unwrap();
+    carla
+        .widget("button.pronto-new-conversation")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let input = carla.widget("textarea.pronto-input").await;
+    carla
+        .type_and_enter(&input, "¿Puedo cambiar la dirección?")
+        .await;
+    click_in_row(&bruno, "li.queue-entry", "Carla", "button.take").await;
+    bruno
+        .wait_for_texts("page", ".visitor-past-summary", "Carla's past", |t| {
+            t.len() == 1 && t[0].contains("1 earlier conversation")
+        })
+        .await;
+    bruno
+        .page(".visitor-past-summary")
+        .await
+        .click()
+        .await
+        .unwrap();
+    bruno
+        .page(".earlier-conversation summary")
+        .await
+        .click()
+        .await
+        .unwrap();
+    bruno
+        .wait_for_texts("page", ".earlier-text", "the earlier conversation", |t| {
+            t.iter().any(|t| t.contains("llega mañana"))
+        })
+        .await;
+    bruno.screenshot("console-visitor-past").await;
+
     for person in [carla, diego, ana, bruno] {
         person.close().await;
     }

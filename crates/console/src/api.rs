@@ -4,8 +4,9 @@
 
 use gloo_net::http::{Request, Response};
 use pronto_protocol::ProtocolError;
-use pronto_protocol::agent::{AgentProfile, CannedReply, LoginRequest, TeamMember};
+use pronto_protocol::agent::{AgentProfile, CannedReply, LoginRequest, TeamMember, VisitorHistory};
 use pronto_protocol::dashboard::Dashboard;
+use pronto_protocol::ids::ConversationId;
 
 /// Why a call did not give the answer we wanted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +62,11 @@ pub async fn canned_replies() -> Result<Vec<CannedReply>, ApiError> {
 /// Everyone on the team, with whether they are online now.
 pub async fn team() -> Result<Vec<TeamMember>, ApiError> {
     get_json("/api/site/team").await
+}
+
+/// Who the visitor of `conversation` is and what they asked before.
+pub async fn visitor_history(conversation: ConversationId) -> Result<VisitorHistory, ApiError> {
+    get_json(&format!("/api/conversations/{}/visitor", conversation.0)).await
 }
 
 /// The owner's numbers for the last `days` days.

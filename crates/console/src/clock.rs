@@ -15,8 +15,10 @@ pub fn now_ms() -> i64 {
         .map_or(0, |since| since.as_millis() as i64)
 }
 
-/// A moment in the agent's time zone: hours, minutes, and the ISO 8601 form for `datetime`.
+/// A moment in the agent's time zone: the day (`YYYY-MM-DD`), hours, minutes, and the ISO
+/// 8601 form for `datetime`.
 pub struct LocalTime {
+    pub day: String,
     pub hours: u32,
     pub minutes: u32,
     pub iso: String,
@@ -27,6 +29,12 @@ pub struct LocalTime {
 pub fn local_time(ms: i64) -> LocalTime {
     let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
     LocalTime {
+        day: format!(
+            "{:04}-{:02}-{:02}",
+            date.get_full_year(),
+            date.get_month() + 1,
+            date.get_date()
+        ),
         hours: date.get_hours(),
         minutes: date.get_minutes(),
         iso: date.to_iso_string().into(),

@@ -84,6 +84,38 @@ pub fn transfer_to(teammate: &str) -> String {
     format!("{TRANSFER_TO} {teammate}")
 }
 
+// The visitor's past.
+pub const NO_EARLIER: &str = "First conversation with this visitor.";
+
+/// The summary of the visitor's past: "First seen 2026-11-20 14:05 · 2 earlier conversations".
+pub fn visitor_past(first_seen: &str, earlier: usize) -> String {
+    match earlier {
+        0 => format!("First seen {first_seen} · {NO_EARLIER}"),
+        1 => format!("First seen {first_seen} · 1 earlier conversation"),
+        n => format!("First seen {first_seen} · {n} earlier conversations"),
+    }
+}
+
+/// One earlier conversation, folded: "2026-11-20 14:05 · 4 messages · Ana".
+pub fn earlier_conversation(started: &str, messages: usize, agent: Option<&str>) -> String {
+    let count = if messages == 1 {
+        "1 message".to_owned()
+    } else {
+        format!("{messages} messages")
+    };
+    match agent {
+        Some(agent) => format!("{started} · {count} · {agent}"),
+        None => format!("{started} · {count} · {}", NOBODY_ANSWERED),
+    }
+}
+
+pub const NOBODY_ANSWERED: &str = "nobody answered";
+
+/// A day and time, "2026-11-20 14:05".
+pub fn day_and_time(day: &str, hours: u32, minutes: u32) -> String {
+    format!("{day} {}", clock_time(hours, minutes))
+}
+
 // Pages of the console (owners see both).
 pub const CHATS: &str = "Chats";
 pub const DASHBOARD: &str = "Dashboard";

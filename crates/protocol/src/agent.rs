@@ -245,6 +245,32 @@ pub struct AgentConversation {
     pub notes: Vec<Note>,
 }
 
+/// What the shop knows of a conversation's visitor, from `GET /api/conversations/{id}/visitor`
+/// (any agent of the shop): whoever answers sees at once who they are and what they asked
+/// before.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorHistory {
+    /// As in `QueueEntry`.
+    pub visitor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_email: Option<String>,
+    /// When the shop first saw them, by the server's clock (ms since the Unix epoch).
+    pub first_seen_ms: i64,
+    /// Their other conversations, newest first, at most
+    /// `limits::EARLIER_CONVERSATIONS_SHOWN`.
+    pub earlier: Vec<EarlierConversation>,
+}
+
+/// One of a visitor's other conversations, whole.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierConversation {
+    pub id: ConversationId,
+    /// When it began (ms since the Unix epoch).
+    pub started_ms: i64,
+    pub state: ConversationState,
+    pub messages: Vec<ChatMessage>,
+}
+
 /// An internal note: the team's, never the visitor's.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {

@@ -48,6 +48,9 @@ pub const MAX_CANNED_REPLIES: usize = 200;
 /// …and the longest shortcut that calls one up (`/envio`), without the slash.
 pub const MAX_SHORTCUT_CHARS: usize = 32;
 
+/// How many of a visitor's other conversations the console shows beside the one on screen.
+pub const EARLIER_CONVERSATIONS_SHOWN: usize = 20;
+
 /// How many waiting visitors the console's queue view lists; the rest are counted. Every queue
 /// change goes to every agent of the site, so the frame stays small however long the line is.
 pub const QUEUE_VIEW_ENTRIES: usize = 50;

@@ -19,7 +19,9 @@ use crate::queue::Announcer;
 use crate::reply_time::ReplyTimes;
 use crate::storage::{Store, random_token};
 use crate::token::Signer;
-use crate::{agent, assets, auth, canned, dashboard, demo, operations, settings, team, visitor};
+use crate::{
+    agent, assets, auth, canned, context, dashboard, demo, operations, settings, team, visitor,
+};
 
 /// What every request and socket shares; cheap to clone.
 #[derive(Clone)]
@@ -141,6 +143,7 @@ impl Server {
             .merge(settings::router())
             .merge(canned::router())
             .merge(dashboard::router())
+            .merge(context::router())
             .merge(team::router())
             .merge(operations::router())
             .merge(assets::router(&config.assets))

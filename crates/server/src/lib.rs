@@ -9,6 +9,7 @@ mod auth;
 mod canned;
 mod clock;
 pub mod config;
+mod context;
 mod dashboard;
 pub mod demo;
 mod error;

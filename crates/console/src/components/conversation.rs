@@ -9,6 +9,7 @@ use crate::components::composer::Composer;
 use crate::components::message::{MessageItem, NoteItem};
 use crate::components::pending::PendingItem;
 use crate::components::transfer::Transfer;
+use crate::components::visitor_history::VisitorPast;
 use crate::state::{Console, Entry};
 use crate::strings;
 use crate::transport::Sender;
@@ -117,6 +118,7 @@ pub fn Conversation(
                         })
                 }}
             </header>
+            <VisitorPast id />
             {move || {
                 (messages.with(Vec::is_empty) && pending.with(Vec::is_empty))
                     .then(|| view! { <p class="messages-empty">{strings::NO_MESSAGES}</p> })

@@ -16,5 +16,6 @@ mod pending;
 mod queue;
 mod queue_entry;
 mod transfer;
+mod visitor_history;
 
 pub use app::App;

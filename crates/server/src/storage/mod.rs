@@ -10,6 +10,7 @@ mod mail;
 mod notes;
 mod reports;
 mod team;
+mod visitors;
 
 pub use dialect::Dialect;
 pub use mail::Unseen;

@@ -1,7 +1,9 @@
 //! The team's shared tools: canned replies the owner writes for everyone, the team list with
 //! who is online, internal notes, and handing a conversation to a teammate.
 
-use pronto_protocol::agent::{AgentToServer, CannedReply, ServerToAgent, TeamMember};
+use pronto_protocol::agent::{
+    AgentToServer, CannedReply, ServerToAgent, TeamMember, VisitorHistory,
+};
 use pronto_protocol::chat::{Author, ConversationState};
 use pronto_protocol::ids::{AgentId, ConversationId};
 use pronto_protocol::visitor::ServerToVisitor;
@@ -337,4 +339,61 @@ async fn notes_stay_with_the_team_and_are_stored_once() {
         .map(|n| n.text.as_str())
         .collect();
     assert_eq!(notes, [secret]);
+}
+
+#[tokio::test]
+async fn whoever_answers_next_sees_the_visitors_earlier_conversations() {
+    let app = spawn_app().await;
+    let (mut ana, _) = app.agent().await;
+    let (mut visitor, welcome) = app.greeted_visitor(None).await;
+    let ServerToVisitor::Welcome { token, .. } = welcome else {
+        unreachable!()
+    };
+    visitor.send(&say("¿Tienen la talla 42?")).await;
+    visitor
+        .next_matching(|f| matches!(f, ServerToVisitor::Ack { .. }))
+        .await;
+    let first = take_next(&mut ana).await.id;
+    ana.send(&reply(first, "Sí, en negro y en blanco.")).await;
+    ana.send(&AgentToServer::Close {
+        conversation: first,
+    })
+    .await;
+    visitor
+        .next_matching(|f| matches!(f, ServerToVisitor::Closed))
+        .await;
+
+    // A week later, say, the same visitor comes back; Bruno answers this time.
+    let (mut visitor, _) = app.greeted_visitor(Some(token)).await;
+    visitor.send(&say("Compré la 42 y me queda chica")).await;
+    visitor
+        .next_matching(|f| matches!(f, ServerToVisitor::Ack { .. }))
+        .await;
+    let (mut bruno, _) = app.agent_as(demo::SECOND_AGENT_EMAIL).await;
+    let second = take_next(&mut bruno).await.id;
+    let cookie = app.sign_in_as(demo::SECOND_AGENT_EMAIL).await;
+    let history: VisitorHistory = get_json(
+        &app,
+        &cookie,
+        &format!("/api/conversations/{}/visitor", second.0),
+    )
+    .await;
+    assert!(history.first_seen_ms > 0);
+    assert_eq!(history.earlier.len(), 1);
+    let earlier = &history.earlier[0];
+    assert_eq!(earlier.id, first);
+    assert_eq!(earlier.state, ConversationState::Closed);
+    let texts: Vec<_> = earlier.messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, ["¿Tienen la talla 42?", "Sí, en negro y en blanco."]);
+
+    // No such conversation (or another shop's): refused, not an empty history.
+    let missing = reqwest::Client::new()
+        .get(app.url("/api/conversations/999999/visitor"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 400);
+    let error: ProtocolError = missing.json().await.unwrap();
+    assert_eq!(error.code, ErrorCode::ConversationNotFound);
 }
