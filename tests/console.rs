@@ -4,7 +4,9 @@
 
 use pronto_e2e::{Browsers, Person, Pronto, Storefront, WIDGET_LAUNCHER};
 use pronto_server::demo;
-use pronto_testkit::client::{set_canned_replies, sign_in as sign_in_over_http};
+use pronto_testkit::client::{
+    hello, say, set_canned_replies, sign_in as sign_in_over_http, visitor_socket,
+};
 use pronto_testkit::history::Past;
 
 const SHOP_PAGE: &str = "<h1>Zapatillas</h1><p>A storefront on its own origin.</p>";
@@ -384,5 +386,93 @@ async fn the_owner_reads_a_scripted_day_on_the_dashboard() {
     // Back to the chats, which went on meanwhile.
     ana.page("button.page-chats").await.click().await.unwrap();
     ana.page(".console-desk").await;
+    ana.close().await;
+}
+
+/// The browser's notifications and sound, recorded instead of shown (a headless browser has
+/// neither), and the console's tab made to count as hidden, as when the agent is elsewhere.
+const RECORD_ALERTS: &str = "
+    window.__alerts = []; window.__tones = 0;
+    class Recorded {
+        constructor(title, options) {
+            window.__alerts.push({title, body: (options || {}).body, tag: (options || {}).tag});
+        }
+    }
+    Recorded.permission = 'granted';
+    Recorded.requestPermission = () => Promise.resolve('granted');
+    window.Notification = Recorded;
+    const oscillator = BaseAudioContext.prototype.createOscillator;
+    BaseAudioContext.prototype.createOscillator = function () {
+        window.__tones += 1;
+        return oscillator.call(this);
+    };
+    Object.defineProperty(document, 'hidden', {get: () => true, configurable: true});
+    document.dispatchEvent(new Event('visibilitychange', {bubbles: true}));
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_tell_an_agent_looking_elsewhere_of_a_new_visitor_and_a_new_message() {
+    let pronto = Pronto::start().await;
+    let mut browsers = Browsers::start().await;
+    let ana = browsers.person().await;
+    pronto
+        .sign_in(&ana, demo::AGENT_EMAIL, demo::AGENT_NAME)
+        .await;
+    ana.eval(RECORD_ALERTS, vec![]).await;
+    let toggle = ana.page("button.alerts-toggle").await;
+    assert_eq!(
+        toggle.attr("aria-pressed").await.unwrap().as_deref(),
+        Some("false")
+    );
+    toggle.click().await.unwrap();
+    ana.wait_until(
+        "alerts on",
+        "return document.querySelector('button.alerts-toggle').getAttribute('aria-pressed') === 'true'",
+        vec![],
+    )
+    .await;
+
+    // A shopper writes: the agent hears of it with a tone and a notification.
+    let mut visitor = visitor_socket(pronto.addr).await;
+    visitor.send(&hello(None)).await;
+    visitor.send(&say("¿Hay alguien?")).await;
+    ana.wait_until(
+        "a notification of the new visitor",
+        "return window.__alerts.some(n => n.title === 'A visitor is waiting' && n.body.endsWith(': ¿Hay alguien?')) && window.__tones > 0",
+        vec![],
+    )
+    .await;
+
+    // Ana takes the chat; the shopper writes again while she is in another tab.
+    click_in_row(&ana, "li.queue-entry", "¿Hay alguien?", "button.take").await;
+    ana.page("textarea.composer").await;
+    visitor.send(&say("Quiero cambiar mi pedido")).await;
+    ana.wait_until(
+        "a notification of the message",
+        "return window.__alerts.some(n => n.body === 'Quiero cambiar mi pedido' && n.tag.startsWith('conversation-'))",
+        vec![],
+    )
+    .await;
+
+    // Turned off, they stay off: a third message rings nothing.
+    ana.page("button.alerts-toggle")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ana.wait_until(
+        "alerts off",
+        "return document.querySelector('button.alerts-toggle').getAttribute('aria-pressed') === 'false'",
+        vec![],
+    )
+    .await;
+    let before = ana.eval("return window.__alerts.length", vec![]).await;
+    visitor.send(&say("¿Siguen ahí?")).await;
+    ana.wait_for_texts("page", ".message-text", "the third message", |t| {
+        t.iter().any(|t| t.contains("Siguen ahí"))
+    })
+    .await;
+    let after = ana.eval("return window.__alerts.length", vec![]).await;
+    assert_eq!(before, after, "no alert once turned off");
     ana.close().await;
 }

@@ -1,9 +1,11 @@
 //! The agents' web console: sign in, watch the shop's queue, take visitors and chat with them.
 //!
 //! `api` holds the HTTP calls, `transport` the WebSocket, `state` what the server told us,
-//! `canned` the `/shortcut` replies, `outbox` the replies it has not stored yet (kept across reloads by `storage`), `pace` how
-//! fast frames may go, `components` the view, and `strings` every word a person reads.
+//! `canned` the `/shortcut` replies, `outbox` the replies it has not stored yet (kept across
+//! reloads by `storage`), `alerts` the notifications and tones, `components` the view, and
+//! `strings` every word a person reads.
 
+mod alerts;
 mod api;
 mod canned;
 mod clock;

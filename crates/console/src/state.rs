@@ -14,6 +14,7 @@ use pronto_protocol::ids::{ClientMessageId, ConversationId};
 use pronto_protocol::limits::TYPING_LASTS_MS;
 use pronto_protocol::{ErrorCode, ProtocolError};
 
+use crate::alerts;
 use crate::clock;
 use crate::outbox::{self, Kind, Outbox, PendingReply, ReplyState};
 use crate::storage;
@@ -237,6 +238,18 @@ impl Console {
                 entries,
             } => {
                 self.sync_clock(now_ms, local_now_ms);
+                // Someone joined the line: worth a look even from another tab.
+                if total > self.queue_total.get_untracked() {
+                    let newest = (entries.len() == total as usize)
+                        .then(|| entries.last())
+                        .flatten()
+                        .map(|e| format!("{}: {}", e.visitor, e.first_message));
+                    alerts::alert(
+                        strings::VISITOR_WAITING,
+                        &newest.unwrap_or_default(),
+                        "queue",
+                    );
+                }
                 self.queue.set(entries);
                 self.queue_total.set(total);
             }
@@ -503,16 +516,27 @@ impl Console {
             self.settle(|outbox| outbox.remove(client_id).is_some());
             self.flush();
         }
+        let text = message.text.clone();
+        let mut news_from = None;
         self.conversations.update(|list| {
             let Some(conversation) = list.iter_mut().find(|c| c.id == id) else {
                 return;
             };
             let visitor = message.author == Author::Visitor;
             // Not new after a reconnect, whose welcome may already hold it.
-            if conversation.add(message) && visitor && !on_screen {
-                conversation.unread += 1;
+            if conversation.add(message) && visitor {
+                if !on_screen {
+                    conversation.unread += 1;
+                }
+                news_from = Some(conversation.visitor.clone());
             }
         });
+        // The agent is not looking at it: on another conversation, or in another tab.
+        if let Some(visitor) = news_from
+            && (!on_screen || !self.page_visible.get_untracked())
+        {
+            alerts::alert(&visitor, &text, &format!("conversation-{id}"));
+        }
     }
 
     /// A note stored in one of this agent's conversations: if it is one of ours, this is its

@@ -1,5 +1,5 @@
 //! What the console keeps in the browser: the outbox, so replies written while offline
-//! survive a reload. Storage can be blocked or full (private modes, strict settings); then the
+//! survive a reload, and whether the agent wants alerts. Storage can be blocked or full (private modes, strict settings); then the
 //! console keeps the outbox in memory only, so every error is ignored on purpose.
 
 use pronto_protocol::ids::AgentId;
@@ -8,6 +8,7 @@ use web_sys::Storage;
 use crate::outbox::Outbox;
 
 const OUTBOX_KEY: &str = "pronto-console:outbox";
+const ALERTS_KEY: &str = "pronto-console:alerts";
 
 #[cfg(target_arch = "wasm32")]
 fn local() -> Option<Storage> {
@@ -38,4 +39,17 @@ pub fn save_outbox(agent: AgentId, outbox: &Outbox) {
         Some(json) => storage.set_item(OUTBOX_KEY, &json),
         None => storage.remove_item(OUTBOX_KEY),
     };
+}
+
+/// Whether the agent turned alerts on in this browser.
+pub fn alerts_on() -> bool {
+    local()
+        .and_then(|storage| storage.get_item(ALERTS_KEY).ok().flatten())
+        .is_some_and(|value| value == "on")
+}
+
+pub fn set_alerts(on: bool) {
+    if let Some(storage) = local() {
+        let _ = storage.set_item(ALERTS_KEY, if on { "on" } else { "off" });
+    }
 }

@@ -84,6 +84,11 @@ pub fn transfer_to(teammate: &str) -> String {
     format!("{TRANSFER_TO} {teammate}")
 }
 
+// Alerts.
+pub const VISITOR_WAITING: &str = "A visitor is waiting";
+pub const ALERTS: &str = "Alerts";
+pub const ALERTS_BLOCKED: &str = "This browser blocks notifications from the console; allow them in its site settings to get alerts.";
+
 // The visitor's past.
 pub const NO_EARLIER: &str = "First conversation with this visitor.";
 

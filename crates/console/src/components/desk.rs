@@ -16,6 +16,7 @@ use crate::components::queue::Queue;
 use crate::state::Console;
 use crate::strings;
 use crate::transport::{LinkStatus, Transport};
+use crate::{alerts, storage};
 
 #[component]
 pub fn Desk(
@@ -107,6 +108,25 @@ pub fn Desk(
         }
     };
 
+    // Alerts (a tone, and notifications while the tab is hidden) need the browser's
+    // permission, asked when the agent turns them on, not before.
+    let alerts_on = RwSignal::new(alerts::allowed());
+    let toggle_alerts = move |_| {
+        if alerts_on.get_untracked() {
+            storage::set_alerts(false);
+            alerts_on.set(false);
+            return;
+        }
+        spawn_local(async move {
+            if alerts::permission() == "granted" || alerts::ask().await {
+                storage::set_alerts(true);
+                alerts_on.try_set(true);
+            } else {
+                console.show_error(strings::ALERTS_BLOCKED.into());
+            }
+        });
+    };
+
     // Owners also read the numbers; the chats (and the socket) carry on behind the page.
     let is_owner = console.agent.with_untracked(|a| a.role == Role::Owner);
     let on_dashboard = RwSignal::new(false);
@@ -153,6 +173,14 @@ pub fn Desk(
                 {pages}
                 <p class=link_class role="status">{link_text}</p>
                 <div class="console-account">
+                    <button
+                        type="button"
+                        class="button alerts-toggle"
+                        aria-pressed=move || alerts_on.get().to_string()
+                        on:click=toggle_alerts
+                    >
+                        {strings::ALERTS}
+                    </button>
                     <span class="visually-hidden">{strings::SIGNED_IN_AS}" "</span>
                     <span class="agent-name">{move || console.agent.with(|a| a.name.clone())}</span>
                     <button type="button" class="button sign-out" on:click=sign_out>
