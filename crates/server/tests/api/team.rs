@@ -158,8 +158,16 @@ async fn an_agent_hands_a_conversation_to_a_teammate_who_is_online() {
 
     // Bruno opens the console; now Ana hands the conversation to him.
     let (mut bruno, _) = app.agent_as(demo::SECOND_AGENT_EMAIL).await;
-    let team: Vec<TeamMember> = get_json(&app, &cookie, "/api/site/team").await;
-    assert!(team.iter().all(|m| m.online), "{team:?}");
+    // His presence is written just after his welcome.
+    let deadline = std::time::Instant::now() + crate::helpers::PATIENCE;
+    loop {
+        let team: Vec<TeamMember> = get_json(&app, &cookie, "/api/site/team").await;
+        if team.iter().all(|m| m.online) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{team:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     ana.send(&refusal(bruno_id)).await;
 
     // Bruno gets it with its whole history and who handed it over.
