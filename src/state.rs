@@ -170,6 +170,11 @@ impl Chat {
         }
     }
 
+    /// Draws again what reads the chat, for words that age with the clock ("in 3 hours").
+    pub fn redraw(&self) {
+        self.change(|_| ());
+    }
+
     /// The visitor asked for a fresh conversation after one ended; the server starts it with
     /// their next message.
     pub fn start_new(&self) {
@@ -449,6 +454,14 @@ impl Screen {
             (false, Some(at_ms)) => Presence::Closed { at_ms },
             (false, None) => Presence::Away,
         })
+    }
+
+    /// What the line under the greeting and the launcher's hint say: `presence`, except how
+    /// soon an agent typically answers while the visitor waits in line, where the place in
+    /// line says how soon already (two estimates side by side would say it twice, differently).
+    pub fn presence_to_tell(&self) -> Option<Presence> {
+        self.presence()
+            .filter(|presence| self.queue.is_none() || !matches!(presence, Presence::Online { .. }))
     }
 
     fn clear(&mut self) {
@@ -797,6 +810,44 @@ mod tests {
             opens_at_ms: None,
         });
         assert_eq!(chat.presence(), Some(Presence::Away));
+    }
+
+    #[test]
+    fn the_typical_reply_gives_way_to_the_place_in_line() {
+        let mut chat = Screen::new();
+        chat.apply(ServerToVisitor::Availability {
+            online: true,
+            typical_reply_secs: Some(240),
+            opens_at_ms: None,
+        });
+        let online = Some(Presence::Online {
+            typical_reply_secs: Some(240),
+        });
+        assert_eq!(chat.presence_to_tell(), online);
+        chat.apply(ServerToVisitor::Queue {
+            position: 2,
+            estimate: None,
+        });
+        assert_eq!(chat.presence_to_tell(), None);
+        // A shop closed (or away) is news even in line: nobody may answer for a while.
+        chat.apply(ServerToVisitor::Availability {
+            online: false,
+            typical_reply_secs: Some(240),
+            opens_at_ms: Some(1_000),
+        });
+        assert_eq!(
+            chat.presence_to_tell(),
+            Some(Presence::Closed { at_ms: 1_000 })
+        );
+        chat.apply(ServerToVisitor::Availability {
+            online: true,
+            typical_reply_secs: Some(240),
+            opens_at_ms: None,
+        });
+        chat.apply(ServerToVisitor::Assigned {
+            agent_name: "Ana".into(),
+        });
+        assert_eq!(chat.presence_to_tell(), online);
     }
 
     #[test]

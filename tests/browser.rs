@@ -1447,15 +1447,11 @@ async fn the_visitor_sees_each_message_sent_then_delivered_then_read() {
     write(&visitor, "¿Tienen la talla 42?").await;
     // Stored, waiting in the queue: nobody has it yet.
     newest_tick_says(&visitor, "Sent").await;
-    // An agent opens the console: someone is there now.
+    // An agent opens the console: nobody is away any more, and the place in line says the
+    // rest (a new shop has no reply times to go by: no number, rather than a made-up one).
     let mut agent = agent_signs_in(&pronto).await;
-    // A new shop has no reply times to go by: no number, rather than a made-up one.
-    visitor
-        .wait_for_widget_text(
-            ".pronto-availability--online",
-            "We're here and will reply soon",
-        )
-        .await;
+    visitor.wait_until_gone(".pronto-availability--away").await;
+    visitor.wait_for_widget_text(".pronto-queue", "#1").await;
     visitor.screenshot("widget-someone-there").await;
     // The agent takes the chat: it is on their console, and the header shows who answers.
     let conversation = pronto_testkit::client::take_next(&mut agent).await;
@@ -1546,11 +1542,42 @@ async fn a_shop_says_how_soon_it_typically_replies_from_its_week() {
         visitor
             .wait_for_widget_text(".pronto-availability--online", line)
             .await;
-        assert!(visitor.accessibility_violations().await.is_empty());
+        // The panel is drawn anew in the new language and fades in: judge it once still.
+        wait_until_still(&visitor).await;
+        let violations = visitor.accessibility_violations().await;
+        assert!(violations.is_empty(), "{locale}: {violations:?}");
     }
     wait_until_still(&visitor).await;
     visitor.screenshot("widget-typical-reply").await;
+    // The launcher tells it too, as its tooltip and description.
+    assert_eq!(
+        launcher_title(&visitor).await,
+        "Costumamos responder em cerca de 3 min"
+    );
+    // Waiting in line, the place in line says how soon: the typical reply gives way to it.
+    write(&visitor, "Olá, alguém aí?").await;
+    visitor
+        .wait_for_widget_text(".pronto-queue", "Você é o #1 na fila")
+        .await;
+    visitor.wait_until_gone(".pronto-availability").await;
+    assert_eq!(launcher_title(&visitor).await, "");
+    wait_until_still(&visitor).await;
+    visitor
+        .screenshot("widget-queued-without-typical-reply")
+        .await;
     visitor.close().await;
+}
+
+/// The launcher's `title` (empty when it has none).
+async fn launcher_title(visitor: &Person) -> String {
+    let title = visitor
+        .eval(
+            "return document.querySelector('pronto-chat').shadowRoot\
+                 .querySelector('.pronto-launcher').title",
+            vec![],
+        )
+        .await;
+    title.as_str().unwrap_or_default().to_owned()
 }
 
 /// Waits for the place in line to read `start` followed by a wait in minutes ("2 min",
@@ -1579,11 +1606,71 @@ fn most_minutes(line: &str) -> u32 {
         .expect("a number of minutes")
 }
 
+/// While the shop is closed, "(in 3 minutes)" counts down as the visitor reads, without
+/// anything else happening.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_shop_counts_down_to_its_opening() {
+    let pronto = Pronto::start().await;
+    // Open for a minute, starting at the minute three minutes from now (UTC): the line first
+    // says "in 3 minutes" (between 2½ and 3 away), then, a minute on, "in 2 minutes".
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let opens = now / 60 + 3;
+    let (day, minute) = (opens / 1_440, opens % 1_440);
+    let clock = |minute: u64| format!("{:02}:{:02}", minute / 60, minute % 60);
+    // 1970-01-01 was a Thursday; Monday is 0.
+    let weekday = ((day + 3) % 7) as usize;
+    open_only(&pronto, weekday, clock(minute), clock(minute + 1)).await;
+
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let mut browsers = Browsers::start().await;
+    let visitor = browsers.person().await;
+    visitor.goto(&shop.url("/")).await;
+    open_widget(&visitor).await;
+    // Slow start (3 minutes already rounds to 2 past 2½): only the countdown matters.
+    let first = visitor
+        .wait_for_texts(
+            "widget",
+            ".pronto-availability",
+            "(in 2 or 3 minutes)",
+            |t| {
+                t.iter()
+                    .any(|t| t.contains("(in 3 minutes)") || t.contains("(in 2 minutes)"))
+            },
+        )
+        .await
+        .join("");
+    let later = if first.contains("(in 3 minutes)") {
+        "(in 2 minutes)"
+    } else {
+        "(in 1 minute)"
+    };
+    // Redrawn once a minute: give it a little more than that.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(75);
+    loop {
+        let line = visitor
+            .texts("widget", ".pronto-availability")
+            .await
+            .join("");
+        if line.contains(later) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{line:?} never said {later:?} (it said {first:?})"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    visitor.screenshot("widget-closed-counting-down").await;
+    visitor.close().await;
+}
+
 /// A shop closed by its opening hours says when it opens again, in the visitor's clock and
 /// words, and that a message left now will be answered.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shop_closed_by_its_hours_says_when_it_opens_again() {
-    use pronto_protocol::agent::{OpenInterval, OpeningHours, Week};
     let pronto = Pronto::start().await;
     // Open one hour a week, 09:00–10:00 on the day three days from now (UTC, as the test
     // machine's clock and so the browser's): closed now.
@@ -1594,33 +1681,7 @@ async fn a_shop_closed_by_its_hours_says_when_it_opens_again() {
         / 86_400;
     // 1970-01-01 was a Thursday; Monday is 0.
     let weekday = ((today + 3 + 3) % 7) as usize;
-    let hour = vec![OpenInterval {
-        opens: "09:00".into(),
-        closes: "10:00".into(),
-    }];
-    let mut week = Week::default();
-    let days = [
-        &mut week.mon,
-        &mut week.tue,
-        &mut week.wed,
-        &mut week.thu,
-        &mut week.fri,
-        &mut week.sat,
-        &mut week.sun,
-    ];
-    *days.into_iter().nth(weekday).unwrap() = hour;
-    let owner = pronto_testkit::client::sign_in(
-        pronto.addr,
-        pronto_server::demo::AGENT_EMAIL,
-        pronto_server::demo::AGENT_PASSWORD,
-    )
-    .await;
-    let hours = OpeningHours {
-        time_zone: "UTC".into(),
-        week,
-        holidays: Vec::new(),
-    };
-    pronto_testkit::client::set_opening_hours(pronto.addr, &owner, Some(hours)).await;
+    open_only(&pronto, weekday, "09:00".into(), "10:00".into()).await;
 
     let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
     let mut browsers = Browsers::start().await;
@@ -1651,4 +1712,33 @@ async fn a_shop_closed_by_its_hours_says_when_it_opens_again() {
     assert!(visitor.accessibility_violations().await.is_empty());
     visitor.screenshot("widget-closed-by-hours").await;
     visitor.close().await;
+}
+
+/// Sets the demo shop's hours, as its owner, to one interval a week in UTC (the test
+/// machine's clock, and so the browser's): `weekday` 0 is Monday.
+async fn open_only(pronto: &Pronto, weekday: usize, opens: String, closes: String) {
+    use pronto_protocol::agent::{OpenInterval, OpeningHours, Week};
+    let mut week = Week::default();
+    let days = [
+        &mut week.mon,
+        &mut week.tue,
+        &mut week.wed,
+        &mut week.thu,
+        &mut week.fri,
+        &mut week.sat,
+        &mut week.sun,
+    ];
+    *days.into_iter().nth(weekday).expect("a weekday") = vec![OpenInterval { opens, closes }];
+    let owner = pronto_testkit::client::sign_in(
+        pronto.addr,
+        pronto_server::demo::AGENT_EMAIL,
+        pronto_server::demo::AGENT_PASSWORD,
+    )
+    .await;
+    let hours = OpeningHours {
+        time_zone: "UTC".into(),
+        week,
+        holidays: Vec::new(),
+    };
+    pronto_testkit::client::set_opening_hours(pronto.addr, &owner, Some(hours)).await;
 }

@@ -4,13 +4,24 @@ use leptos::prelude::*;
 use web_sys::KeyboardEvent;
 
 use super::{Controls, PANEL_ID, UNREAD_ID};
-use crate::state::Chat;
+use crate::state::{Chat, Presence, Screen};
 
 pub fn launcher(chat: Chat, controls: Controls) -> impl IntoView {
     let text = chat.lang.get_untracked().text();
     let open = move || chat.is_open();
     let unread = move || chat.with(|screen| screen.unread);
     let has_unread = move || unread() > 0;
+    // Once the widget knows, the launcher tells how soon the shop answers: a tooltip, and the
+    // button's description for screen readers. Not while the visitor waits in line (the place
+    // in line says it) nor while nobody is there (the panel says when someone will be).
+    let hint = move || {
+        let presence = chat.with(Screen::presence_to_tell)?;
+        matches!(presence, Presence::Online { .. }).then(|| {
+            chat.lang
+                .get_untracked()
+                .availability(presence, Default::default())
+        })
+    };
 
     view! {
         <button
@@ -20,6 +31,7 @@ pub fn launcher(chat: Chat, controls: Controls) -> impl IntoView {
             class=("pronto-launcher--open", open)
             node_ref=controls.launcher
             aria-label=text.open_chat
+            title=hint
             aria-expanded=move || if open() { "true" } else { "false" }
             aria-controls=move || open().then_some(PANEL_ID)
             aria-describedby=move || has_unread().then_some(UNREAD_ID)

@@ -224,8 +224,8 @@ pub fn clock_words(clock: &js_sys::Intl::DateTimeFormat, date: &js_sys::Date) ->
         .unwrap_or_default()
 }
 
-/// The line under the greeting, also the launcher's tooltip: is anyone there, how soon do
-/// they answer, when does the shop open.
+/// The line under the greeting: is anyone there, how soon do they answer, when does the shop
+/// open.
 pub fn availability_line(presence: Presence, lang: Lang) -> String {
     let opens = match presence {
         Presence::Closed { at_ms } => opening_words(at_ms, lang),

@@ -1,6 +1,10 @@
 //! The open chat: header with the shop (and agent, once one answers), connection status,
 //! messages, place in line, and the composer or the "conversation ended" notice.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use leptos::either::Either;
 use leptos::prelude::*;
 use web_sys::KeyboardEvent;
@@ -11,6 +15,9 @@ use super::queue_status::{dots, queue_status};
 use super::{Controls, PANEL_ID, TITLE_ID, availability_line};
 use crate::state::{Chat, Presence, Screen};
 use crate::transport::Link;
+
+/// How often "we open again … (in 3 hours)" is worded anew while on screen.
+const REDRAW_OPENING_EVERY: Duration = Duration::from_secs(60);
 
 pub fn panel(chat: Chat, controls: Controls) -> impl IntoView {
     let text = chat.lang.get_untracked().text();
@@ -30,12 +37,27 @@ pub fn panel(chat: Chat, controls: Controls) -> impl IntoView {
     let agent = move || chat.agent_name();
     // The composer is built once per conversation, not again on every change of its state.
     let closed = Memo::new(move |_| chat.is_closed());
+    // "(in 3 hours)" grows stale as the visitor reads: while the line says when the shop
+    // opens, it is drawn again a minute later (one timer at a time; none once the shop is
+    // open or the panel is gone).
+    let redraw_due = Arc::new(AtomicBool::new(false));
     // Before an agent has the conversation: is anyone there to answer?
     let availability = move || {
         if agent().is_some() {
             return None;
         }
-        let presence = chat.with(Screen::presence)?;
+        let presence = chat.with(Screen::presence_to_tell)?;
+        if matches!(presence, Presence::Closed { .. }) && !redraw_due.swap(true, Ordering::Relaxed)
+        {
+            let redraw_due = Arc::clone(&redraw_due);
+            set_timeout(
+                move || {
+                    redraw_due.store(false, Ordering::Relaxed);
+                    chat.redraw();
+                },
+                REDRAW_OPENING_EVERY,
+            );
+        }
         let class = match presence {
             Presence::Online { .. } => "pronto-availability pronto-availability--online",
             Presence::Closed { .. } | Presence::Away => {
