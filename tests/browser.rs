@@ -27,22 +27,6 @@ async fn sign_in(agent: &Person, pronto: &Pronto) {
     pronto.sign_in(agent, demo.0, demo.1).await;
 }
 
-/// The button `button` in the first `row` whose text contains `needle`.
-async fn button_in_row(person: &Person, row: &str, needle: &str, button: &str) {
-    let deadline = std::time::Instant::now() + pronto_e2e::PATIENCE;
-    loop {
-        let clicked = person.click_in_row(row, needle, button).await;
-        if clicked {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no {row} with {needle:?} and {button}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shoppers_queue_an_agent_takes_them_and_nothing_is_lost() {
     let mut pronto = Pronto::start().await;
@@ -77,7 +61,9 @@ async fn shoppers_queue_an_agent_takes_them_and_nothing_is_lost() {
         queue[0].contains("soy A") && queue[1].contains("soy B"),
         "{queue:?}"
     );
-    button_in_row(&agent, "li.queue-entry", "soy A", "button.take").await;
+    agent
+        .click_in_row_once_shown("li.queue-entry", "soy A", "button.take")
+        .await;
 
     // B moves up without a reload; A sees who answers and the queue line goes away.
     b.wait_for_widget_text(".pronto-queue", "#1").await;
@@ -291,7 +277,9 @@ async fn hostile_text_from_either_side_is_shown_as_text_and_runs_nothing() {
     open_widget(&visitor).await;
     write(&visitor, "Hola").await;
     sign_in(&agent, &pronto).await;
-    button_in_row(&agent, "li.queue-entry", "Hola", "button.take").await;
+    agent
+        .click_in_row_once_shown("li.queue-entry", "Hola", "button.take")
+        .await;
     agent.page("textarea.composer").await;
 
     let link = "Mira https://tienda.example/ofertas?talla=42&color=<b>rojo</b>";
@@ -1366,7 +1354,9 @@ async fn each_side_sees_the_other_typing_until_the_message_arrives() {
 
     let agent = browsers.person().await;
     sign_in(&agent, &pronto).await;
-    button_in_row(&agent, "li.queue-entry", "talla 38", "button.take").await;
+    agent
+        .click_in_row_once_shown("li.queue-entry", "talla 38", "button.take")
+        .await;
     let composer = agent.page("textarea.composer").await;
 
     // Taken: the header shows the agent's initial (upper-cased by the browser).

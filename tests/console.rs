@@ -29,18 +29,6 @@ async fn shopper_writes(shopper: &Person, shop: &Storefront, name: &str, text: &
         .await;
 }
 
-/// Clicks `button` in the first `row` whose text contains `needle`, once there is one.
-async fn click_in_row(person: &Person, row: &str, needle: &str, button: &str) {
-    let deadline = std::time::Instant::now() + pronto_e2e::PATIENCE;
-    while !person.click_in_row(row, needle, button).await {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no {row} with {needle:?} and {button}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
 async fn agent_says(agent: &Person, text: &str) {
     let composer = agent.page("textarea.composer").await;
     agent.type_and_enter(&composer, text).await;
@@ -76,8 +64,10 @@ async fn an_agent_juggles_two_chats_with_canned_replies_and_hands_one_to_a_teamm
     pronto
         .sign_in(&ana, demo::AGENT_EMAIL, demo::AGENT_NAME)
         .await;
-    click_in_row(&ana, "li.queue-entry", "Carla", "button.take").await;
-    click_in_row(&ana, "li.queue-entry", "Diego", "button.take").await;
+    ana.click_in_row_once_shown("li.queue-entry", "Carla", "button.take")
+        .await;
+    ana.click_in_row_once_shown("li.queue-entry", "Diego", "button.take")
+        .await;
     ana.wait_for_texts("page", ".conversation-tab", "two conversations", |t| {
         t.len() == 2
     })
@@ -139,8 +129,7 @@ async fn an_agent_juggles_two_chats_with_canned_replies_and_hands_one_to_a_teamm
     .await;
 
     // She switches to Carla and answers her; Diego writes meanwhile and his tab counts it.
-    click_in_row(
-        &ana,
+    ana.click_in_row_once_shown(
         ".conversation-tab",
         "Carla",
         "button.conversation-tab-button",
@@ -257,7 +246,9 @@ async fn an_agent_juggles_two_chats_with_canned_replies_and_hands_one_to_a_teamm
     carla
         .type_and_enter(&input, "¿Puedo cambiar la dirección?")
         .await;
-    click_in_row(&bruno, "li.queue-entry", "Carla", "button.take").await;
+    bruno
+        .click_in_row_once_shown("li.queue-entry", "Carla", "button.take")
+        .await;
     bruno
         .wait_for_texts("page", ".visitor-past-summary", "Carla's past", |t| {
             t.len() == 1 && t[0].contains("1 earlier conversation")
@@ -444,7 +435,8 @@ async fn alerts_tell_an_agent_looking_elsewhere_of_a_new_visitor_and_a_new_messa
     .await;
 
     // Ana takes the chat; the shopper writes again while she is in another tab.
-    click_in_row(&ana, "li.queue-entry", "¿Hay alguien?", "button.take").await;
+    ana.click_in_row_once_shown("li.queue-entry", "¿Hay alguien?", "button.take")
+        .await;
     ana.page("textarea.composer").await;
     visitor.send(&say("Quiero cambiar mi pedido")).await;
     ana.wait_until(

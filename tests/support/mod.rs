@@ -564,6 +564,19 @@ impl Person {
     }
 
     /// Clicks `button` in the first `row` whose text holds `needle`; whether there was one.
+    /// Clicks `button` in the first `row` whose text contains `needle`, waiting for one to
+    /// be there.
+    pub async fn click_in_row_once_shown(&self, row: &str, needle: &str, button: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        while !self.click_in_row(row, needle, button).await {
+            assert!(
+                Instant::now() < deadline,
+                "no {row} with {needle:?} and {button}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn click_in_row(&self, row: &str, needle: &str, button: &str) -> bool {
         let clicked = self
             .client

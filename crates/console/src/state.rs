@@ -431,12 +431,7 @@ impl Console {
     /// A conversation the agent just took: it goes on screen, ready for a reply.
     fn taken(&self, conversation: AgentConversation) {
         let id = conversation.id;
-        let conversation = OpenConversation::new(conversation);
-        self.conversations
-            .update(|list| match list.iter_mut().find(|c| c.id == id) {
-                Some(existing) => *existing = conversation,
-                None => list.push(conversation),
-            });
+        self.put(OpenConversation::new(conversation));
         // The server sends the new queue too; until then the visitor should not look takeable.
         let mut was_waiting = false;
         self.queue.update(|queue| {
@@ -449,6 +444,16 @@ impl Console {
         }
         self.select(id);
         self.focus_composer.set(Some(id));
+    }
+
+    /// Puts `conversation` in the list: in the place of its older copy, or at the end.
+    fn put(&self, conversation: OpenConversation) {
+        self.conversations.update(
+            |list| match list.iter_mut().find(|c| c.id == conversation.id) {
+                Some(existing) => *existing = conversation,
+                None => list.push(conversation),
+            },
+        );
     }
 
     /// A teammate handed this agent a conversation. It joins the list unread, and the agent
@@ -466,11 +471,7 @@ impl Console {
             .count();
         conversation.unread = u32::try_from(waiting).unwrap_or(u32::MAX).max(1);
         let visitor = conversation.visitor.clone();
-        self.conversations
-            .update(|list| match list.iter_mut().find(|c| c.id == id) {
-                Some(existing) => *existing = conversation,
-                None => list.push(conversation),
-            });
+        self.put(conversation);
         let free = self
             .selected
             .get_untracked()
@@ -516,23 +517,25 @@ impl Console {
             self.settle(|outbox| outbox.remove(client_id).is_some());
             self.flush();
         }
-        let text = message.text.clone();
-        let mut news_from = None;
+        let mut news = None;
         self.conversations.update(|list| {
             let Some(conversation) = list.iter_mut().find(|c| c.id == id) else {
                 return;
             };
             let visitor = message.author == Author::Visitor;
             // Not new after a reconnect, whose welcome may already hold it.
-            if conversation.add(message) && visitor {
+            let text = visitor.then(|| message.text.clone());
+            if conversation.add(message)
+                && let Some(text) = text
+            {
                 if !on_screen {
                     conversation.unread += 1;
                 }
-                news_from = Some(conversation.visitor.clone());
+                news = Some((conversation.visitor.clone(), text));
             }
         });
         // The agent is not looking at it: on another conversation, or in another tab.
-        if let Some(visitor) = news_from
+        if let Some((visitor, text)) = news
             && (!on_screen || !self.page_visible.get_untracked())
         {
             alerts::alert(&visitor, &text, &format!("conversation-{id}"));

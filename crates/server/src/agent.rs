@@ -265,8 +265,9 @@ impl AgentSession {
                 } => {
                     self.app.metrics.message_stored(Side::Agent);
                     self.app.fanout.message_stored(&conversation, &message);
-                    // The visitor's widget is open here and shows it: no e-mail for it.
-                    if self.app.hub.has_visitor(conversation.visitor) {
+                    // The visitor's widget is open here and shows it: no e-mail for it. (A
+                    // write on every reply, so only where e-mail is on.)
+                    if self.app.mailing && self.app.hub.has_visitor(conversation.visitor) {
                         self.app
                             .store
                             .seen_up_to(conversation.id, message.seq)

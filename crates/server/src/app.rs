@@ -50,6 +50,9 @@ pub struct AppState {
     pub reply_times: Arc<ReplyTimes>,
     /// What `/metrics` reports: sockets, frames, messages, handling times.
     pub metrics: Arc<Metrics>,
+    /// Replies nobody saw are e-mailed (`SMTP_URL` is set): only then is it worth noting
+    /// which replies the visitor had on screen.
+    pub mailing: bool,
 }
 
 impl AppState {
@@ -125,6 +128,7 @@ impl Server {
             server_id: random_token().into(),
             reply_times,
             metrics: Arc::default(),
+            mailing: config.smtp_url.is_some(),
         };
         tokio::spawn(crate::presence::keep_fresh(state.clone()));
         if let Some(smtp_url) = &config.smtp_url {

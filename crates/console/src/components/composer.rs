@@ -179,10 +179,9 @@ pub fn Composer(
     };
 
     let switch_note = move |_| {
-        let note = !as_note.get_untracked();
-        as_note.set(note);
+        as_note.update(|note| *note = !*note);
         // Whatever was said about typing no longer holds: a note is no reply on its way.
-        draft.with_untracked(|text| console.agent_types(id, !note && !text.trim().is_empty()));
+        draft.with_untracked(|text| typing(text));
         focus_box();
     };
 

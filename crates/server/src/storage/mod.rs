@@ -323,6 +323,15 @@ fn conversation_row(
     }
 }
 
+/// An account's role as stored (`owner` or `agent`).
+fn role_of(stored: &str) -> Role {
+    if stored == "owner" {
+        Role::Owner
+    } else {
+        Role::Agent
+    }
+}
+
 /// 128 random bits, hex-encoded: visitor tokens and agent session ids.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 16];
@@ -470,11 +479,7 @@ impl Store {
     fn agent((id, site, email, name, shop_name, password_hash, role): AgentRow) -> Agent {
         Agent {
             id: AgentId(id),
-            role: if role == "owner" {
-                Role::Owner
-            } else {
-                Role::Agent
-            },
+            role: role_of(&role),
             site: SiteId::parse(&site).expect("stored site ids are valid"),
             email,
             name,

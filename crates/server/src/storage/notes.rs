@@ -56,13 +56,13 @@ impl Store {
         .await?;
         drop(turn);
         if let Some(after_seq) = after_seq {
-            return Ok(NoteAdded::Stored(note((
-                agent.name.clone(),
-                id.as_str().to_owned(),
-                text.to_owned(),
-                sent_ms,
-                after_seq,
-            ))));
+            return Ok(NoteAdded::Stored(Note {
+                client_id: id.clone(),
+                author: agent.name.clone(),
+                text: text.to_owned(),
+                sent_at_ms: sent_ms,
+                after_seq: u32::try_from(after_seq).unwrap_or(u32::MAX),
+            }));
         }
         Ok(match self.note_sent_before(id, agent).await? {
             Some(note) => NoteAdded::Repeat(note),

@@ -1,10 +1,10 @@
 //! The team's shared tools in storage: the shop's canned replies, who is on the team and
 //! online, and handing a conversation from one agent to another.
 
-use pronto_protocol::agent::{CannedReply, Role, TeamMember};
+use pronto_protocol::agent::{CannedReply, TeamMember};
 use pronto_protocol::ids::{AgentId, ConversationId, SiteId};
 
-use super::{ConversationRow, Store};
+use super::{ConversationRow, Store, role_of};
 use crate::clock::now_ms;
 
 impl Store {
@@ -65,11 +65,7 @@ impl Store {
             .map(|(id, name, role, consoles)| TeamMember {
                 id: AgentId(id),
                 name,
-                role: if role == "owner" {
-                    Role::Owner
-                } else {
-                    Role::Agent
-                },
+                role: role_of(&role),
                 online: consoles > 0,
             })
             .collect())
