@@ -466,6 +466,8 @@ mod tests {
                 online: false,
                 typical_reply_secs: None,
                 opens_at_ms: None,
+                ask_email_after_secs: 180,
+                answers: Vec::new(),
             },
             conversation: Some(Conversation {
                 read_seq: 0,
@@ -477,6 +479,7 @@ mod tests {
                 ],
             }),
             resumed: true,
+            email: None,
         };
         assert!(outbox.observe(&welcome));
         assert_eq!(texts(&outbox), ["z"]);

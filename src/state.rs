@@ -684,9 +684,12 @@ mod tests {
                 online: false,
                 typical_reply_secs: None,
                 opens_at_ms: None,
+                ask_email_after_secs: 180,
+                answers: Vec::new(),
             },
             conversation,
             resumed: false,
+            email: None,
         }
     }
 
@@ -699,6 +702,7 @@ mod tests {
             shop,
             conversation: Some(conversation),
             resumed: true,
+            email: None,
         }
     }
 

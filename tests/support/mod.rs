@@ -50,10 +50,16 @@ pub struct Pronto {
 
 impl Pronto {
     pub async fn start() -> Self {
+        Self::start_mailing_to(None).await
+    }
+
+    /// `start`, e-mailing replies visitors miss through the SMTP server at `smtp_url`.
+    pub async fn start_mailing_to(smtp_url: Option<String>) -> Self {
         let scratch = Scratch::from_env().await;
         let mut config = Config::for_tests(scratch.database_url.clone(), dist());
         config.redis_url = scratch.redis_url.clone();
         config.redis_prefix = scratch.redis_prefix.clone();
+        config.smtp_url = smtp_url;
         let running = serve(&config, config.listen).await;
         Self {
             addr: running.addr,
@@ -563,9 +569,8 @@ impl Person {
         serde_json::from_value(found).expect("a list of violations")
     }
 
-    /// Clicks `button` in the first `row` whose text holds `needle`; whether there was one.
-    /// Clicks `button` in the first `row` whose text contains `needle`, waiting for one to
-    /// be there.
+    /// Clicks `button` in the first `row` (on the page, else in the widget) whose text
+    /// contains `needle`, waiting for one to be there.
     pub async fn click_in_row_once_shown(&self, row: &str, needle: &str, button: &str) {
         let deadline = Instant::now() + PATIENCE;
         while !self.click_in_row(row, needle, button).await {
@@ -577,12 +582,16 @@ impl Person {
         }
     }
 
+    /// Clicks `button` in the first `row` (on the page, else in the widget) whose text holds
+    /// `needle`; whether there was one.
     pub async fn click_in_row(&self, row: &str, needle: &str, button: &str) -> bool {
         let clicked = self
             .client
             .execute(
                 "const [row, needle, button] = arguments;
-                 const r = Array.from(document.querySelectorAll(row))
+                 const widget = document.querySelector('pronto-chat');
+                 const roots = [document, widget && widget.shadowRoot].filter(Boolean);
+                 const r = roots.flatMap(root => Array.from(root.querySelectorAll(row)))
                      .find(r => r.innerText.includes(needle));
                  const b = r && r.querySelector(button);
                  if (!b) return false;

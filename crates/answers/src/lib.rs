@@ -38,6 +38,7 @@ const LITTLE_WORDS: &[&str] = &[
 ];
 
 /// The quick answers' words, ready to be matched as the visitor types.
+#[derive(Debug, Default)]
 pub struct Index {
     /// Per answer, its question's and keywords' words, each once.
     answers: Vec<Vec<String>>,
@@ -69,23 +70,22 @@ impl Index {
         if typed.is_empty() {
             return Vec::new();
         }
-        let mut scored: Vec<(usize, u32)> = self
-            .answers
-            .iter()
-            .enumerate()
-            .filter_map(|(index, answer)| {
-                let score: u32 = typed.iter().map(|word| best_match(word, answer)).sum();
-                let most = 10 * u32::try_from(typed.len()).unwrap_or(u32::MAX);
-                (score * 2 >= most).then_some((index, score))
-            })
-            .collect();
-        // Best first; the shop's order among equals.
-        scored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        scored
-            .into_iter()
-            .take(MOST_OFFERED)
-            .map(|(index, _)| index)
-            .collect()
+        // Best first, the shop's order among equals: each match goes in after those that
+        // score as well (no sort: sorting code is kilobytes in every shopper's download).
+        let most = 10 * u32::try_from(typed.len()).unwrap_or(u32::MAX);
+        let mut best: Vec<(usize, u32)> = Vec::new();
+        for (index, answer) in self.answers.iter().enumerate() {
+            let score: u32 = typed.iter().map(|word| best_match(word, answer)).sum();
+            if score * 2 >= most {
+                let at = best
+                    .iter()
+                    .position(|&(_, s)| s < score)
+                    .unwrap_or(best.len());
+                best.insert(at, (index, score));
+                best.truncate(MOST_OFFERED);
+            }
+        }
+        best.into_iter().map(|(index, _)| index).collect()
     }
 }
 
@@ -167,9 +167,18 @@ pub fn words(text: &str) -> Vec<String> {
     found
 }
 
-/// `c` lowercase without its accent, or `None` for what separates words.
+/// `c` lowercase without its accent, or `None` for what separates words. Letters are the
+/// Latin ones Spanish, English and Portuguese write (and digits), lowercased by hand: the
+/// standard library's Unicode tables would add kilobytes to every shopper's download.
 fn plain(c: char) -> Option<char> {
-    let c = c.to_lowercase().next().unwrap_or(c);
+    let c = match c {
+        'A'..='Z' | 'À'..='Þ' if c != '×' => char::from_u32(c as u32 + 32).unwrap_or(c),
+        'a'..='z' | '0'..='9' => c,
+        'ß'..='ÿ' if c != '÷' => c,
+        // Latin Extended-A and -B: kept as they are (a word still matches itself).
+        '\u{100}'..='\u{24f}' => c,
+        _ => return None,
+    };
     Some(match c {
         'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
         'é' | 'è' | 'ê' | 'ë' => 'e',
@@ -178,8 +187,7 @@ fn plain(c: char) -> Option<char> {
         'ú' | 'ù' | 'û' | 'ü' => 'u',
         'ñ' => 'n',
         'ç' => 'c',
-        c if c.is_alphanumeric() => c,
-        _ => return None,
+        c => c,
     })
 }
 

@@ -1,10 +1,14 @@
 //! The console's HTTP calls: sign in, ask who is signed in, sign out, read the team, the
-//! canned replies and the owner's dashboard. The session itself is
+//! canned replies and the owner's dashboard, and read and change the shop's settings and
+//! quick answers. The session itself is
 //! an HttpOnly cookie the browser keeps and sends; this code never sees it.
 
 use gloo_net::http::{Request, Response};
 use pronto_protocol::ProtocolError;
-use pronto_protocol::agent::{AgentProfile, CannedReply, LoginRequest, TeamMember, VisitorHistory};
+use pronto_protocol::agent::{
+    AgentProfile, CannedReply, LoginRequest, SiteSettings, TeamMember, VisitorHistory,
+};
+use pronto_protocol::answers::QuickAnswer;
 use pronto_protocol::dashboard::Dashboard;
 use pronto_protocol::ids::ConversationId;
 
@@ -78,6 +82,43 @@ pub async fn dashboard(days: u32) -> Result<Dashboard, ApiError> {
 pub fn dashboard_path(days: u32, csv: bool) -> String {
     let extension = if csv { ".csv" } else { "" };
     format!("/api/site/dashboard{extension}?days={days}")
+}
+
+/// The shop's quick answers, in the owner's order.
+pub async fn quick_answers() -> Result<Vec<QuickAnswer>, ApiError> {
+    get_json("/api/site/answers").await
+}
+
+/// Replaces the shop's quick answers (owners only); the answer is the list as stored.
+pub async fn set_quick_answers(answers: &[QuickAnswer]) -> Result<Vec<QuickAnswer>, ApiError> {
+    put_json("/api/site/answers", &answers).await
+}
+
+/// The shop's settings.
+pub async fn site_settings() -> Result<SiteSettings, ApiError> {
+    get_json("/api/site").await
+}
+
+/// Changes the shop's settings (owners only); the answer is the settings as stored.
+pub async fn set_site_settings(settings: &SiteSettings) -> Result<SiteSettings, ApiError> {
+    put_json("/api/site", settings).await
+}
+
+async fn put_json<B: serde::Serialize + ?Sized, T: serde::de::DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    let response = Request::put(path)
+        .json(body)
+        .map_err(network)?
+        .send()
+        .await
+        .map_err(network)?;
+    if response.ok() {
+        response.json().await.map_err(network)
+    } else {
+        Err(refusal(response).await)
+    }
 }
 
 async fn get_json<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, ApiError> {

@@ -124,6 +124,36 @@ pub fn day_and_time(day: &str, hours: u32, minutes: u32) -> String {
 // Pages of the console (owners see both).
 pub const CHATS: &str = "Chats";
 pub const DASHBOARD: &str = "Dashboard";
+pub const SETTINGS: &str = "Settings";
+
+// The owner's settings.
+pub const QUICK_ANSWERS: &str = "Quick answers";
+pub const QUICK_ANSWERS_HINT: &str = "The widget offers these while visitors type a matching question, in their language, and asks whether the answer solved it; \"no\" passes the question to your team.";
+pub const LANGUAGE: &str = "Language";
+pub const QUESTION: &str = "Question, as a visitor would ask it";
+pub const ANSWER: &str = "Answer";
+pub const KEYWORDS: &str = "Other words visitors use (optional)";
+pub const REMOVE: &str = "Remove";
+pub const ADD_QUICK_ANSWER: &str = "Add a quick answer";
+pub const SAVE_QUICK_ANSWERS: &str = "Save quick answers";
+pub const SAVE: &str = "Save";
+pub const SAVED: &str = "Saved.";
+pub const WAITS: &str = "Waiting and targets";
+pub const ASK_EMAIL_AFTER: &str = "Offer to reply by e-mail after this many minutes in line";
+pub const REPLY_TARGET: &str = "First reply on target within (minutes)";
+pub const WHOLE_MINUTES: &str = "Write whole minutes, such as 3.";
+pub const SCRIPT_TAG: &str = "Script tag";
+pub const SCRIPT_TAG_HINT: &str =
+    "Paste this line into every page of your shop, in the head or at the end of the body.";
+
+/// A language's name as the owner reads it.
+pub fn language_name(code: &str) -> &'static str {
+    match code {
+        "es" => "Spanish",
+        "pt" => "Portuguese",
+        _ => "English",
+    }
+}
 pub const CONSOLE_PAGES: &str = "Console pages";
 
 // The owner's dashboard.
@@ -144,6 +174,8 @@ pub const PER_AGENT: &str = "Per agent";
 pub const DATE: &str = "Date";
 pub const AGENT: &str = "Agent";
 pub const ON_TARGET: &str = "On target";
+pub const SATISFACTION: &str = "Rated good";
+pub const INSTANT_ANSWERS: &str = "Quick answers that solved it";
 pub const NONE_YET: &str = "—";
 pub const CHART_LABEL: &str = "Conversations per day; the darker part was answered on target";
 

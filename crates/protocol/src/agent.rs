@@ -69,6 +69,16 @@ pub struct SiteSettings {
         deserialize_with = "present"
     )]
     pub hours: Option<Option<OpeningHours>>,
+    /// Seconds a visitor waits in line before the widget offers to reply by e-mail
+    /// (`visitor::DEFAULT_ASK_EMAIL_AFTER_SECS` unless set; at most a day). `GET` always
+    /// says; a `PUT` without it keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ask_email_after_secs: Option<u32>,
+    /// A live chat's first reply is on target within this many seconds, on the dashboard
+    /// (`dashboard::DEFAULT_REPLY_TARGET_SECS` unless set; at most a day). `GET` always says;
+    /// a `PUT` without it keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_target_secs: Option<u32>,
 }
 
 /// A field that is there, even as `null`: `Some(null)` is "remove", an absent field "keep".

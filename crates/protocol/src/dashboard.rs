@@ -48,6 +48,18 @@ pub struct Numbers {
     /// From joining the queue to being taken by an agent, for those taken.
     pub queue_median_secs: Option<u32>,
     pub queue_p90_secs: Option<u32>,
+    /// Rated by their visitor once ended, and how many of those were rated good.
+    #[serde(default)]
+    pub rated: u32,
+    #[serde(default)]
+    pub rated_good: u32,
+    /// Quick answers visitors read in the widget and said whether they solved their question,
+    /// and how many did. Counted by the day they were read; no agent takes part, so an
+    /// agent's are 0.
+    #[serde(default)]
+    pub instant_answers: u32,
+    #[serde(default)]
+    pub instant_answers_helped: u32,
 }
 
 /// One day's numbers; `date` is `YYYY-MM-DD` in the dashboard's time zone.

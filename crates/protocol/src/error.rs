@@ -96,6 +96,13 @@ error_codes! {
     InvalidTimeZone = "invalid_time_zone",
     /// A transfer to someone who is not on the shop's team or not online now.
     AgentUnavailable = "agent_unavailable",
+    /// A quick answer the owner wrote is not acceptable (a language the widget does not
+    /// speak, an empty question, too long); the message says which.
+    InvalidAnswer = "invalid_answer",
+    /// No quick answer of the shop has this id.
+    AnswerNotFound = "answer_not_found",
+    /// Only a conversation that has ended can be rated.
+    ConversationOpen = "conversation_open",
     /// Sign-in failed or the session has ended.
     Unauthorized = "unauthorized",
     /// Something broke on the server; details are in its log, not here.

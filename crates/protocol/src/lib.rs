@@ -14,6 +14,7 @@
 //! ```
 
 pub mod agent;
+pub mod answers;
 pub mod chat;
 mod codec;
 pub mod dashboard;

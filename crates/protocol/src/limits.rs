@@ -43,10 +43,25 @@ pub const MAX_OPEN_INTERVALS_PER_DAY: usize = 8;
 /// open at least one day a week always opens again within a year.
 pub const MAX_HOLIDAYS: usize = 50;
 
+/// The longest an owner may set the wait before the widget offers e-mail, or the target for
+/// a first reply: a day, in seconds.
+pub const MAX_SETTING_SECS: u32 = 86_400;
+
 /// Most canned replies one shop may keep…
 pub const MAX_CANNED_REPLIES: usize = 200;
 /// …and the longest shortcut that calls one up (`/envio`), without the slash.
 pub const MAX_SHORTCUT_CHARS: usize = 32;
+
+/// Most quick answers one shop may keep (in all its languages together)…
+pub const MAX_QUICK_ANSWERS: usize = 100;
+/// …the longest question one answers, and its keywords…
+pub const MAX_QUESTION_CHARS: usize = 200;
+pub const MAX_KEYWORDS_CHARS: usize = 200;
+/// …and the longest answer.
+pub const MAX_ANSWER_CHARS: usize = 2_000;
+
+/// The longest comment a visitor may add to their rating of a conversation.
+pub const MAX_RATING_COMMENT_CHARS: usize = 1_000;
 
 /// How many of a visitor's other conversations the console shows beside the one on screen.
 pub const EARLIER_CONVERSATIONS_SHOWN: usize = 20;

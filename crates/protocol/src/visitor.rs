@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::answers::QuickAnswer;
 use crate::chat::{ChatMessage, Conversation, WaitEstimate};
 use crate::ids::{ClientMessageId, ConversationId, SiteId};
-use crate::limits::{MAX_EMAIL_CHARS, MAX_NAME_CHARS};
+use crate::limits::{MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_RATING_COMMENT_CHARS};
 use crate::{ErrorCode, ProtocolError};
 
 /// What the widget sends.
@@ -41,6 +42,17 @@ pub enum VisitorToServer {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         email: Option<String>,
     },
+    /// The visitor rates their latest conversation once it has ended: good or bad, and what
+    /// they want to add (up to `limits::MAX_RATING_COMMENT_CHARS`). Rating it again replaces
+    /// the rating. Refused with `conversation_open` while it goes on.
+    Rate {
+        good: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
+    /// The visitor read the shop's quick answer `answer` (an id from `Shop::answers`) and
+    /// said whether it solved their question; counted on the owner's dashboard.
+    AnswerHelped { answer: u32, helped: bool },
 }
 
 /// The rules for a visitor's name and e-mail address, in one place for the widget (which
@@ -100,6 +112,22 @@ fn is_email(email: &str) -> bool {
             .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
 }
 
+/// A rating's comment as it will be kept: trimmed, `None` when nothing is left, or a
+/// `message_too_long` error past `limits::MAX_RATING_COMMENT_CHARS`. One rule for the widget
+/// and the server.
+pub fn rating_comment(comment: Option<&str>) -> Result<Option<String>, ProtocolError> {
+    let Some(comment) = comment.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    if comment.chars().count() > MAX_RATING_COMMENT_CHARS {
+        return Err(ProtocolError::new(
+            ErrorCode::MessageTooLong,
+            format!("a comment has at most {MAX_RATING_COMMENT_CHARS} characters"),
+        ));
+    }
+    Ok(Some(comment.to_owned()))
+}
+
 /// The conversation a reconnecting widget has, and the last message it holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resume {
@@ -127,6 +155,22 @@ pub struct Shop {
     /// `None` while it is open, and for a shop without opening hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opens_at_ms: Option<i64>,
+    /// After this long in line (seconds), the widget offers to reply by e-mail; at once while
+    /// nobody is there to answer.
+    #[serde(default = "default_ask_email_after_secs")]
+    pub ask_email_after_secs: u32,
+    /// The shop's quick answers, in every language it wrote them in: the widget offers those
+    /// in the visitor's language while they type, without asking the server.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<QuickAnswer>,
+}
+
+/// How long a visitor waits in line before the widget offers to reply by e-mail, unless the
+/// owner says otherwise.
+pub const DEFAULT_ASK_EMAIL_AFTER_SECS: u32 = 180;
+
+fn default_ask_email_after_secs() -> u32 {
+    DEFAULT_ASK_EMAIL_AFTER_SECS
 }
 
 /// What the server sends to the widget.
@@ -143,6 +187,10 @@ pub enum ServerToVisitor {
         /// messages after its `last_seq`; false when it holds the whole conversation.
         #[serde(default)]
         resumed: bool,
+        /// The e-mail address the shop has for this visitor, if any: replies they miss go
+        /// there, and the widget does not ask for one again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email: Option<String>,
     },
     /// The visitor's place in the queue (1: next to be taken) and the expected wait, sent when
     /// either changes, at most once a second. `estimate: None` means the wait is unknown (too
@@ -241,6 +289,8 @@ mod tests {
                 online: true,
                 typical_reply_secs: Some(240),
                 opens_at_ms: Some(1_764_000_000_000),
+                ask_email_after_secs: DEFAULT_ASK_EMAIL_AFTER_SECS,
+                answers: vec![],
             },
             conversation: Some(Conversation {
                 read_seq: 0,
@@ -257,6 +307,7 @@ mod tests {
                 }],
             }),
             resumed: false,
+            email: Some("ana@tienda.cl".into()),
         });
         round_trip(ServerToVisitor::Queue {
             position: 2,

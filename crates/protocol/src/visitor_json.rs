@@ -3,10 +3,13 @@
 //! `visitor`, checked frame by frame in the tests below; the widget ships this instead of
 //! serde_json to stay inside its download budget.
 
+use crate::answers::QuickAnswer;
 use crate::chat::{Author, ChatMessage, Conversation, ConversationState, WaitEstimate};
 use crate::ids::{ClientMessageId, ConversationId};
 use crate::json::{Json, object};
-use crate::visitor::{Resume, ServerToVisitor, Shop, VisitorToServer};
+use crate::visitor::{
+    DEFAULT_ASK_EMAIL_AFTER_SECS, Resume, ServerToVisitor, Shop, VisitorToServer,
+};
 use crate::{ErrorCode, ProtocolError};
 
 impl VisitorToServer {
@@ -43,6 +46,16 @@ impl VisitorToServer {
                 ("type", Some("profile".into())),
                 ("name", name.as_deref().map(Json::from)),
                 ("email", email.as_deref().map(Json::from)),
+            ]),
+            VisitorToServer::Rate { good, comment } => object([
+                ("type", Some("rate".into())),
+                ("good", Some((*good).into())),
+                ("comment", comment.as_deref().map(Json::from)),
+            ]),
+            VisitorToServer::AnswerHelped { answer, helped } => object([
+                ("type", Some("answer_helped".into())),
+                ("answer", Some((*answer).into())),
+                ("helped", Some((*helped).into())),
             ]),
         };
         frame.to_text()
@@ -85,12 +98,26 @@ fn server_frame(fields: &Fields) -> Result<ServerToVisitor, ProtocolError> {
                         .unwrap_or(false),
                     typical_reply_secs: typical_reply_secs(&shop)?,
                     opens_at_ms: opens_at_ms(&shop)?,
+                    ask_email_after_secs: shop
+                        .optional("ask_email_after_secs", |_| shop.u32("ask_email_after_secs"))?
+                        .unwrap_or(DEFAULT_ASK_EMAIL_AFTER_SECS),
+                    answers: shop
+                        .optional("answers", |answers| {
+                            answers
+                                .as_array()
+                                .ok_or_else(|| invalid("answers"))?
+                                .iter()
+                                .map(|item| quick_answer(&Fields(item)))
+                                .collect()
+                        })?
+                        .unwrap_or_default(),
                 }
             },
             conversation: fields.optional("conversation", |c| conversation(&Fields(c)))?,
             resumed: fields
                 .optional("resumed", |_| fields.bool("resumed"))?
                 .unwrap_or(false),
+            email: fields.optional("email", |_| fields.string("email"))?,
         },
         "queue" => ServerToVisitor::Queue {
             position: fields.u32("position")?,
@@ -146,6 +173,18 @@ fn typical_reply_secs(fields: &Fields) -> Result<Option<u32>, ProtocolError> {
 /// When a shop closed by its opening hours opens again; absent while open or unscheduled.
 fn opens_at_ms(fields: &Fields) -> Result<Option<i64>, ProtocolError> {
     fields.optional("opens_at_ms", |_| fields.i64("opens_at_ms"))
+}
+
+fn quick_answer(fields: &Fields) -> Result<QuickAnswer, ProtocolError> {
+    Ok(QuickAnswer {
+        id: fields.optional("id", |_| fields.u32("id"))?,
+        lang: fields.string("lang")?,
+        question: fields.string("question")?,
+        answer: fields.string("answer")?,
+        keywords: fields
+            .optional("keywords", |_| fields.string("keywords"))?
+            .unwrap_or_default(),
+    })
 }
 
 fn conversation(fields: &Fields) -> Result<Conversation, ProtocolError> {
@@ -298,6 +337,18 @@ mod tests {
                         online: resumed,
                         typical_reply_secs: resumed.then_some(0),
                         opens_at_ms: (!resumed).then_some(-1),
+                        ask_email_after_secs: 0,
+                        answers: vec![QuickAnswer {
+                            id: Some(u32::MAX),
+                            lang: "es".into(),
+                            question: "¿Cuánto tarda el envío?".into(),
+                            answer: "De 2 a 4 días hábiles.\n\"Gratis\" desde $30.000".into(),
+                            keywords: if resumed {
+                                "despacho entrega".into()
+                            } else {
+                                String::new()
+                            },
+                        }],
                     },
                     conversation: Some(Conversation {
                         id: ConversationId(i64::from(u32::MAX) + 5),
@@ -306,6 +357,7 @@ mod tests {
                         messages: messages.clone(),
                     }),
                     resumed,
+                    email: resumed.then(|| "ana@tienda.cl".into()),
                 });
             }
         }
@@ -317,9 +369,12 @@ mod tests {
                 online: false,
                 typical_reply_secs: Some(u32::MAX),
                 opens_at_ms: Some(1_764_000_000_000),
+                ask_email_after_secs: 180,
+                answers: vec![],
             },
             conversation: None,
             resumed: false,
+            email: None,
         });
         frames.push(ServerToVisitor::Welcome {
             token: "t".into(),
@@ -329,9 +384,18 @@ mod tests {
                 online: true,
                 typical_reply_secs: None,
                 opens_at_ms: None,
+                ask_email_after_secs: u32::MAX,
+                answers: vec![QuickAnswer {
+                    id: Some(1),
+                    lang: "pt".into(),
+                    question: "Vocês entregam?".into(),
+                    answer: "Sim.".into(),
+                    keywords: String::new(),
+                }],
             },
             conversation: None,
             resumed: false,
+            email: None,
         });
         frames.push(ServerToVisitor::Queue {
             position: 3,
@@ -424,6 +488,20 @@ mod tests {
                 email: email.map(Into::into),
             });
         }
+        for (good, comment) in [(true, None), (false, Some("Tardaron \"mucho\"\n😞"))] {
+            frames.push(VisitorToServer::Rate {
+                good,
+                comment: comment.map(Into::into),
+            });
+        }
+        frames.push(VisitorToServer::AnswerHelped {
+            answer: 0,
+            helped: false,
+        });
+        frames.push(VisitorToServer::AnswerHelped {
+            answer: u32::MAX,
+            helped: true,
+        });
         frames
     }
 
@@ -465,6 +543,10 @@ mod tests {
             r#"{"type":"availability","online":true,"typical_reply_secs":1.5}"#,
             r#"{"type":"availability","online":true,"opens_at_ms":true}"#,
             r#"{"type":"availability","typical_reply_secs":60}"#,
+            r#"{"type":"welcome","token":"t","shop":{"name":"n","greeting":"g","answers":{}},"conversation":null}"#,
+            r#"{"type":"welcome","token":"t","shop":{"name":"n","greeting":"g","answers":[{"lang":"es","question":"q"}]},"conversation":null}"#,
+            r#"{"type":"welcome","token":"t","shop":{"name":"n","greeting":"g","ask_email_after_secs":-1},"conversation":null}"#,
+            r#"{"type":"welcome","token":"t","shop":{"name":"n","greeting":"g"},"conversation":null,"email":7}"#,
             r#"[1,2]"#,
         ] {
             let ours = ServerToVisitor::from_json(text).unwrap_err().code;
@@ -502,9 +584,12 @@ mod tests {
                 online: true,
                 typical_reply_secs: None,
                 opens_at_ms: None,
+                ask_email_after_secs: crate::visitor::DEFAULT_ASK_EMAIL_AFTER_SECS,
+                answers: vec![],
             },
             conversation: None,
             resumed: false,
+            email: None,
         };
         assert_eq!(ServerToVisitor::from_json(welcome), Ok(expected.clone()));
         assert_eq!(decode::<ServerToVisitor>(welcome), Ok(expected));

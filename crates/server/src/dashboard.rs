@@ -1,5 +1,5 @@
-//! The owner's numbers: conversations, first replies, time in queue, answered on target and
-//! missed, per day in the shop's time zone and per agent, as JSON for the console and as CSV
+//! The owner's numbers: conversations, first replies, time in queue, answered on target,
+//! missed, ratings and quick answers that solved a question, per day in the shop's time zone and per agent, as JSON for the console and as CSV
 //! to take elsewhere.
 
 use axum::extract::rejection::QueryRejection;
@@ -13,7 +13,7 @@ use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 use pronto_protocol::ErrorCode;
 use pronto_protocol::dashboard::{
-    AgentNumbers, DEFAULT_DAYS, DEFAULT_REPLY_TARGET_SECS, Dashboard, DayNumbers, MAX_DAYS, Numbers,
+    AgentNumbers, DEFAULT_DAYS, Dashboard, DayNumbers, MAX_DAYS, Numbers,
 };
 use pronto_protocol::ids::SiteId;
 use serde::Deserialize;
@@ -23,7 +23,7 @@ use crate::auth::Owner;
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::hours::schedule_of;
-use crate::storage::Served;
+use crate::storage::{AnswerUse, Served};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -96,39 +96,60 @@ async fn dashboard(
         .compatible()
         .map_or(0, |start| start.as_millisecond());
     let served = app.store.served_since(site, since_ms).await?;
+    let answer_uses = app.store.answer_uses_since(site, since_ms).await?;
     let unanswered_now = app.store.unanswered_now(site).await?;
     Ok(report(
-        &served,
+        &Activity {
+            served: &served,
+            answer_uses: &answer_uses,
+        },
         &time_zone,
         first_day,
         days,
-        DEFAULT_REPLY_TARGET_SECS,
+        shop.reply_target_secs,
         unanswered_now,
     ))
 }
 
-/// The dashboard of `served` (conversations begun on or after `first_day`), counted in
-/// `time_zone`, over `days` days.
+/// What happened in the range: conversations begun, and quick answers read.
+pub struct Activity<'a> {
+    pub served: &'a [Served],
+    pub answer_uses: &'a [AnswerUse],
+}
+
+/// The dashboard of `activity` (conversations begun and answers read on or after
+/// `first_day`), counted in `time_zone`, over `days` days.
 pub fn report(
-    served: &[Served],
+    activity: &Activity,
     time_zone: &TimeZone,
     first_day: Date,
     days: u32,
     reply_target_secs: u32,
     unanswered_now: u32,
 ) -> Dashboard {
+    let served = activity.served;
     let day_of = |ms: i64| {
         let at = Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH);
         time_zone.to_datetime(at).date()
     };
     let days = (0..days)
         .filter_map(|n| first_day.checked_add(Span::new().days(i64::from(n))).ok())
-        .map(|date| DayNumbers {
-            date: date.to_string(),
-            numbers: numbers(
+        .map(|date| {
+            let mut numbers = numbers(
                 served.iter().filter(|s| day_of(s.created_ms) == date),
                 reply_target_secs,
-            ),
+            );
+            count_answers(
+                &mut numbers,
+                activity
+                    .answer_uses
+                    .iter()
+                    .filter(|u| day_of(u.used_ms) == date),
+            );
+            DayNumbers {
+                date: date.to_string(),
+                numbers,
+            }
         })
         .collect();
     let mut held: Vec<_> = served.iter().filter_map(|s| s.agent.clone()).collect();
@@ -147,13 +168,22 @@ pub fn report(
             name,
         })
         .collect();
+    let mut total = numbers(served.iter(), reply_target_secs);
+    count_answers(&mut total, activity.answer_uses.iter());
     Dashboard {
         time_zone: time_zone.iana_name().unwrap_or("UTC").to_owned(),
         reply_target_secs,
         days,
         agents,
-        total: numbers(served.iter(), reply_target_secs),
+        total,
         unanswered_now,
+    }
+}
+
+fn count_answers<'a>(numbers: &mut Numbers, uses: impl Iterator<Item = &'a AnswerUse>) {
+    for used in uses {
+        numbers.instant_answers += 1;
+        numbers.instant_answers_helped += u32::from(used.helped);
     }
 }
 
@@ -177,6 +207,10 @@ fn numbers<'a>(served: impl Iterator<Item = &'a Served>, reply_target_secs: u32)
         }
         if let Some(taken_ms) = conversation.taken_ms {
             queued.push(whole_secs(taken_ms - conversation.created_ms));
+        }
+        if let Some(good) = conversation.rating {
+            numbers.rated += 1;
+            numbers.rated_good += u32::from(good);
         }
     }
     first_replies.sort_unstable();
@@ -204,7 +238,8 @@ fn percentile(sorted: &[u32], percent: usize) -> Option<u32> {
 fn to_csv(dashboard: &Dashboard) -> String {
     let mut csv = String::from(
         "date,conversations,answered,answered_within_target,missed,\
-         first_reply_median_secs,first_reply_p90_secs,queue_median_secs,queue_p90_secs\n",
+         first_reply_median_secs,first_reply_p90_secs,queue_median_secs,queue_p90_secs,\
+         rated,rated_good,instant_answers,instant_answers_helped\n",
     );
     let rows = dashboard
         .days
@@ -214,7 +249,7 @@ fn to_csv(dashboard: &Dashboard) -> String {
     for (date, n) in rows {
         let cell = |secs: Option<u32>| secs.map(|s| s.to_string()).unwrap_or_default();
         csv.push_str(&format!(
-            "{date},{},{},{},{},{},{},{},{}\n",
+            "{date},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             n.conversations,
             n.answered,
             n.answered_within_target,
@@ -223,6 +258,10 @@ fn to_csv(dashboard: &Dashboard) -> String {
             cell(n.first_reply_p90_secs),
             cell(n.queue_median_secs),
             cell(n.queue_p90_secs),
+            n.rated,
+            n.rated_good,
+            n.instant_answers,
+            n.instant_answers_helped,
         ));
     }
     csv
@@ -260,15 +299,20 @@ mod tests {
             answered_ms: None,
             closed: true,
             agent: None,
+            rating: None,
         }];
-        let dashboard = report(&served, &santiago, first, 2, 120, 0);
+        let activity = Activity {
+            served: &served,
+            answer_uses: &[],
+        };
+        let dashboard = report(&activity, &santiago, first, 2, 120, 0);
         let counts: Vec<_> = dashboard
             .days
             .iter()
             .map(|d| (d.date.as_str(), d.numbers.conversations, d.numbers.missed))
             .collect();
         assert_eq!(counts, [("2026-12-01", 1, 1), ("2026-12-02", 0, 0)]);
-        let utc = report(&served, &TimeZone::UTC, first, 2, 120, 0);
+        let utc = report(&activity, &TimeZone::UTC, first, 2, 120, 0);
         assert_eq!(utc.days[1].numbers.conversations, 1);
     }
 }

@@ -3,6 +3,7 @@
 //! Start one with [`Server::build`] and [`Server::run_until`]; `main.rs` only parses flags.
 
 mod agent;
+mod answers;
 mod app;
 mod assets;
 mod auth;

@@ -9,13 +9,15 @@ use axum::{Json, Router};
 use pronto_protocol::ErrorCode;
 use pronto_protocol::agent::{IdentitySecret, SiteSettings};
 use pronto_protocol::ids::SiteId;
-use pronto_protocol::limits::{MAX_ALLOWED_ORIGINS, MAX_GREETING_CHARS, MAX_NAME_CHARS};
+use pronto_protocol::limits::{
+    MAX_ALLOWED_ORIGINS, MAX_GREETING_CHARS, MAX_NAME_CHARS, MAX_SETTING_SECS,
+};
 
 use crate::app::AppState;
 use crate::auth::{Owner, SignedIn, ensure_same_site};
 use crate::error::{AppError, AppResult};
 use crate::hours::{Schedule, schedule_of};
-use crate::storage::random_token;
+use crate::storage::{SiteChange, random_token};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -46,6 +48,8 @@ async fn settings_of(app: &AppState, site: &SiteId) -> AppResult<SiteSettings> {
             .split_whitespace()
             .map(str::to_owned)
             .collect(),
+        ask_email_after_secs: Some(site.ask_email_after_secs),
+        reply_target_secs: Some(site.reply_target_secs),
     })
 }
 
@@ -95,15 +99,26 @@ async fn change(
             Some(Some(stored))
         }
     };
-    app.store
-        .update_site(
-            &owner.site,
-            name,
-            greeting,
-            &settings.allowed_origins.join(" "),
-            hours.as_ref().map(Option::as_deref),
-        )
-        .await?;
+    for (what, secs) in [
+        ("ask_email_after_secs", settings.ask_email_after_secs),
+        ("reply_target_secs", settings.reply_target_secs),
+    ] {
+        if secs.is_some_and(|secs| secs > MAX_SETTING_SECS) {
+            return Err(invalid(format!(
+                "{what} is at most {MAX_SETTING_SECS} (a day)"
+            )));
+        }
+    }
+    let allowed_origins = settings.allowed_origins.join(" ");
+    let change = SiteChange {
+        name,
+        greeting,
+        allowed_origins: &allowed_origins,
+        opening_hours: hours.as_ref().map(Option::as_deref),
+        ask_email_after_secs: settings.ask_email_after_secs,
+        reply_target_secs: settings.reply_target_secs,
+    };
+    app.store.update_site(&owner.site, &change).await?;
     tracing::info!(site = %owner.site, agent_id = %owner.id, "site settings changed");
     if hours.is_some() {
         // Visitors on every server hear whether the shop is open now and when it opens,

@@ -13,7 +13,9 @@ use pronto_protocol::chat::{ConversationState, validate_text};
 use pronto_protocol::ids::ConversationId;
 use pronto_protocol::ids::{ClientMessageId, SiteId};
 use pronto_protocol::limits::{MAX_CONVERSATIONS_PER_HOUR, MAX_TOKEN_CHARS, MAX_USER_ID_CHARS};
-use pronto_protocol::visitor::{Profile, Resume, ServerToVisitor, Shop, VisitorToServer};
+use pronto_protocol::visitor::{
+    Profile, Resume, ServerToVisitor, Shop, VisitorToServer, rating_comment,
+};
 use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
 
 use crate::app::AppState;
@@ -126,6 +128,10 @@ impl Session for VisitorSession {
             VisitorToServer::Typing { typing } => self.typing(typing).await,
             VisitorToServer::Profile { name, email } => {
                 self.profile(name.as_deref(), email.as_deref()).await
+            }
+            VisitorToServer::Rate { good, comment } => self.rate(good, comment.as_deref()).await,
+            VisitorToServer::AnswerHelped { answer, helped } => {
+                self.answer_helped(answer, helped).await
             }
         }
     }
@@ -305,6 +311,8 @@ impl VisitorSession {
                 .max()
                 .unwrap_or(0),
         });
+        let answers = store.quick_answers(&shop.id).await?;
+        let (_, email) = store.visitor_card(visitor).await?;
         let welcome = ServerToVisitor::Welcome {
             token,
             shop: Shop {
@@ -313,9 +321,12 @@ impl VisitorSession {
                 online,
                 typical_reply_secs: outlook.typical_reply_secs,
                 opens_at_ms: outlook.opens_at_ms,
+                ask_email_after_secs: shop.ask_email_after_secs,
+                answers,
             },
             conversation,
             resumed,
+            email,
         };
         Ok((welcome, told))
     }
@@ -323,12 +334,7 @@ impl VisitorSession {
     /// Tells the agent holding the visitor's conversation (on whichever server) that the
     /// visitor is typing. Nobody holds a waiting conversation, so then it goes nowhere.
     async fn typing(&self, typing: bool) -> AppResult<()> {
-        let Some(greeted) = &self.greeted else {
-            return Err(AppError::refused(
-                ErrorCode::HelloRequired,
-                "send hello first",
-            ));
-        };
+        let greeted = self.greeted()?;
         let latest = self.app.store.latest_conversation(greeted.visitor).await?;
         if let Some(row) = latest
             && matches!(row.state, ConversationState::Active { .. })
@@ -350,12 +356,7 @@ impl VisitorSession {
     /// queue while the visitor waits, to the agent holding their conversation after that.
     /// Nothing is kept when either is invalid.
     async fn profile(&self, name: Option<&str>, email: Option<&str>) -> AppResult<()> {
-        let Some(greeted) = &self.greeted else {
-            return Err(AppError::refused(
-                ErrorCode::HelloRequired,
-                "send hello first",
-            ));
-        };
+        let greeted = self.greeted()?;
         let (name, email) = Profile::check(name, email)?;
         let store = &self.app.store;
         store
@@ -383,14 +384,55 @@ impl VisitorSession {
         Ok(())
     }
 
+    /// Keeps the visitor's rating of their latest conversation, once it has ended.
+    async fn rate(&self, good: bool, comment: Option<&str>) -> AppResult<()> {
+        let greeted = self.greeted()?;
+        let comment = rating_comment(comment)?;
+        let store = &self.app.store;
+        let latest = store
+            .latest_conversation(greeted.visitor)
+            .await?
+            .ok_or_else(|| {
+                AppError::refused(ErrorCode::ConversationNotFound, "no conversation to rate")
+            })?;
+        if latest.state != ConversationState::Closed {
+            return Err(AppError::refused(
+                ErrorCode::ConversationOpen,
+                "a conversation is rated once it has ended",
+            ));
+        }
+        store.rate(latest.id, good, comment.as_deref()).await?;
+        tracing::info!(conversation_id = %latest.id, good, "visitor rated the conversation");
+        Ok(())
+    }
+
+    /// Counts whether one of the shop's quick answers solved the visitor's question.
+    async fn answer_helped(&self, answer: u32, helped: bool) -> AppResult<()> {
+        let greeted = self.greeted()?;
+        if !self
+            .app
+            .store
+            .answer_used(&greeted.site, answer, helped)
+            .await?
+        {
+            return Err(AppError::refused(
+                ErrorCode::AnswerNotFound,
+                "the shop has no such quick answer",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The greeted socket's visitor, or `hello_required`.
+    fn greeted(&self) -> AppResult<&Greeted> {
+        self.greeted
+            .as_ref()
+            .ok_or_else(|| AppError::refused(ErrorCode::HelloRequired, "send hello first"))
+    }
+
     /// Identity verification: joins this visitor with the shop's customer on other devices.
     async fn identify(&mut self, user_id: &str, signature: &str) -> AppResult<()> {
-        let Some(greeted) = &self.greeted else {
-            return Err(AppError::refused(
-                ErrorCode::HelloRequired,
-                "send hello first",
-            ));
-        };
+        let greeted = self.greeted()?;
         let rejected = || {
             AppError::refused(
                 ErrorCode::IdentityRejected,
@@ -442,12 +484,7 @@ impl VisitorSession {
     }
 
     async fn send(&mut self, id: &ClientMessageId, text: &str) -> AppResult<()> {
-        let Some(greeted) = &self.greeted else {
-            return Err(AppError::refused(
-                ErrorCode::HelloRequired,
-                "send hello first",
-            ));
-        };
+        let greeted = self.greeted()?;
         let text = validate_text(text)?;
         let sent = self
             .app

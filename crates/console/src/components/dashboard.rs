@@ -116,6 +116,16 @@ fn figures(dashboard: Dashboard) -> impl IntoView {
             strings::UNANSWERED_NOW.to_owned(),
             dashboard.unanswered_now.to_string(),
         ),
+        (
+            "kpi-satisfaction",
+            strings::SATISFACTION.to_owned(),
+            strings::share(total.rated_good, total.rated),
+        ),
+        (
+            "kpi-instant-answers",
+            strings::INSTANT_ANSWERS.to_owned(),
+            strings::share(total.instant_answers_helped, total.instant_answers),
+        ),
     ];
     let key_figures = key_figures
         .into_iter()
@@ -219,6 +229,7 @@ fn table(first: &'static str, class: &'static str, rows: impl IntoView) -> impl 
                         <th scope="col">{format!("{} ({})", strings::FIRST_REPLY, strings::MEDIAN)}</th>
                         <th scope="col">{format!("{} ({})", strings::FIRST_REPLY, strings::P90)}</th>
                         <th scope="col">{format!("{} ({})", strings::TIME_IN_QUEUE, strings::MEDIAN)}</th>
+                        <th scope="col">{strings::SATISFACTION}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -238,6 +249,7 @@ fn row(name: String, n: &Numbers) -> impl IntoView + use<> {
             <td>{strings::maybe_duration(n.first_reply_median_secs)}</td>
             <td>{strings::maybe_duration(n.first_reply_p90_secs)}</td>
             <td>{strings::maybe_duration(n.queue_median_secs)}</td>
+            <td>{strings::share(n.rated_good, n.rated)}</td>
         </tr>
     }
 }

@@ -13,6 +13,7 @@ use crate::components::conversation_list::ConversationList;
 use crate::components::dashboard::DashboardView;
 use crate::components::error_banner::{ErrorBanner, InfoBanner};
 use crate::components::queue::Queue;
+use crate::components::settings::SettingsView;
 use crate::state::Console;
 use crate::strings;
 use crate::transport::{LinkStatus, Transport};
@@ -127,17 +128,17 @@ pub fn Desk(
         });
     };
 
-    // Owners also read the numbers; the chats (and the socket) carry on behind the page.
+    // Owners also read the numbers and change the settings.
     let is_owner = console.agent.with_untracked(|a| a.role == Role::Owner);
-    let on_dashboard = RwSignal::new(false);
+    let page = RwSignal::new(Page::Chats);
     let pages = is_owner.then(|| {
-        let tab = move |dashboard: bool, label: &'static str, class: &'static str| {
+        let tab = move |to: Page, label: &'static str, class: &'static str| {
             view! {
                 <button
                     type="button"
                     class=format!("button console-page {class}")
-                    aria-current=move || (on_dashboard.get() == dashboard).then_some("page")
-                    on:click=move |_| on_dashboard.set(dashboard)
+                    aria-current=move || (page.get() == to).then_some("page")
+                    on:click=move |_| page.set(to)
                 >
                     {label}
                 </button>
@@ -145,8 +146,9 @@ pub fn Desk(
         };
         view! {
             <nav class="console-pages" aria-label=strings::CONSOLE_PAGES>
-                {tab(false, strings::CHATS, "page-chats")}
-                {tab(true, strings::DASHBOARD, "page-dashboard")}
+                {tab(Page::Chats, strings::CHATS, "page-chats")}
+                {tab(Page::Dashboard, strings::DASHBOARD, "page-dashboard")}
+                {tab(Page::Settings, strings::SETTINGS, "page-settings")}
             </nav>
         }
     });
@@ -190,15 +192,24 @@ pub fn Desk(
             </header>
             <ErrorBanner />
             <InfoBanner />
-            {move || {
-                if on_dashboard.get() {
+            {move || match page.get() {
+                Page::Dashboard => {
                     view! {
                         <main class="console-numbers">
                             <DashboardView />
                         </main>
                     }
                         .into_any()
-                } else {
+                }
+                Page::Settings => {
+                    view! {
+                        <main class="console-numbers">
+                            <SettingsView />
+                        </main>
+                    }
+                        .into_any()
+                }
+                Page::Chats => {
                     view! {
                         <main class="console-desk">
                             <Queue />
@@ -211,4 +222,13 @@ pub fn Desk(
             }}
         </div>
     }
+}
+
+/// The console's pages: owners also read the numbers and change the settings; the chats (and
+/// the socket) carry on behind them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Page {
+    Chats,
+    Dashboard,
+    Settings,
 }

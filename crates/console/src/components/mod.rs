@@ -15,6 +15,7 @@ mod message;
 mod pending;
 mod queue;
 mod queue_entry;
+mod settings;
 mod transfer;
 mod visitor_history;
 

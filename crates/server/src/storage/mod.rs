@@ -5,6 +5,7 @@
 //! are reached through sqlx's `Any` driver with the same queries (`$1` parameters work in
 //! both); what differs is in [`dialect`].
 
+mod answers;
 mod dialect;
 mod mail;
 mod notes;
@@ -12,6 +13,7 @@ mod reports;
 mod team;
 mod visitors;
 
+pub use answers::AnswerUse;
 pub use dialect::Dialect;
 pub use mail::Unseen;
 pub use notes::NoteAdded;
@@ -19,9 +21,11 @@ pub use reports::Served;
 
 use pronto_protocol::agent::{AgentConversation, AgentProfile, QueueEntry, Role};
 use pronto_protocol::chat::{Author, ChatMessage, Conversation, ConversationState};
+use pronto_protocol::dashboard::DEFAULT_REPLY_TARGET_SECS;
 use pronto_protocol::ids::{AgentId, ClientMessageId, ConversationId, SiteId};
 use pronto_protocol::limits::MAX_CONVERSATIONS_PER_HOUR;
 use pronto_protocol::limits::QUEUE_VIEW_ENTRIES;
+use pronto_protocol::visitor::DEFAULT_ASK_EMAIL_AFTER_SECS;
 use pronto_protocol::{ErrorCode, ProtocolError};
 use rand::RngCore;
 use sqlx::AnyConnection;
@@ -53,6 +57,21 @@ pub struct Site {
     /// The shop's opening hours as stored (JSON of `agent::OpeningHours`, see
     /// `hours::schedule_of`); `None`: always open.
     pub opening_hours: Option<String>,
+    /// After this long in line the widget offers to reply by e-mail.
+    pub ask_email_after_secs: u32,
+    /// The dashboard's target for a live chat's first reply.
+    pub reply_target_secs: u32,
+}
+
+/// A change of the shop's settings, checked: `None` keeps what is stored.
+pub struct SiteChange<'a> {
+    pub name: &'a str,
+    pub greeting: &'a str,
+    pub allowed_origins: &'a str,
+    /// `Some(None)` removes the opening hours, `Some(Some(json))` sets them.
+    pub opening_hours: Option<Option<&'a str>>,
+    pub ask_email_after_secs: Option<u32>,
+    pub reply_target_secs: Option<u32>,
 }
 
 /// An agent's account, as sign-in needs it.
@@ -419,21 +438,37 @@ impl Store {
     }
 
     pub async fn site(&self, id: &SiteId) -> sqlx::Result<Option<Site>> {
-        let row: Option<(String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT name, greeting, allowed_origins, opening_hours FROM sites WHERE id = $1",
+        type SiteRow = (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let row: Option<SiteRow> = sqlx::query_as(
+            "SELECT name, greeting, allowed_origins, opening_hours, ask_email_after_secs, \
+                    reply_target_secs FROM sites WHERE id = $1",
         )
         .bind(id.as_str())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(
-            row.map(|(name, greeting, allowed_origins, opening_hours)| Site {
+        let secs = |stored: Option<i64>, default: u32| {
+            stored
+                .and_then(|s| u32::try_from(s).ok())
+                .unwrap_or(default)
+        };
+        Ok(row.map(
+            |(name, greeting, allowed_origins, opening_hours, ask_email, target)| Site {
                 id: id.clone(),
                 name,
                 greeting,
                 allowed_origins,
                 opening_hours,
-            }),
-        )
+                ask_email_after_secs: secs(ask_email, DEFAULT_ASK_EMAIL_AFTER_SECS),
+                reply_target_secs: secs(target, DEFAULT_REPLY_TARGET_SECS),
+            },
+        ))
     }
 
     pub async fn set_allowed_origins(&self, id: &SiteId, origins: &str) -> sqlx::Result<()> {
@@ -531,29 +566,38 @@ impl Store {
     }
 
     /// Changes the shop's settings in one statement. `opening_hours`: `None` keeps them,
-    /// `Some(None)` removes them (always open), `Some(Some(json))` sets them.
-    pub async fn update_site(
-        &self,
-        id: &SiteId,
-        name: &str,
-        greeting: &str,
-        allowed_origins: &str,
-        opening_hours: Option<Option<&str>>,
-    ) -> sqlx::Result<()> {
-        let set_hours = match opening_hours {
-            Some(_) => ", opening_hours = $5",
-            None => "",
+    /// `Some(None)` removes them (always open), `Some(Some(json))` sets them; the two waits
+    /// are kept when `None`.
+    pub async fn update_site(&self, id: &SiteId, change: &SiteChange<'_>) -> sqlx::Result<()> {
+        let mut sql =
+            String::from("UPDATE sites SET name = $1, greeting = $2, allowed_origins = $3");
+        let mut next = 5;
+        let mut set = |column: &str, given: bool| {
+            if given {
+                sql.push_str(&format!(", {column} = ${next}"));
+                next += 1;
+            }
         };
-        let sql = format!(
-            "UPDATE sites SET name = $1, greeting = $2, allowed_origins = $3{set_hours} WHERE id = $4"
+        set("opening_hours", change.opening_hours.is_some());
+        set(
+            "ask_email_after_secs",
+            change.ask_email_after_secs.is_some(),
         );
+        set("reply_target_secs", change.reply_target_secs.is_some());
+        sql.push_str(" WHERE id = $4");
         let mut query = sqlx::query(&sql)
-            .bind(name)
-            .bind(greeting)
-            .bind(allowed_origins)
+            .bind(change.name)
+            .bind(change.greeting)
+            .bind(change.allowed_origins)
             .bind(id.as_str());
-        if let Some(hours) = opening_hours {
+        if let Some(hours) = change.opening_hours {
             query = query.bind(hours);
+        }
+        for secs in [change.ask_email_after_secs, change.reply_target_secs]
+            .into_iter()
+            .flatten()
+        {
+            query = query.bind(i64::from(secs));
         }
         query.execute(&self.pool).await?;
         Ok(())

@@ -17,6 +17,8 @@ pub struct Served {
     pub closed: bool,
     /// The agent holding it (or who held it when it closed), with their name.
     pub agent: Option<(AgentId, String)>,
+    /// The visitor's rating once it ended: good (`true`) or bad.
+    pub rating: Option<bool>,
 }
 
 impl Store {
@@ -30,13 +32,15 @@ impl Store {
             Option<String>,
             Option<i64>,
             Option<i64>,
+            Option<i64>,
         );
         let rows: Vec<ServedRow> = sqlx::query_as(
             "SELECT c.created_ms, c.taken_ms, c.state, c.agent_id, a.name, \
                  (SELECT MIN(m.sent_ms) FROM messages m \
                   WHERE m.conversation_id = c.id AND m.author = 'visitor'), \
                  (SELECT MIN(m.sent_ms) FROM messages m \
-                  WHERE m.conversation_id = c.id AND m.author = 'agent') \
+                  WHERE m.conversation_id = c.id AND m.author = 'agent'), \
+                 c.rating \
              FROM conversations c LEFT JOIN agents a ON a.id = c.agent_id \
              WHERE c.site_id = $1 AND c.created_ms >= $2 ORDER BY c.created_ms, c.id",
         )
@@ -47,13 +51,16 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(
-                |(created_ms, taken_ms, state, agent, name, asked_ms, answered_ms)| Served {
-                    created_ms,
-                    asked_ms: asked_ms.unwrap_or(created_ms),
-                    taken_ms,
-                    answered_ms,
-                    closed: state == "closed",
-                    agent: agent.map(|id| (AgentId(id), name.unwrap_or_default())),
+                |(created_ms, taken_ms, state, agent, name, asked_ms, answered_ms, rating)| {
+                    Served {
+                        created_ms,
+                        asked_ms: asked_ms.unwrap_or(created_ms),
+                        taken_ms,
+                        answered_ms,
+                        closed: state == "closed",
+                        agent: agent.map(|id| (AgentId(id), name.unwrap_or_default())),
+                        rating: rating.map(|rating| rating != 0),
+                    }
                 },
             )
             .collect())

@@ -4,7 +4,7 @@
 use futures::StreamExt;
 use pronto_protocol::agent::SiteSettings;
 use pronto_protocol::visitor::ServerToVisitor;
-use pronto_protocol::{ErrorCode, ProtocolError};
+use pronto_protocol::{ErrorCode, ProtocolError, limits};
 use pronto_server::demo;
 
 use crate::helpers::{PATIENCE, Socket, hello, spawn_app};
@@ -103,6 +103,8 @@ async fn only_the_owner_changes_the_shop_and_its_allowed_storefronts() {
         greeting: "¡Bienvenida!".into(),
         allowed_origins: vec!["https://tienda.example".into()],
         hours: None,
+        ask_email_after_secs: Some(300),
+        reply_target_secs: None,
     };
     let by_agent = client
         .put(app.url("/api/site"))
@@ -117,22 +119,28 @@ async fn only_the_owner_changes_the_shop_and_its_allowed_storefronts() {
         ErrorCode::OwnerOnly
     );
 
-    let bad = SiteSettings {
+    let bad_origin = SiteSettings {
         allowed_origins: vec!["https://tienda.example/path".into()],
         ..wanted.clone()
     };
-    let refused = client
-        .put(app.url("/api/site"))
-        .header("cookie", &owner)
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 400);
-    assert_eq!(
-        refused.json::<ProtocolError>().await.unwrap().code,
-        ErrorCode::InvalidSetting
-    );
+    let bad_wait = SiteSettings {
+        ask_email_after_secs: Some(limits::MAX_SETTING_SECS + 1),
+        ..wanted.clone()
+    };
+    for bad in [bad_origin, bad_wait] {
+        let refused = client
+            .put(app.url("/api/site"))
+            .header("cookie", &owner)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400);
+        assert_eq!(
+            refused.json::<ProtocolError>().await.unwrap().code,
+            ErrorCode::InvalidSetting
+        );
+    }
 
     let saved = client
         .put(app.url("/api/site"))
@@ -142,6 +150,13 @@ async fn only_the_owner_changes_the_shop_and_its_allowed_storefronts() {
         .await
         .unwrap();
     assert_eq!(saved.status(), 200);
+    let saved: SiteSettings = saved.json().await.unwrap();
+    // The wait was set; the reply target, left out, kept its default.
+    assert_eq!(saved.ask_email_after_secs, Some(300));
+    assert_eq!(
+        saved.reply_target_secs,
+        Some(pronto_protocol::dashboard::DEFAULT_REPLY_TARGET_SECS)
+    );
 
     // The new list applies at once: the listed storefront gets in, the old one no longer does.
     let url = format!("ws://{}/ws/visitor", app.addr);
@@ -157,6 +172,7 @@ async fn only_the_owner_changes_the_shop_and_its_allowed_storefronts() {
             ServerToVisitor::Welcome { shop, .. } => {
                 assert!(allowed, "{origin} should be refused");
                 assert_eq!(shop.name, "Tienda Nueva");
+                assert_eq!(shop.ask_email_after_secs, 300);
             }
             ServerToVisitor::Error(e) => {
                 assert!(!allowed, "{origin} should be let in");

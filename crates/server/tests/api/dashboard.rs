@@ -50,6 +50,7 @@ fn numbers(
         first_reply_p90_secs: first_reply.map(|f| f.1),
         queue_median_secs: queue.map(|q| q.0),
         queue_p90_secs: queue.map(|q| q.1),
+        ..Numbers::default()
     }
 }
 
@@ -163,10 +164,10 @@ async fn the_dashboard_adds_up_a_scripted_day() {
     assert_eq!(
         lines,
         [
-            "date,conversations,answered,answered_within_target,missed,first_reply_median_secs,first_reply_p90_secs,queue_median_secs,queue_p90_secs",
-            &format!("{},5,4,2,1,90,600,60,300", dates.0),
-            &format!("{},1,0,0,0,,,,", dates.1),
-            "total,6,4,2,1,90,600,60,300",
+            "date,conversations,answered,answered_within_target,missed,first_reply_median_secs,first_reply_p90_secs,queue_median_secs,queue_p90_secs,rated,rated_good,instant_answers,instant_answers_helped",
+            &format!("{},5,4,2,1,90,600,60,300,0,0,0,0", dates.0),
+            &format!("{},1,0,0,0,,,,,0,0,0,0", dates.1),
+            "total,6,4,2,1,90,600,60,300,0,0,0,0",
         ]
     );
 }

@@ -120,6 +120,34 @@ impl TestApp {
         (visitor, welcome)
     }
 
+    /// `GET path` as the account of `cookie`, which must answer 200 with a `T`.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, cookie: &str, path: &str) -> T {
+        let response = reqwest::Client::new()
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        response.json().await.unwrap()
+    }
+
+    /// `PUT path` with `body` as the account of `cookie`.
+    pub async fn put_json(
+        &self,
+        cookie: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        reqwest::Client::new()
+            .put(self.url(path))
+            .header("cookie", cookie)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Signs the demo agent in and returns the session cookie.
     pub async fn sign_in(&self) -> String {
         self.sign_in_as(demo::AGENT_EMAIL).await

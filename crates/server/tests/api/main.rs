@@ -4,6 +4,7 @@ mod helpers;
 
 mod accounts;
 mod agent;
+mod answers;
 mod assets;
 mod bad_input;
 mod dashboard;

@@ -11,7 +11,7 @@ use pronto_protocol::{ErrorCode, ProtocolError};
 use pronto_server::demo;
 use pronto_testkit::client::take_next;
 
-use crate::helpers::{TestApp, reply, say, spawn_app};
+use crate::helpers::{reply, say, spawn_app};
 use pronto_testkit::client::new_id;
 
 fn note(conversation: ConversationId, text: &str) -> AgentToServer {
@@ -29,44 +29,24 @@ fn canned(shortcut: &str, text: &str) -> CannedReply {
     }
 }
 
-async fn put_canned(app: &TestApp, cookie: &str, body: serde_json::Value) -> reqwest::Response {
-    reqwest::Client::new()
-        .put(app.url("/api/site/canned"))
-        .header("cookie", cookie)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn get_json<T: serde::de::DeserializeOwned>(app: &TestApp, cookie: &str, path: &str) -> T {
-    let response = reqwest::Client::new()
-        .get(app.url(path))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.unwrap()
-}
-
 #[tokio::test]
 async fn the_owner_writes_canned_replies_every_agent_reads_them_and_bad_lists_change_nothing() {
     let app = spawn_app().await;
     let owner = app.sign_in().await;
     let agent = app.sign_in_as(demo::SECOND_AGENT_EMAIL).await;
-    let none: Vec<CannedReply> = get_json(&app, &agent, "/api/site/canned").await;
+    let none: Vec<CannedReply> = app.get_json(&agent, "/api/site/canned").await;
     assert!(none.is_empty());
 
-    let written = put_canned(
-        &app,
-        &owner,
-        serde_json::json!([
-            {"shortcut": "/Envio", "text": "  Enviamos a todo Chile en 24 a 48 horas.  "},
-            {"shortcut": "horario", "text": "Abrimos de lunes a viernes, de 9:00 a 18:00."},
-        ]),
-    )
-    .await;
+    let written = app
+        .put_json(
+            &owner,
+            "/api/site/canned",
+            serde_json::json!([
+                {"shortcut": "/Envio", "text": "  Enviamos a todo Chile en 24 a 48 horas.  "},
+                {"shortcut": "horario", "text": "Abrimos de lunes a viernes, de 9:00 a 18:00."},
+            ]),
+        )
+        .await;
     assert_eq!(written.status(), 200);
     let expected = [
         canned("envio", "Enviamos a todo Chile en 24 a 48 horas."),
@@ -75,11 +55,13 @@ async fn the_owner_writes_canned_replies_every_agent_reads_them_and_bad_lists_ch
     let stored: Vec<CannedReply> = written.json().await.unwrap();
     assert_eq!(stored, expected);
     // Every agent reads them, in the owner's order.
-    let read: Vec<CannedReply> = get_json(&app, &agent, "/api/site/canned").await;
+    let read: Vec<CannedReply> = app.get_json(&agent, "/api/site/canned").await;
     assert_eq!(read, expected);
 
     // An agent may not change them.
-    let refused = put_canned(&app, &agent, serde_json::json!([])).await;
+    let refused = app
+        .put_json(&agent, "/api/site/canned", serde_json::json!([]))
+        .await;
     assert_eq!(refused.status(), 403);
     let error: ProtocolError = refused.json().await.unwrap();
     assert_eq!(error.code, ErrorCode::OwnerOnly);
@@ -101,13 +83,13 @@ async fn the_owner_writes_canned_replies_every_agent_reads_them_and_bad_lists_ch
         (serde_json::json!([{"shortcut": "sin-texto"}]), "text"),
         (serde_json::json!({"shortcut": "no-es-lista"}), "sequence"),
     ] {
-        let refused = put_canned(&app, &owner, body.clone()).await;
+        let refused = app.put_json(&owner, "/api/site/canned", body.clone()).await;
         assert_eq!(refused.status(), 400, "{body}");
         let error: ProtocolError = refused.json().await.unwrap();
         assert_eq!(error.code, ErrorCode::InvalidSetting, "{body}");
         assert!(error.message.contains(says), "{body}: {}", error.message);
     }
-    let after: Vec<CannedReply> = get_json(&app, &agent, "/api/site/canned").await;
+    let after: Vec<CannedReply> = app.get_json(&agent, "/api/site/canned").await;
     assert_eq!(after, expected);
 
     // Signed out: nothing.
@@ -135,7 +117,7 @@ async fn an_agent_hands_a_conversation_to_a_teammate_who_is_online() {
 
     // Bruno is not online yet: the team says so, and a transfer to him is refused.
     let cookie = app.sign_in().await;
-    let team: Vec<TeamMember> = get_json(&app, &cookie, "/api/site/team").await;
+    let team: Vec<TeamMember> = app.get_json(&cookie, "/api/site/team").await;
     let names: Vec<_> = team.iter().map(|m| (m.name.as_str(), m.online)).collect();
     assert_eq!(names, [("Ana", true), ("Bruno", false)]);
     let bruno_id = team[1].id;
@@ -161,7 +143,7 @@ async fn an_agent_hands_a_conversation_to_a_teammate_who_is_online() {
     // His presence is written just after his welcome.
     let deadline = std::time::Instant::now() + crate::helpers::PATIENCE;
     loop {
-        let team: Vec<TeamMember> = get_json(&app, &cookie, "/api/site/team").await;
+        let team: Vec<TeamMember> = app.get_json(&cookie, "/api/site/team").await;
         if team.iter().all(|m| m.online) {
             break;
         }
@@ -380,12 +362,9 @@ async fn whoever_answers_next_sees_the_visitors_earlier_conversations() {
     let (mut bruno, _) = app.agent_as(demo::SECOND_AGENT_EMAIL).await;
     let second = take_next(&mut bruno).await.id;
     let cookie = app.sign_in_as(demo::SECOND_AGENT_EMAIL).await;
-    let history: VisitorHistory = get_json(
-        &app,
-        &cookie,
-        &format!("/api/conversations/{}/visitor", second.0),
-    )
-    .await;
+    let history: VisitorHistory = app
+        .get_json(&cookie, &format!("/api/conversations/{}/visitor", second.0))
+        .await;
     assert!(history.first_seen_ms > 0);
     assert_eq!(history.earlier.len(), 1);
     let earlier = &history.earlier[0];
