@@ -468,3 +468,119 @@ async fn alerts_tell_an_agent_looking_elsewhere_of_a_new_visitor_and_a_new_messa
     assert_eq!(before, after, "no alert once turned off");
     ana.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_writes_quick_answers_and_sets_the_waits_in_the_settings() {
+    let pronto = Pronto::start().await;
+    let mut browsers = Browsers::start().await;
+    let owner = browsers.person().await;
+    pronto
+        .sign_in(&owner, demo::AGENT_EMAIL, demo::AGENT_NAME)
+        .await;
+    owner
+        .page("button.page-settings")
+        .await
+        .click()
+        .await
+        .unwrap();
+    // The script tag to paste names this shop and this server.
+    let tag = owner
+        .eval(
+            "return document.querySelector('.script-tag-code').value",
+            vec![],
+        )
+        .await;
+    let tag = tag.as_str().unwrap_or_default().to_owned();
+    assert!(
+        tag.contains(&pronto.url("/pronto.js")) && tag.contains("data-site=\"demo\""),
+        "{tag}"
+    );
+
+    owner
+        .page("button.add-quick-answer")
+        .await
+        .click()
+        .await
+        .unwrap();
+    for (field, text) in [
+        ("input[name=question]", "¿Cuánto tarda el envío?"),
+        ("textarea[name=answer]", SHIPPING),
+        ("input[name=keywords]", "despacho entrega"),
+    ] {
+        let input = owner.page(&format!(".quick-answer {field}")).await;
+        input.send_keys(text).await.unwrap();
+    }
+    // A second one, left without its answer: the save is refused whole, saying which.
+    owner
+        .page("button.add-quick-answer")
+        .await
+        .click()
+        .await
+        .unwrap();
+    owner
+        .page(".quick-answer:nth-child(2) input[name=question]")
+        .await
+        .send_keys("Vocês entregam?")
+        .await
+        .unwrap();
+    owner
+        .page("button.save-quick-answers")
+        .await
+        .click()
+        .await
+        .unwrap();
+    owner
+        .wait_for_texts("page", ".settings-status--error", "the refusal", |t| {
+            t.iter().any(|t| t.contains("Vocês entregam?"))
+        })
+        .await;
+    owner
+        .page(".quick-answer:nth-child(2) button.button--danger")
+        .await
+        .click()
+        .await
+        .unwrap();
+    owner
+        .page("button.save-quick-answers")
+        .await
+        .click()
+        .await
+        .unwrap();
+    owner
+        .wait_for_texts("page", ".quick-answers .settings-status", "saved", |t| {
+            t.iter().any(|t| t == "Saved.")
+        })
+        .await;
+    owner.screenshot("console-settings").await;
+
+    // What the widget will get: the one answer, in Spanish.
+    let (mut visitor, _) = (visitor_socket(pronto.addr).await, ());
+    visitor.send(&hello(None)).await;
+    let pronto_protocol::visitor::ServerToVisitor::Welcome { shop, .. } = visitor.next().await
+    else {
+        panic!("no welcome")
+    };
+    let answers: Vec<_> = shop
+        .answers
+        .iter()
+        .map(|a| (a.lang.as_str(), a.question.as_str(), a.answer.as_str()))
+        .collect();
+    assert_eq!(answers, [("es", "¿Cuánto tarda el envío?", SHIPPING)]);
+
+    // The wait before offering e-mail, in minutes.
+    let wait = owner.page("input[name=ask_email_after_minutes]").await;
+    wait.clear().await.unwrap();
+    wait.send_keys("5").await.unwrap();
+    owner.page("button.save-waits").await.click().await.unwrap();
+    owner
+        .wait_for_texts("page", ".waits .settings-status", "saved", |t| {
+            t.iter().any(|t| t == "Saved.")
+        })
+        .await;
+    let mut again = visitor_socket(pronto.addr).await;
+    again.send(&hello(None)).await;
+    let pronto_protocol::visitor::ServerToVisitor::Welcome { shop, .. } = again.next().await else {
+        panic!("no welcome")
+    };
+    assert_eq!(shop.ask_email_after_secs, 300);
+}
