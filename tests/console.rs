@@ -469,6 +469,16 @@ async fn alerts_tell_an_agent_looking_elsewhere_of_a_new_visitor_and_a_new_messa
     ana.close().await;
 }
 
+/// The shop as the welcome of a new visitor's socket describes it.
+async fn shop_as_a_new_visitor_sees_it(pronto: &Pronto) -> pronto_protocol::visitor::Shop {
+    let mut visitor = visitor_socket(pronto.addr).await;
+    visitor.send(&hello(None)).await;
+    match visitor.next().await {
+        pronto_protocol::visitor::ServerToVisitor::Welcome { shop, .. } => shop,
+        other => panic!("no welcome: {other:?}"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_owner_writes_quick_answers_and_sets_the_waits_in_the_settings() {
     let pronto = Pronto::start().await;
@@ -554,12 +564,7 @@ async fn the_owner_writes_quick_answers_and_sets_the_waits_in_the_settings() {
     owner.screenshot("console-settings").await;
 
     // What the widget will get: the one answer, in Spanish.
-    let (mut visitor, _) = (visitor_socket(pronto.addr).await, ());
-    visitor.send(&hello(None)).await;
-    let pronto_protocol::visitor::ServerToVisitor::Welcome { shop, .. } = visitor.next().await
-    else {
-        panic!("no welcome")
-    };
+    let shop = shop_as_a_new_visitor_sees_it(&pronto).await;
     let answers: Vec<_> = shop
         .answers
         .iter()
@@ -577,10 +582,6 @@ async fn the_owner_writes_quick_answers_and_sets_the_waits_in_the_settings() {
             t.iter().any(|t| t == "Saved.")
         })
         .await;
-    let mut again = visitor_socket(pronto.addr).await;
-    again.send(&hello(None)).await;
-    let pronto_protocol::visitor::ServerToVisitor::Welcome { shop, .. } = again.next().await else {
-        panic!("no welcome")
-    };
+    let shop = shop_as_a_new_visitor_sees_it(&pronto).await;
     assert_eq!(shop.ask_email_after_secs, 300);
 }
