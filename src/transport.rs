@@ -685,8 +685,9 @@ impl Shared {
 }
 
 /// Reconnects at once, rather than after the rest of the backoff, when the browser comes back
-/// online, the tab becomes visible again or the window gets focus: the moments a visitor is
-/// likely to look at the chat and expect it to work.
+/// online, the tab becomes visible again, the window gets focus or the page is shown again
+/// from the back/forward cache: the moments a visitor is likely to look at the chat and
+/// expect it to work. Lets the socket go with a page the visitor leaves.
 fn listen_for_comebacks(shared: &Rc<Shared>) {
     let Some(window) = web_sys::window() else {
         return;
@@ -695,11 +696,28 @@ fn listen_for_comebacks(shared: &Rc<Shared>) {
         let shared = Rc::clone(shared);
         Closure::<dyn Fn()>::new(move || shared.hurry())
     };
-    for event in ["online", "focus"] {
+    for event in ["online", "focus", "pageshow"] {
         let _ = window.add_event_listener_with_callback(event, hurry.as_ref().unchecked_ref());
     }
     // The widget lives as long as the page.
     hurry.forget();
+    // A page the visitor leaves may be kept whole for the Back button (the back/forward
+    // cache), socket and all: the server would think the visitor still has the chat on
+    // screen, and not e-mail them the reply. So the socket goes with the page; `pageshow`
+    // above reconnects.
+    let leave = {
+        let shared = Rc::clone(shared);
+        Closure::<dyn Fn()>::new(move || {
+            if matches!(
+                shared.stage.get(),
+                Stage::Open { .. } | Stage::Greeting { .. }
+            ) {
+                shared.lost();
+            }
+        })
+    };
+    let _ = window.add_event_listener_with_callback("pagehide", leave.as_ref().unchecked_ref());
+    leave.forget();
     if let Some(document) = window.document() {
         let shared = Rc::clone(shared);
         let seen = document.clone();

@@ -718,6 +718,48 @@ async fn on_a_phone_the_chat_takes_the_whole_screen_and_typing_does_not_zoom() {
     visitor.close().await;
 }
 
+/// How many visitor sockets the server has open, from its `/metrics`.
+async fn visitor_sockets(pronto: &Pronto) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(pronto.addr).await.unwrap();
+    let request = "GET /metrics HTTP/1.1\r\nHost: pronto\r\nConnection: close\r\n\r\n";
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+        .lines()
+        .find_map(|line| line.strip_prefix("pronto_sockets{side=\"visitor\"} "))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn until_visitor_sockets(pronto: &Pronto, count: &str) {
+    let deadline = std::time::Instant::now() + pronto_e2e::PATIENCE;
+    while visitor_sockets(pronto).await != count {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never {count} visitor sockets"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_who_leaves_the_page_lets_the_socket_go_and_finds_the_chat_on_coming_back() {
+    // A page kept for the Back button must not look present to the server, which would then
+    // not e-mail the visitor the replies they miss.
+    let (pronto, _shop, _browsers, visitor) = a_shopper_wrote("¿Tienen la talla 42?").await;
+    until_visitor_sockets(&pronto, "1").await;
+    visitor.goto("about:blank").await;
+    until_visitor_sockets(&pronto, "0").await;
+    let _agent = agent_answers_next(&pronto, "Sí, en negro y en blanco.").await;
+    visitor.eval("history.back()", vec![]).await;
+    visitor
+        .wait_for_widget_text(".pronto-message-text", "Sí, en negro y en blanco.")
+        .await;
+    until_visitor_sockets(&pronto, "1").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tag_manager_adding_the_script_again_after_load_still_makes_one_working_widget() {
     let pronto = Pronto::start().await;

@@ -155,14 +155,16 @@ impl Storefront {
         Self::start_with(base, pages, "").await
     }
 
-    /// `start_for`, with more attributes on the script tag (`data-user-id="…"`).
+    /// `start_for`, with more attributes on the script tag (`data-user-id="…"`); they come
+    /// first, so `data-lang="es"` wins over the default English (a browser keeps the first of
+    /// two attributes of one name).
     pub async fn start_with(
         base: &str,
         pages: Vec<(&'static str, String, String)>,
         attributes: &str,
     ) -> Self {
         let script = format!(
-            r#"<script src="{base}/pronto.js" data-site="demo" data-lang="en" {attributes} async></script>"#
+            r#"<script src="{base}/pronto.js" {attributes} data-site="demo" data-lang="en" async></script>"#
         );
         let mut router = axum::Router::new();
         for (path, head, body) in pages {
