@@ -720,13 +720,8 @@ async fn on_a_phone_the_chat_takes_the_whole_screen_and_typing_does_not_zoom() {
 
 /// How many visitor sockets the server has open, from its `/metrics`.
 async fn visitor_sockets(pronto: &Pronto) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(pronto.addr).await.unwrap();
-    let request = "GET /metrics HTTP/1.1\r\nHost: pronto\r\nConnection: close\r\n\r\n";
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    response
+    pronto_testkit::client::get_text(&pronto.url("/metrics"))
+        .await
         .lines()
         .find_map(|line| line.strip_prefix("pronto_sockets{side=\"visitor\"} "))
         .unwrap_or_default()

@@ -35,17 +35,11 @@ pub async fn me() -> Result<Option<AgentProfile>, ApiError> {
 
 /// Signs in; on success the browser now holds the session cookie.
 pub async fn login(email: String, password: String) -> Result<AgentProfile, ApiError> {
-    let response = Request::post("/api/login")
-        .json(&LoginRequest { email, password })
-        .map_err(network)?
-        .send()
-        .await
-        .map_err(network)?;
-    if response.ok() {
-        response.json().await.map_err(network)
-    } else {
-        Err(refusal(response).await)
-    }
+    send_json(
+        Request::post("/api/login"),
+        &LoginRequest { email, password },
+    )
+    .await
 }
 
 /// Ends the session on the server, so the cookie is worthless even if it lingers.
@@ -108,7 +102,15 @@ async fn put_json<B: serde::Serialize + ?Sized, T: serde::de::DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> Result<T, ApiError> {
-    let response = Request::put(path)
+    send_json(Request::put(path), body).await
+}
+
+/// Sends `body` as JSON and reads the answer's JSON, or the server's refusal.
+async fn send_json<B: serde::Serialize + ?Sized, T: serde::de::DeserializeOwned>(
+    request: gloo_net::http::RequestBuilder,
+    body: &B,
+) -> Result<T, ApiError> {
+    let response = request
         .json(body)
         .map_err(network)?
         .send()

@@ -57,6 +57,13 @@ struct Greeted {
     connection: ConnectionId,
 }
 
+/// Who a welcome is for: the visitor, the token to give them, and the address the shop has.
+struct Guest {
+    visitor: VisitorId,
+    token: String,
+    email: Option<String>,
+}
+
 /// What a welcome told the visitor about their latest conversation.
 struct Told {
     conversation: ConversationId,
@@ -183,28 +190,42 @@ impl VisitorSession {
         let known = match token.as_deref() {
             Some(token) if token.len() <= MAX_TOKEN_CHARS => {
                 match self.app.tokens.verify(&site, token) {
-                    Some(visitor) if store.visitor_of(&site, visitor).await? => {
-                        Some((visitor, token.to_owned()))
+                    Some(visitor) => {
+                        store
+                            .visitor_email(&site, visitor)
+                            .await?
+                            .map(|email| Guest {
+                                visitor,
+                                token: token.to_owned(),
+                                email,
+                            })
                     }
-                    _ => None,
+                    None => None,
                 }
             }
             // A forged, foreign or unknown token is not an error: the visitor starts afresh.
             _ => None,
         };
-        let (visitor, token) = match known {
+        let guest = match known {
             Some(known) => known,
             None => {
                 let tokens = &self.app.tokens;
-                store
+                let (visitor, token) = store
                     .create_visitor(&site, |visitor| tokens.issue(&site, visitor))
-                    .await?
+                    .await?;
+                // Nobody has told the shop a new visitor's address yet.
+                Guest {
+                    visitor,
+                    token,
+                    email: None,
+                }
             }
         };
+        let visitor = guest.visitor;
         let online = presence::online(&self.app, &site).await?;
         let outlook = ReplyOutlook::of(store, &self.app.reply_times, &shop).await?;
         let (welcome, told) = self
-            .welcome(shop.clone(), online, outlook, visitor, token, resume)
+            .welcome(shop.clone(), online, outlook, guest, resume)
             .await?;
         self.app.fanout.listen(&site).await?;
         let connection = self
@@ -280,10 +301,14 @@ impl VisitorSession {
         shop: Site,
         online: bool,
         outlook: ReplyOutlook,
-        visitor: VisitorId,
-        token: String,
+        guest: Guest,
         resume: Option<Resume>,
     ) -> AppResult<(ServerToVisitor, Option<Told>)> {
+        let Guest {
+            visitor,
+            token,
+            email,
+        } = guest;
         let store = &self.app.store;
         let latest = store.latest_conversation(visitor).await?;
         let mut resumed = false;
@@ -312,7 +337,6 @@ impl VisitorSession {
                 .unwrap_or(0),
         });
         let answers = store.quick_answers(&shop.id).await?;
-        let (_, email) = store.visitor_card(visitor).await?;
         let welcome = ServerToVisitor::Welcome {
             token,
             shop: Shop {
@@ -473,12 +497,14 @@ impl VisitorSession {
             .site(&site)
             .await?
             .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
-        let token = self.app.tokens.issue(&site, visitor);
+        let guest = Guest {
+            visitor,
+            token: self.app.tokens.issue(&site, visitor),
+            email: store.visitor_card(visitor).await?.1,
+        };
         let online = presence::online(&self.app, &site).await?;
         let outlook = ReplyOutlook::of(store, &self.app.reply_times, &shop).await?;
-        let (welcome, told) = self
-            .welcome(shop, online, outlook, visitor, token, None)
-            .await?;
+        let (welcome, told) = self.welcome(shop, online, outlook, guest, None).await?;
         self.outbox.deliver(welcome);
         self.catch_up(&site, visitor, told).await
     }

@@ -213,20 +213,14 @@ pub async fn set_canned_replies(
     assert_eq!(response.status(), 200, "canned replies saved");
 }
 
-/// The owner's dashboard for today (`GET /api/site/dashboard?days=1`; `cookie` from
-/// [`sign_in`] as the owner).
-pub async fn dashboard_today(
-    addr: std::net::SocketAddr,
-    cookie: &str,
-) -> pronto_protocol::dashboard::Dashboard {
-    let response = reqwest::Client::new()
-        .get(format!("http://{addr}/api/site/dashboard?days=1"))
-        .header("cookie", cookie)
-        .send()
+/// The body of `GET url`, as text (`/metrics`, say).
+pub async fn get_text(url: &str) -> String {
+    reqwest::get(url)
         .await
-        .expect("reading the dashboard");
-    assert_eq!(response.status(), 200, "dashboard read");
-    response.json().await.expect("a dashboard")
+        .expect("GET answered")
+        .text()
+        .await
+        .expect("a text body")
 }
 
 /// An agent's console socket on the server at `addr`, with `hello` sent (the welcome is the

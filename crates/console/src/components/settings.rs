@@ -92,15 +92,7 @@ fn QuickAnswers() -> impl IntoView {
             rows.with_untracked(|rows| rows.iter().map(Row::answer).collect());
         status.set(None);
         spawn_local(async move {
-            match api::set_quick_answers(&answers).await {
-                Ok(saved) => {
-                    load(saved);
-                    status.try_set(Some((true, strings::SAVED.into())));
-                }
-                Err(error) => {
-                    status.try_set(Some((false, strings::api_error_text(&error))));
-                }
-            }
+            show_outcome(status, api::set_quick_answers(&answers).await.map(load));
         });
     };
 
@@ -213,15 +205,10 @@ fn Waits() -> impl IntoView {
         changed.hours = None;
         status.set(None);
         spawn_local(async move {
-            match api::set_site_settings(&changed).await {
-                Ok(saved) => {
-                    settings.try_set(Some(saved));
-                    status.try_set(Some((true, strings::SAVED.into())));
-                }
-                Err(error) => {
-                    status.try_set(Some((false, strings::api_error_text(&error))));
-                }
-            }
+            let saved = api::set_site_settings(&changed).await.map(|saved| {
+                settings.try_set(Some(saved));
+            });
+            show_outcome(status, saved);
         });
     };
     let field = move |label: &'static str, name: &'static str, value: RwSignal<String>| {
@@ -270,6 +257,14 @@ fn ScriptTag() -> impl IntoView {
             </textarea>
         </section>
     }
+}
+
+/// Says how a save went: "Saved.", or the server's words.
+fn show_outcome(status: RwSignal<Option<(bool, String)>>, outcome: Result<(), api::ApiError>) {
+    status.try_set(Some(match outcome {
+        Ok(()) => (true, strings::SAVED.into()),
+        Err(error) => (false, strings::api_error_text(&error)),
+    }));
 }
 
 fn status_line(status: RwSignal<Option<(bool, String)>>) -> impl IntoView {

@@ -844,15 +844,20 @@ impl Store {
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
-    /// Whether `visitor` exists and belongs to `site`.
-    pub async fn visitor_of(&self, site: &SiteId, visitor: VisitorId) -> sqlx::Result<bool> {
-        let found: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM visitors WHERE id = $1 AND site_id = $2")
+    /// The e-mail address the shop has for `visitor` (`Some(None)`: none yet), when the
+    /// visitor exists and belongs to `site`; `None` otherwise.
+    pub async fn visitor_email(
+        &self,
+        site: &SiteId,
+        visitor: VisitorId,
+    ) -> sqlx::Result<Option<Option<String>>> {
+        let found: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT email FROM visitors WHERE id = $1 AND site_id = $2")
                 .bind(visitor.0)
                 .bind(site.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(found.is_some())
+        Ok(found.map(|(email,)| email))
     }
 
     /// The server secret called `name`, made with `make` and kept on first use.
