@@ -50,7 +50,7 @@ impl Handle {
                         JsError::new("Pronto('locale', tag): tag is one of \"es\", \"en\", \"pt\"")
                     })?;
                 let _ = self.root.set_attribute("lang", lang.code());
-                self.chat.lang.set(lang);
+                self.chat.set_lang(lang);
             }
             other => {
                 return Err(JsError::new(&format!(

@@ -259,6 +259,24 @@ pub struct Text {
     pub retry: &'static str,
     /// Deletes a refused message.
     pub discard: &'static str,
+    /// Under a quick answer the visitor opened, and the two replies to it.
+    pub did_it_help: &'static str,
+    pub it_helped: &'static str,
+    pub ask_a_person: &'static str,
+    /// Once a quick answer solved the question.
+    pub glad_it_helped: &'static str,
+    /// Offers to send the reply by e-mail, and the field and button that take the address.
+    pub email_offer: &'static str,
+    pub email_send: &'static str,
+    pub email_invalid: &'static str,
+    /// After "We'll e-mail you at …": "if you've gone by then".
+    pub email_saved: &'static str,
+    /// Rating an ended conversation: the question, the two answers, the optional comment.
+    pub rate_question: &'static str,
+    pub rate_good: &'static str,
+    pub rate_bad: &'static str,
+    pub rate_comment: &'static str,
+    pub rate_thanks: &'static str,
 }
 
 const EN: Text = Text {
@@ -286,6 +304,19 @@ const EN: Text = Text {
     read: "Read",
     retry: "Retry",
     discard: "Delete",
+    did_it_help: "Did this answer your question?",
+    it_helped: "Yes, thanks",
+    ask_a_person: "No, ask a person",
+    glad_it_helped: "Glad it helped!",
+    email_offer: "Leave your e-mail in case you've gone when we reply.",
+    email_send: "Notify me",
+    email_invalid: "That doesn't look like an e-mail address.",
+    email_saved: "We'll e-mail the reply to",
+    rate_question: "How was this conversation?",
+    rate_good: "Good",
+    rate_bad: "Bad",
+    rate_comment: "Anything to add? (optional)",
+    rate_thanks: "Thanks for telling us!",
 };
 
 const ES: Text = Text {
@@ -313,6 +344,19 @@ const ES: Text = Text {
     read: "Leído",
     retry: "Reintentar",
     discard: "Eliminar",
+    did_it_help: "¿Esto responde tu pregunta?",
+    it_helped: "Sí, gracias",
+    ask_a_person: "No, hablar con una persona",
+    glad_it_helped: "¡Qué bien!",
+    email_offer: "Déjanos tu e-mail por si ya no estás cuando respondamos.",
+    email_send: "Avisarme",
+    email_invalid: "Eso no parece una dirección de e-mail.",
+    email_saved: "Te enviaremos la respuesta a",
+    rate_question: "¿Qué tal fue esta conversación?",
+    rate_good: "Buena",
+    rate_bad: "Mala",
+    rate_comment: "¿Algo que agregar? (opcional)",
+    rate_thanks: "¡Gracias por contarnos!",
 };
 
 const PT: Text = Text {
@@ -340,6 +384,19 @@ const PT: Text = Text {
     read: "Lida",
     retry: "Tentar de novo",
     discard: "Excluir",
+    did_it_help: "Isso responde à sua pergunta?",
+    it_helped: "Sim, obrigado",
+    ask_a_person: "Não, falar com uma pessoa",
+    glad_it_helped: "Que bom!",
+    email_offer: "Deixe seu e-mail caso já tenha saído quando respondermos.",
+    email_send: "Avisar-me",
+    email_invalid: "Isso não parece um endereço de e-mail.",
+    email_saved: "Enviaremos a resposta para",
+    rate_question: "Como foi esta conversa?",
+    rate_good: "Boa",
+    rate_bad: "Ruim",
+    rate_comment: "Algo a acrescentar? (opcional)",
+    rate_thanks: "Obrigado por nos contar!",
 };
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! root that the loader (`public/pronto.js`) creates on the storefront page.
 
 mod api;
+mod asks;
 mod components;
 mod i18n;
 mod outbox;

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+use pronto_answers::Index;
 use pronto_protocol::ProtocolError;
 use pronto_protocol::chat::{Author, ChatMessage, ConversationState, WaitEstimate};
 use pronto_protocol::ids::{ClientMessageId, ConversationId};
@@ -83,6 +84,18 @@ pub struct Screen {
     dismissed: Option<ConversationId>,
     /// The first welcome loads history, later ones (reconnects) may bring unread messages.
     welcomed: bool,
+    /// The shop's quick answers in the language on screen (indices into `shop.answers`), and
+    /// their words ready to match what the visitor types.
+    offered: Vec<usize>,
+    index: Index,
+    /// The quick answers that match the draft, best first (indices into `shop.answers`).
+    pub suggested: Vec<usize>,
+    /// The quick answer the visitor opened, and what they said of it.
+    pub answer_shown: Option<AnswerShown>,
+    /// The e-mail address the shop has for the visitor: replies they miss go there.
+    pub email: Option<String>,
+    /// The visitor's rating of the ended conversation on screen, as far as they got.
+    pub rating: Option<Rating>,
     /// Which error is on screen, so an older timer does not hide a newer error.
     error_shown: u64,
 }
@@ -125,13 +138,67 @@ impl Chat {
         });
     }
 
-    /// The visitor typed. Only a draft turning empty or not is news to the views (the send
-    /// button), not every key press.
+    /// The visitor typed. Only a draft turning empty or not (the send button), or other
+    /// quick answers matching it, is news to the views, not every key press.
     pub fn set_draft(&self, draft: String) {
         self.screen.maybe_update(|screen| {
             let had_text = screen.has_draft();
             screen.draft = draft;
-            had_text != screen.has_draft()
+            let suggested = screen.suggest();
+            let news = had_text != screen.has_draft() || suggested != screen.suggested;
+            screen.suggested = suggested;
+            news
+        });
+    }
+
+    /// The language on screen changed: so do the quick answers offered.
+    pub fn set_lang(&self, lang: Lang) {
+        self.lang.set(lang);
+        self.change(|screen| screen.index_answers(lang));
+    }
+
+    /// The visitor opened the suggested quick answer `answer` (an index into `shop.answers`).
+    pub fn open_answer(&self, answer: usize) {
+        self.change(|screen| {
+            screen.suggested.clear();
+            screen.answer_shown = Some(AnswerShown {
+                answer,
+                helped: false,
+            });
+        });
+    }
+
+    /// The visitor said the answer on screen solved their question (`true`), or not: then
+    /// it goes away and a person takes the question. Returns the answer's id, to count.
+    pub fn answer_helped(&self, helped: bool) -> Option<u32> {
+        self.change(|screen| {
+            let shown = screen.answer_shown.take()?;
+            let id = screen.shop.as_ref()?.answers.get(shown.answer)?.id;
+            if helped {
+                screen.answer_shown = Some(AnswerShown {
+                    helped: true,
+                    ..shown
+                });
+            }
+            id
+        })
+    }
+
+    /// The visitor gave their e-mail address for replies they miss.
+    pub fn set_email(&self, email: String) {
+        // A mistyped address's error no longer applies.
+        self.change(|screen| {
+            screen.email = Some(email);
+            screen.error = None;
+        });
+    }
+
+    /// The visitor rated the ended conversation, or sent their comment.
+    pub fn set_rating(&self, rating: Rating) {
+        // A too-long comment's error no longer applies.
+        self.change(|screen| {
+            screen.rating = Some(rating);
+            screen.error = None;
         });
     }
 
@@ -151,7 +218,16 @@ impl Chat {
         match frame {
             ServerToVisitor::Error(error) => self.show_error(error.message),
             ServerToVisitor::Typing { typing } => self.agent_types(typing),
-            frame => self.change(|screen| screen.apply(frame)),
+            frame => {
+                let lang = self.lang.get_untracked();
+                self.change(|screen| {
+                    let welcome = matches!(frame, ServerToVisitor::Welcome { .. });
+                    screen.apply(frame);
+                    if welcome {
+                        screen.index_answers(lang);
+                    }
+                });
+            }
         }
     }
 
@@ -238,6 +314,12 @@ impl Screen {
             typing_heard: 0,
             dismissed: None,
             welcomed: false,
+            offered: Vec::new(),
+            index: Index::default(),
+            suggested: Vec::new(),
+            answer_shown: None,
+            email: None,
+            rating: None,
             error_shown: 0,
         }
     }
@@ -257,8 +339,10 @@ impl Screen {
                 shop,
                 conversation,
                 resumed,
+                email,
                 ..
             } => {
+                self.email = email.or(self.email.take());
                 self.online = Some(shop.online);
                 self.typical_reply_secs = shop.typical_reply_secs;
                 self.opens_at_ms = shop.opens_at_ms;
@@ -470,7 +554,73 @@ impl Screen {
         self.queue = None;
         self.messages.clear();
         self.read_seq = 0;
+        self.rating = None;
     }
+
+    /// Readies the quick answers written in `lang` to be matched as the visitor types.
+    fn index_answers(&mut self, lang: Lang) {
+        let answers = self.shop.as_ref().map_or(&[][..], |shop| &shop.answers[..]);
+        self.offered = (0..answers.len())
+            .filter(|&i| answers[i].lang == lang.code())
+            .collect();
+        self.index = Index::new(
+            self.offered
+                .iter()
+                .map(|&i| (answers[i].question.as_str(), answers[i].keywords.as_str())),
+        );
+        self.suggested = self.suggest();
+    }
+
+    /// The quick answers that match the draft, best first: offered until an agent has the
+    /// chat (then a person answers) and while no answer is open.
+    fn suggest(&self) -> Vec<usize> {
+        if self.agent_name().is_some() || self.answer_shown.is_some_and(|a| !a.helped) {
+            return Vec::new();
+        }
+        self.index
+            .search(&self.draft)
+            .into_iter()
+            .filter_map(|found| self.offered.get(found).copied())
+            .collect()
+    }
+
+    /// Whether to offer to reply by e-mail (`Some(0)`), or in how many ms (`Some(ms)`), or
+    /// not at all (`None`): while the visitor waits in line, at once when nobody is there to
+    /// answer, else once they have waited the shop's `ask_email_after_secs`. Asked also when
+    /// the address is known, to say where replies will go.
+    pub fn email_offer_in(&self, now_ms: f64) -> Option<f64> {
+        if self.state != Some(ConversationState::Waiting) {
+            return None;
+        }
+        if !matches!(self.presence()?, Presence::Online { .. }) {
+            return Some(0.0);
+        }
+        let after_ms = f64::from(self.shop.as_ref()?.ask_email_after_secs) * 1000.0;
+        // Waiting since the visitor's first message of the conversation was stored.
+        let since = self
+            .messages
+            .iter()
+            .find(|m| m.author == Author::Visitor)
+            .map_or(now_ms, |m| m.sent_at_ms as f64);
+        Some((since + after_ms - now_ms).max(0.0))
+    }
+}
+
+/// A quick answer the visitor opened (an index into `shop.answers`); `helped` once they
+/// said it solved their question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AnswerShown {
+    pub answer: usize,
+    pub helped: bool,
+}
+
+/// How far the visitor got in rating an ended conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rating {
+    /// Rated good or bad; a comment may follow.
+    Chosen { good: bool },
+    /// Done, comment and all.
+    Sent,
 }
 
 /// Whether anyone is there to answer.
@@ -659,6 +809,7 @@ pub fn rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pronto_protocol::answers::QuickAnswer;
     use pronto_protocol::chat::Conversation;
 
     fn message(seq: u32, author: Author, text: &str) -> ChatMessage {
@@ -852,6 +1003,102 @@ mod tests {
             agent_name: "Ana".into(),
         });
         assert_eq!(chat.presence_to_tell(), online);
+    }
+
+    fn shop_with_answers() -> ServerToVisitor {
+        let ServerToVisitor::Welcome {
+            token, mut shop, ..
+        } = welcome(None)
+        else {
+            unreachable!()
+        };
+        let answer = |id, lang: &str, question: &str, keywords: &str| QuickAnswer {
+            id: Some(id),
+            lang: lang.into(),
+            question: question.into(),
+            answer: "…".into(),
+            keywords: keywords.into(),
+        };
+        shop.answers = vec![
+            answer(7, "en", "How long does shipping take?", "delivery"),
+            answer(8, "es", "¿Cuánto tarda el envío?", "despacho entrega"),
+            answer(9, "es", "¿Puedo devolver un producto?", "devolución cambio"),
+        ];
+        ServerToVisitor::Welcome {
+            token,
+            shop,
+            conversation: None,
+            resumed: false,
+            email: None,
+        }
+    }
+
+    #[test]
+    fn quick_answers_in_the_visitors_language_follow_the_draft_until_an_agent_answers() {
+        let mut chat = Screen::new();
+        chat.apply(shop_with_answers());
+        chat.index_answers(Lang::Es);
+        chat.draft = "cuanto tarda el envio".into();
+        assert_eq!(chat.suggest(), [1]);
+        chat.draft = "DEVOLUCIONES".into();
+        assert_eq!(chat.suggest(), [2]);
+        // The English answer is not offered to a Spanish speaker…
+        chat.draft = "shipping".into();
+        assert!(chat.suggest().is_empty());
+        // …until the page switches the language.
+        chat.index_answers(Lang::En);
+        assert_eq!(chat.suggest(), [0]);
+        // While an answer is open, or once a person has the chat, none is offered.
+        chat.answer_shown = Some(AnswerShown {
+            answer: 0,
+            helped: false,
+        });
+        assert!(chat.suggest().is_empty());
+        chat.answer_shown = None;
+        chat.apply(ServerToVisitor::Assigned {
+            agent_name: "Ana".into(),
+        });
+        assert!(chat.suggest().is_empty());
+    }
+
+    #[test]
+    fn email_is_offered_while_waiting_with_nobody_there_or_past_the_shops_threshold() {
+        let mut chat = Screen::new();
+        chat.apply(welcome(None));
+        // Nothing to reply to yet.
+        assert_eq!(chat.email_offer_in(0.0), None);
+        chat.apply(ServerToVisitor::Message {
+            message: message(1, Author::Visitor, "hola"),
+        });
+        let sent = chat.messages[0].sent_at_ms as f64;
+        // Nobody online: at once.
+        assert_eq!(chat.email_offer_in(sent), Some(0.0));
+        chat.apply(ServerToVisitor::Availability {
+            online: true,
+            typical_reply_secs: None,
+            opens_at_ms: None,
+        });
+        // Someone online: after the shop's 180 s in line, counted from the first message.
+        assert_eq!(chat.email_offer_in(sent + 30_000.0), Some(150_000.0));
+        assert_eq!(chat.email_offer_in(sent + 200_000.0), Some(0.0));
+        // Once an agent has the chat, there is nothing to offer.
+        chat.apply(ServerToVisitor::Assigned {
+            agent_name: "Ana".into(),
+        });
+        assert_eq!(chat.email_offer_in(sent + 200_000.0), None);
+    }
+
+    #[test]
+    fn a_rating_belongs_to_the_conversation_it_rated() {
+        let mut chat = Screen::new();
+        chat.apply(welcome(None));
+        chat.apply(ServerToVisitor::Message {
+            message: message(1, Author::Visitor, "hola"),
+        });
+        chat.apply(ServerToVisitor::Closed);
+        chat.rating = Some(Rating::Chosen { good: true });
+        chat.start_new();
+        assert_eq!(chat.rating, None);
     }
 
     #[test]

@@ -132,6 +132,9 @@ struct Shared {
     profile: RefCell<Option<VisitorToServer>>,
     /// Set when `profile` is to be told at the connection's next turn.
     profile_now: Cell<bool>,
+    /// Frames told once, at the next turn of an open connection (a rating, whether a quick
+    /// answer helped), oldest first.
+    once: RefCell<Vec<VisitorToServer>>,
     /// The customer the greeting still has to vouch for, after the first welcome.
     identify_in_greeting: RefCell<Option<Identity>>,
     /// Whether the visitor is typing, to tell the agent at the connection's next turn.
@@ -190,6 +193,7 @@ impl Transport {
                 identify_now: Cell::new(false),
                 profile: RefCell::new(None),
                 profile_now: Cell::new(false),
+                once: RefCell::new(Vec::new()),
                 identify_in_greeting: RefCell::new(None),
                 typing_to_tell: Cell::new(None),
                 typing_told_at: Cell::new(None),
@@ -273,6 +277,12 @@ impl Transport {
         drop(profile);
         shared.profile_now.set(true);
         shared.write();
+    }
+
+    /// Tells the server `frame` once: now on an open connection, else once one is.
+    pub fn tell(&self, frame: VisitorToServer) {
+        self.shared.once.borrow_mut().push(frame);
+        self.shared.write();
     }
 
     /// The visitor typed (`has_text`: something is in the box): the agent is told at most
@@ -559,10 +569,12 @@ impl Shared {
             .take()
             .then(|| self.profile.borrow().clone())
             .flatten();
+        let once = self.once.take();
         let mut written = typing
             .into_iter()
             .chain(identify)
             .chain(profile)
+            .chain(once)
             .all(|frame| self.put(&frame));
         let mut turn_at = None;
         while written && self.outbox.borrow().may_write() {
@@ -718,6 +730,7 @@ fn listen_for_comebacks(shared: &Rc<Shared>) {
     };
     let _ = window.add_event_listener_with_callback("pagehide", leave.as_ref().unchecked_ref());
     leave.forget();
+
     if let Some(document) = window.document() {
         let shared = Rc::clone(shared);
         let seen = document.clone();

@@ -6,19 +6,6 @@ use serde_json::json;
 
 const SHOP_PAGE: &str = "<h1>Zapatillas</h1><p>A storefront on its own origin.</p>";
 
-async fn open_widget(visitor: &Person) {
-    visitor.widget(WIDGET_LAUNCHER).await.click().await.unwrap();
-    visitor.widget(".pronto-panel").await;
-}
-
-async fn write(visitor: &Person, text: &str) {
-    let input = visitor.widget("textarea.pronto-input").await;
-    visitor.type_and_enter(&input, text).await;
-    visitor
-        .wait_for_widget_text(".pronto-message-text", text)
-        .await;
-}
-
 async fn sign_in(agent: &Person, pronto: &Pronto) {
     let demo = (
         pronto_server::demo::AGENT_EMAIL,
@@ -40,13 +27,13 @@ async fn shoppers_queue_an_agent_takes_them_and_nothing_is_lost() {
     a.goto(&shop.url("/")).await;
     a.widget(WIDGET_LAUNCHER).await;
     a.screenshot("widget-closed").await;
-    open_widget(&a).await;
-    write(&a, "Hola, soy A. ¿Tienen la talla 42?").await;
+    a.open_widget().await;
+    a.write("Hola, soy A. ¿Tienen la talla 42?").await;
     a.wait_for_widget_text(".pronto-queue", "#1").await;
 
     b.goto(&shop.url("/")).await;
-    open_widget(&b).await;
-    write(&b, "Hola, soy B").await;
+    b.open_widget().await;
+    b.write("Hola, soy B").await;
     b.wait_for_widget_text(".pronto-queue", "#2").await;
     b.screenshot("widget-queued").await;
 
@@ -85,7 +72,7 @@ async fn shoppers_queue_an_agent_takes_them_and_nothing_is_lost() {
         .await;
     a.wait_for_widget_text(".pronto-message-text", "nos queda la 42")
         .await;
-    write(&a, "¡Genial, gracias!").await;
+    a.write("¡Genial, gracias!").await;
     agent
         .wait_for_texts("page", ".message-text", "A's reply", |t| {
             t.iter().any(|t| t.contains("Genial, gracias"))
@@ -99,7 +86,7 @@ async fn shoppers_queue_an_agent_takes_them_and_nothing_is_lost() {
     a.client.refresh().await.unwrap();
     a.widget(WIDGET_LAUNCHER).await;
     if !a.widget_has(".pronto-panel").await {
-        open_widget(&a).await;
+        a.open_widget().await;
     }
     let expected = ["soy A", "nos queda la 42", "Genial, gracias"];
     a.wait_for_texts(
@@ -182,8 +169,8 @@ async fn a_hostile_page_cannot_break_the_widget_and_the_widget_does_not_restyle_
     let launcher = visitor.widget(WIDGET_LAUNCHER).await;
     let size = launcher.rectangle().await.unwrap();
     assert!(size.2 >= 40.0 && size.3 >= 40.0, "launcher is {size:?}");
-    open_widget(&visitor).await;
-    write(&visitor, "¿Funciona en esta página?").await;
+    visitor.open_widget().await;
+    visitor.write("¿Funciona en esta página?").await;
     visitor.wait_for_widget_text(".pronto-queue", "#1").await;
     visitor.screenshot("widget-on-hostile-page").await;
 
@@ -274,8 +261,8 @@ async fn hostile_text_from_either_side_is_shown_as_text_and_runs_nothing() {
     let agent = browsers.person().await;
 
     visitor.goto(&shop.url("/")).await;
-    open_widget(&visitor).await;
-    write(&visitor, "Hola").await;
+    visitor.open_widget().await;
+    visitor.write("Hola").await;
     sign_in(&agent, &pronto).await;
     agent
         .click_in_row_once_shown("li.queue-entry", "Hola", "button.take")
@@ -284,7 +271,7 @@ async fn hostile_text_from_either_side_is_shown_as_text_and_runs_nothing() {
 
     let link = "Mira https://tienda.example/ofertas?talla=42&color=<b>rojo</b>";
     for payload in XSS_PAYLOADS.iter().copied().chain([link]) {
-        write(&visitor, payload).await;
+        visitor.write(payload).await;
         let composer = agent.page("textarea.composer").await;
         agent.type_and_enter(&composer, payload).await;
     }
@@ -384,17 +371,17 @@ async fn a_signed_in_customer_finds_their_conversation_on_another_device() {
 
     let phone = browsers.person().await;
     phone.goto(&shop.url("/cuenta")).await;
-    open_widget(&phone).await;
-    write(&phone, "Pedido 1234: ¿cuándo llega?").await;
+    phone.open_widget().await;
+    phone.write("Pedido 1234: ¿cuándo llega?").await;
 
     // Later, on the laptop, the same customer opens the chat and finds the conversation.
     let laptop = browsers.person().await;
     laptop.goto(&shop.url("/cuenta")).await;
-    open_widget(&laptop).await;
+    laptop.open_widget().await;
     laptop
         .wait_for_widget_text(".pronto-message-text", "Pedido 1234")
         .await;
-    write(&laptop, "Sigo desde el portátil").await;
+    laptop.write("Sigo desde el portátil").await;
     phone
         .wait_for_widget_text(".pronto-message-text", "Sigo desde el portátil")
         .await;
@@ -482,7 +469,7 @@ async fn the_loader_draws_the_launcher_and_fetches_the_widget_only_after_the_pag
     assert_eq!(after["stored"], json!(0), "{after}");
 
     // Pressing the launcher opens the panel with focus in it.
-    open_widget(&visitor).await;
+    visitor.open_widget().await;
     let focused = visitor
         .eval(
             "return document.querySelector('pronto-chat').shadowRoot.activeElement?.className",
@@ -543,8 +530,8 @@ async fn the_widget_works_under_a_strict_content_security_policy() {
     let visitor = browsers.person().await;
     visitor.goto(&shop.url("/strict")).await;
 
-    open_widget(&visitor).await;
-    write(&visitor, "¿Funciona con una política estricta?").await;
+    visitor.open_widget().await;
+    visitor.write("¿Funciona con una política estricta?").await;
     visitor.wait_for_widget_text(".pronto-queue", "#1").await;
     visitor.screenshot("widget-under-strict-csp").await;
     let violations = visitor.eval("return window.__violations", vec![]).await;
@@ -616,7 +603,7 @@ async fn any_accent_colour_gets_readable_text_and_the_widget_can_sit_on_the_left
             x + width < 200.0,
             "{accent}: the launcher is not on the left (x = {x})"
         );
-        open_widget(&visitor).await;
+        visitor.open_widget().await;
         // Colours fade in (the panel, the composer's focus ring): measure them settled.
         wait_until_still(&visitor).await;
         let report = visitor
@@ -676,7 +663,7 @@ async fn data_open_starts_the_chat_open_without_taking_focus_or_storing_anything
     );
 
     // The visitor writes: now it connects, queues and remembers them.
-    write(&visitor, "Hola, ¿hacen envíos a Canarias?").await;
+    visitor.write("Hola, ¿hacen envíos a Canarias?").await;
     visitor.wait_for_widget_text(".pronto-queue", "#1").await;
     visitor.close().await;
 }
@@ -689,8 +676,8 @@ async fn on_a_phone_the_chat_takes_the_whole_screen_and_typing_does_not_zoom() {
     let visitor = browsers.person().await;
     visitor.resize(390, 844).await;
     visitor.goto(&shop.url("/")).await;
-    open_widget(&visitor).await;
-    write(&visitor, "Hola desde el móvil").await;
+    visitor.open_widget().await;
+    visitor.write("Hola desde el móvil").await;
     visitor.wait_for_widget_text(".pronto-queue", "#1").await;
     // The panel grows in with a short animation: measure once it has settled.
     wait_until_still(&visitor).await;
@@ -782,8 +769,8 @@ async fn a_tag_manager_adding_the_script_again_after_load_still_makes_one_workin
         )
         .await;
     assert_eq!(count, json!([1, 1]), "one widget, one launcher");
-    open_widget(&visitor).await;
-    write(&visitor, "¿Me oyen una sola vez?").await;
+    visitor.open_widget().await;
+    visitor.write("¿Me oyen una sola vez?").await;
     visitor.wait_for_widget_text(".pronto-queue", "#1").await;
     visitor.close().await;
 }
@@ -798,8 +785,8 @@ async fn the_script_tag_works_from_the_head_before_the_body_exists() {
     let mut browsers = Browsers::start().await;
     let visitor = browsers.person().await;
     visitor.goto(&shop.url("/head")).await;
-    open_widget(&visitor).await;
-    write(&visitor, "Hola desde una etiqueta en head").await;
+    visitor.open_widget().await;
+    visitor.write("Hola desde una etiqueta en head").await;
     visitor.wait_for_widget_text(".pronto-queue", "#1").await;
     let placed = visitor
         .eval(
@@ -820,8 +807,8 @@ async fn a_shopper_wrote(text: &str) -> (Pronto, Storefront, Browsers, Person) {
     let mut browsers = Browsers::start().await;
     let visitor = browsers.person().await;
     visitor.goto(&shop.url("/")).await;
-    open_widget(&visitor).await;
-    write(&visitor, text).await;
+    visitor.open_widget().await;
+    visitor.write(text).await;
     (pronto, shop, browsers, visitor)
 }
 
@@ -967,7 +954,7 @@ async fn the_page_drives_the_widget_through_its_javascript_api_and_hears_its_eve
         )
         .await;
 
-    write(&visitor, "Olá, vocês entregam em Porto?").await;
+    visitor.write("Olá, vocês entregam em Porto?").await;
     heard(
         &visitor,
         "message",
@@ -1049,10 +1036,10 @@ async fn axe_finds_nothing_wrong_in_any_state_light_or_dark() {
     visitor.widget(WIDGET_LAUNCHER).await;
     violations.extend(axe_both_schemes(&visitor, "closed").await);
 
-    open_widget(&visitor).await;
+    visitor.open_widget().await;
     violations.extend(axe_both_schemes(&visitor, "open").await);
 
-    write(&visitor, "¿Tienen la talla 42?").await;
+    visitor.write("¿Tienen la talla 42?").await;
     visitor.wait_for_widget_text(".pronto-queue", "#1").await;
     violations.extend(axe_both_schemes(&visitor, "queued").await);
 
@@ -1178,11 +1165,11 @@ async fn two_tabs_of_one_visitor_show_the_same_conversation_as_it_happens() {
         .await
         .unwrap();
     visitor.goto(&shop.url("/")).await;
-    open_widget(&visitor).await;
+    visitor.open_widget().await;
     visitor
         .wait_for_widget_text(".pronto-message-text", "Primera pestaña")
         .await;
-    write(&visitor, "Segunda pestaña").await;
+    visitor.write("Segunda pestaña").await;
 
     // The agent's answer reaches both; what the second tab sent shows in the first.
     let _agent = agent_answers_next(&pronto, "Hola a las dos").await;
@@ -1465,13 +1452,13 @@ async fn the_visitor_sees_each_message_sent_then_delivered_then_read() {
     let mut browsers = Browsers::start().await;
     let visitor = browsers.person().await;
     visitor.goto(&shop.url("/")).await;
-    open_widget(&visitor).await;
+    visitor.open_widget().await;
     // No console is open: the panel says so, and what happens to a message.
     visitor
         .wait_for_widget_text(".pronto-availability--away", "We're away right now")
         .await;
 
-    write(&visitor, "¿Tienen la talla 42?").await;
+    visitor.write("¿Tienen la talla 42?").await;
     // Stored, waiting in the queue: nobody has it yet.
     newest_tick_says(&visitor, "Sent").await;
     // An agent opens the console: nobody is away any more, and the place in line says the
@@ -1493,7 +1480,7 @@ async fn the_visitor_sees_each_message_sent_then_delivered_then_read() {
         .await;
     newest_tick_says(&visitor, "Read").await;
     // A newer message is delivered, not read, while the older one stays read.
-    write(&visitor, "¿Y en azul?").await;
+    visitor.write("¿Y en azul?").await;
     newest_tick_says(&visitor, "Delivered").await;
     let marks = visitor
         .eval(
@@ -1521,13 +1508,13 @@ async fn a_waiting_visitor_sees_the_expected_wait_as_a_range_in_words() {
     let first = browsers.person().await;
     let second = browsers.person().await;
     first.goto(&shop.url("/")).await;
-    open_widget(&first).await;
-    write(&first, "Do you ship to Chile?").await;
+    first.open_widget().await;
+    first.write("Do you ship to Chile?").await;
     let first_line = queue_line(&first, "You're #1 in line · about ").await;
     second.goto(&shop.url("/")).await;
     second.eval("Pronto('locale', 'es')", vec![]).await;
-    open_widget(&second).await;
-    write(&second, "¿Hacen envíos?").await;
+    second.open_widget().await;
+    second.write("¿Hacen envíos?").await;
     let second_line = queue_line(&second, "Eres el #2 en la fila · unos ").await;
     // One agent, one chat at a time, four minutes each: the second in line waits longer.
     assert!(
@@ -1557,7 +1544,7 @@ async fn a_shop_says_how_soon_it_typically_replies_from_its_week() {
     let mut browsers = Browsers::start().await;
     let visitor = browsers.person().await;
     visitor.goto(&shop.url("/")).await;
-    open_widget(&visitor).await;
+    visitor.open_widget().await;
     for (locale, line) in [
         ("en", "We typically reply in about 3 min"),
         ("es", "Solemos responder en unos 3 min"),
@@ -1582,7 +1569,7 @@ async fn a_shop_says_how_soon_it_typically_replies_from_its_week() {
         "Costumamos responder em cerca de 3 min"
     );
     // Waiting in line, the place in line says how soon: the typical reply gives way to it.
-    write(&visitor, "Olá, alguém aí?").await;
+    visitor.write("Olá, alguém aí?").await;
     visitor
         .wait_for_widget_text(".pronto-queue", "Você é o #1 na fila")
         .await;
@@ -1655,7 +1642,7 @@ async fn a_closed_shop_counts_down_to_its_opening() {
     let mut browsers = Browsers::start().await;
     let visitor = browsers.person().await;
     visitor.goto(&shop.url("/")).await;
-    open_widget(&visitor).await;
+    visitor.open_widget().await;
     // Slow start (3 minutes already rounds to 2 past 2½): only the countdown matters.
     let first = visitor
         .wait_for_texts(
@@ -1714,7 +1701,7 @@ async fn a_shop_closed_by_its_hours_says_when_it_opens_again() {
     let mut browsers = Browsers::start().await;
     let visitor = browsers.person().await;
     visitor.goto(&shop.url("/")).await;
-    open_widget(&visitor).await;
+    visitor.open_widget().await;
     let day = [
         "Monday",
         "Tuesday",

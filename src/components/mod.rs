@@ -1,6 +1,7 @@
 //! The widget's components, one per file, and `Controls`: the few things the visitor can do
 //! that reach beyond the screen (storage, the socket, moving focus).
 
+mod cards;
 mod composer;
 mod launcher;
 mod message_list;
@@ -13,6 +14,7 @@ pub use widget::{Setup, widget};
 use leptos::html;
 use leptos::prelude::*;
 use pronto_protocol::ids::ClientMessageId;
+use pronto_protocol::visitor::VisitorToServer;
 
 use crate::i18n::Lang;
 use crate::state::{Chat, Presence};
@@ -119,6 +121,13 @@ impl Controls {
     /// The page says who the visitor is (`Pronto('identify', {name, email})`), checked already.
     pub fn profile(&self, name: Option<String>, email: Option<String>) {
         self.with_transport(|transport| transport.profile(name, email));
+    }
+
+    /// Tells the server something once (a rating, whether a quick answer helped), connecting
+    /// first if need be.
+    pub fn tell(&self, frame: VisitorToServer) {
+        self.connect();
+        self.with_transport(|transport| transport.tell(frame));
     }
 
     pub fn toggle(&self) {

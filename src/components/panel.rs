@@ -9,6 +9,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use web_sys::KeyboardEvent;
 
+use super::cards::cards;
 use super::composer::composer;
 use super::message_list::message_list;
 use super::queue_status::{dots, queue_status};
@@ -192,6 +193,8 @@ pub fn panel(chat: Chat, controls: Controls) -> impl IntoView {
                         })
                 }}
             </div>
+
+            {cards(chat, controls)}
 
             {move || {
                 if !closed.get() {

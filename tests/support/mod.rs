@@ -667,6 +667,20 @@ impl Person {
         element.send_keys("\u{E007}").await.expect("Enter");
     }
 
+    /// Opens the widget with its launcher, as a visitor would, and waits for the panel.
+    pub async fn open_widget(&self) {
+        self.widget(WIDGET_LAUNCHER).await.click().await.unwrap();
+        self.widget(".pronto-panel").await;
+    }
+
+    /// Writes `text` in the widget and sends it with Enter; returns once it is on screen.
+    pub async fn write(&self, text: &str) {
+        let input = self.widget("textarea.pronto-input").await;
+        self.type_and_enter(&input, text).await;
+        self.wait_for_widget_text(".pronto-message-text", text)
+            .await;
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }

@@ -180,6 +180,12 @@ fn slim_glue(wasm: &Path, js: &Path, name: &str) -> Result<()> {
         module.exports.delete(export);
     }
     unplug(&mut module, "wasm_streams");
+    // tachys's event delegation: its `delegation` feature is off, so `On::attach` never takes
+    // that branch, but LLVM keeps it (the choice is an `Option` passed in memory), and with it
+    // a hash set of event names and a window listener that walks the event's path: 4 KB of
+    // the module. Every click in the browser tests would trap if the branch were taken.
+    unplug(&mut module, "add_event_listener_delegated");
+    unplug_calls(&mut module, "add_event_listener_delegated");
     // The closures' entry points, named after their whole Rust types (300 characters apiece).
     let kept: Vec<String> = module.exports.iter().map(|e| e.name.clone()).collect();
     let mut entry_points = Vec::new();
@@ -289,6 +295,44 @@ fn unplug(module: &mut walrus::Module, owner: &str) {
             *item = *stubs.entry(ty).or_insert_with(|| trap(module, ty));
         }
         module.elements.get_mut(segment).items = walrus::ElementItems::Functions(items);
+    }
+}
+
+/// Points every direct call to a function named after `owner` at a function that only traps
+/// (one per signature), so that wasm-opt drops that code. Sound only where that code can
+/// never run: see its caller. Like `unplug`, it goes by each function's own name.
+fn unplug_calls(module: &mut walrus::Module, owner: &str) {
+    let owned: Vec<(walrus::FunctionId, walrus::TypeId)> = module
+        .funcs
+        .iter()
+        .filter(|function| {
+            function
+                .name
+                .as_deref()
+                .is_some_and(|name| name.contains(owner))
+        })
+        .map(|function| (function.id(), function.ty()))
+        .collect();
+    let mut stubs = std::collections::HashMap::new();
+    let mut redirects = std::collections::HashMap::new();
+    for (function, ty) in owned {
+        let stub = *stubs.entry(ty).or_insert_with(|| trap(module, ty));
+        redirects.insert(function, stub);
+    }
+    struct Redirect<'a>(&'a std::collections::HashMap<walrus::FunctionId, walrus::FunctionId>);
+    impl walrus::ir::VisitorMut for Redirect<'_> {
+        fn visit_instr_mut(&mut self, instr: &mut walrus::ir::Instr, _: &mut walrus::InstrLocId) {
+            if let walrus::ir::Instr::Call(walrus::ir::Call { func })
+            | walrus::ir::Instr::ReturnCall(walrus::ir::ReturnCall { func }) = instr
+                && let Some(stub) = self.0.get(func)
+            {
+                *func = *stub;
+            }
+        }
+    }
+    for (_, function) in module.funcs.iter_local_mut() {
+        let entry = function.entry_block();
+        walrus::ir::dfs_pre_order_mut(&mut Redirect(&redirects), function, entry);
     }
 }
 

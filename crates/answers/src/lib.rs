@@ -194,19 +194,20 @@ fn plain(c: char) -> Option<char> {
 /// A plural made singular the simple way the three languages mostly share: `envios` →
 /// `envio`, `devoluciones` → `devolucion`, `tallas` → `talla`. Short words stay.
 fn singular(word: &str) -> String {
-    if word.len() > 5
-        && let Some(stem) = word.strip_suffix("es")
-        && stem.ends_with(['n', 'r', 'l', 'd', 'z'])
+    // Bytes, not chars: the endings looked at are ASCII (and cutting them leaves whole chars).
+    let bytes = word.as_bytes();
+    let n = bytes.len();
+    let cut = if n > 5
+        && bytes.ends_with(b"es")
+        && matches!(bytes[n - 3], b'n' | b'r' | b'l' | b'd' | b'z')
     {
-        return stem.to_owned();
-    }
-    if word.len() > 3
-        && let Some(stem) = word.strip_suffix('s')
-        && !stem.ends_with(['s', 'u'])
-    {
-        return stem.to_owned();
-    }
-    word.to_owned()
+        2
+    } else if n > 3 && bytes[n - 1] == b's' && !matches!(bytes[n - 2], b's' | b'u') {
+        1
+    } else {
+        0
+    };
+    word[..n - cut].to_owned()
 }
 
 #[cfg(test)]

@@ -306,9 +306,10 @@ impl Reader<'_> {
             }
             self.some_digits()?;
         }
-        // Only ASCII was consumed, so the slice is valid UTF-8 on both ends.
-        let text = String::from_utf8_lossy(&self.bytes[start..self.at]).into_owned();
-        Ok(Json::Number(text))
+        // Only ASCII was consumed, so this cannot fail (`from_utf8` rather than the lossy
+        // kind: the string reader already needs it, and the widget downloads one, not two).
+        let text = String::from_utf8(self.bytes[start..self.at].to_vec());
+        Ok(Json::Number(text.map_err(|_| self.malformed())?))
     }
 
     fn digits(&mut self) {

@@ -74,9 +74,9 @@ impl Profile {
             if length == 0 || length > MAX_NAME_CHARS || name.chars().any(char::is_control) {
                 return Err(ProtocolError::new(
                     ErrorCode::InvalidName,
-                    format!(
-                        "a name has 1 to {MAX_NAME_CHARS} characters, none of them control characters"
-                    ),
+                    // Written out, not formatted: the widget downloads this code (a test
+                    // keeps the number equal to the limit).
+                    "a name has 1 to 120 characters, none of them control characters",
                 ));
             }
         }
@@ -249,6 +249,19 @@ mod tests {
     use super::*;
     use crate::chat::{Author, ConversationState};
     use crate::{ErrorCode, decode, encode};
+
+    #[test]
+    fn the_name_rule_names_the_limit_it_checks() {
+        let longest = "n".repeat(MAX_NAME_CHARS);
+        assert!(Profile::check(Some(&longest), None).is_ok());
+        let refused = Profile::check(Some(&format!("{longest}n")), None).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidName);
+        assert!(
+            refused.message.contains(&format!("1 to {MAX_NAME_CHARS} ")),
+            "{}",
+            refused.message
+        );
+    }
 
     fn round_trip<T>(frame: T)
     where

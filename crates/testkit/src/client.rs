@@ -223,6 +223,22 @@ pub async fn get_text(url: &str) -> String {
         .expect("a text body")
 }
 
+/// The owner's dashboard for today (`GET /api/site/dashboard?days=1`; `cookie` from
+/// [`sign_in`] as the owner).
+pub async fn dashboard_today(
+    addr: std::net::SocketAddr,
+    cookie: &str,
+) -> pronto_protocol::dashboard::Dashboard {
+    let response = reqwest::Client::new()
+        .get(format!("http://{addr}/api/site/dashboard?days=1"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("reading the dashboard");
+    assert_eq!(response.status(), 200, "dashboard read");
+    response.json().await.expect("a dashboard")
+}
+
 /// An agent's console socket on the server at `addr`, with `hello` sent (the welcome is the
 /// first frame to read).
 pub async fn agent_socket(
