@@ -585,3 +585,74 @@ async fn the_owner_writes_quick_answers_and_sets_the_waits_in_the_settings() {
     let shop = shop_as_a_new_visitor_sees_it(&pronto).await;
     assert_eq!(shop.ask_email_after_secs, 300);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_marks_an_ended_chat_to_follow_up_and_follows_up_when_it_is_due() {
+    let pronto = Pronto::start().await;
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let mut browsers = Browsers::start().await;
+    let (carla, ana) = (browsers.person().await, browsers.person().await);
+    shopper_writes(
+        &carla,
+        &shop,
+        "Carla",
+        "¿Cuándo vuelve la talla 38 en azul?",
+    )
+    .await;
+    pronto
+        .sign_in(&ana, demo::AGENT_EMAIL, demo::AGENT_NAME)
+        .await;
+    ana.click_in_row_once_shown("li.queue-entry", "Carla", "button.take")
+        .await;
+    agent_says(&ana, "Aún no sabemos; te aviso apenas llegue.").await;
+    ana.page("button.close-conversation")
+        .await
+        .click()
+        .await
+        .unwrap();
+    carla.widget(".pronto-ended").await;
+
+    // Under the ended chat: follow up today (the day offered first), which is due at once.
+    ana.page("input.follow-up-day").await;
+    ana.wait_until(
+        "today offered as the day",
+        "return /^\\d{4}-\\d{2}-\\d{2}$/.test(document.querySelector('input.follow-up-day').value)",
+        vec![],
+    )
+    .await;
+    ana.page("button.follow-up-set-button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ana.wait_for_texts("page", ".follow-up-set", "the mark said", |t| {
+        t.iter().any(|t| t.starts_with("Follow up on "))
+    })
+    .await;
+    let listed = ana
+        .wait_for_texts("page", "li.follow-up", "the follow-up listed", |t| {
+            t.len() == 1
+        })
+        .await;
+    assert!(
+        listed[0].contains("Carla")
+            && listed[0].contains("Due")
+            && listed[0].contains("Marked by Ana"),
+        "{listed:?}"
+    );
+    assert_eq!(ana.texts("page", ".follow-ups-due").await, ["1 due"]);
+    ana.screenshot("console-follow-ups").await;
+
+    // The day has come: Ana follows up, and Carla, still on the shop, reads it in the chat.
+    ana.click_in_row_once_shown("li.follow-up", "Carla", "button.follow-up-now")
+        .await;
+    agent_says(&ana, "¡Llegó la 38 en azul! Te guardamos un par.").await;
+    carla
+        .wait_for_widget_text(".pronto-message-text", "Llegó la 38 en azul")
+        .await;
+    carla
+        .wait_for_widget_text(".pronto-agent-name", "Ana")
+        .await;
+    assert!(!carla.widget_has(".pronto-ended").await);
+    ana.wait_until_gone("li.follow-up").await;
+}

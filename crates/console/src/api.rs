@@ -1,12 +1,13 @@
 //! The console's HTTP calls: sign in, ask who is signed in, sign out, read the team, the
-//! canned replies and the owner's dashboard, and read and change the shop's settings and
-//! quick answers. The session itself is
+//! canned replies and the owner's dashboard, read and set follow-ups, and read and change the
+//! shop's settings and quick answers. The session itself is
 //! an HttpOnly cookie the browser keeps and sends; this code never sees it.
 
 use gloo_net::http::{Request, Response};
 use pronto_protocol::ProtocolError;
 use pronto_protocol::agent::{
-    AgentProfile, CannedReply, LoginRequest, SiteSettings, TeamMember, VisitorHistory,
+    AgentProfile, CannedReply, FollowUpMark, FollowUps, LoginRequest, SiteSettings, TeamMember,
+    VisitorHistory,
 };
 use pronto_protocol::answers::QuickAnswer;
 use pronto_protocol::dashboard::Dashboard;
@@ -65,6 +66,30 @@ pub async fn team() -> Result<Vec<TeamMember>, ApiError> {
 /// Who the visitor of `conversation` is and what they asked before.
 pub async fn visitor_history(conversation: ConversationId) -> Result<VisitorHistory, ApiError> {
     get_json(&format!("/api/conversations/{}/visitor", conversation.0)).await
+}
+
+/// The shop's conversations marked to follow up, soonest first.
+pub async fn follow_ups() -> Result<FollowUps, ApiError> {
+    get_json("/api/site/follow-ups").await
+}
+
+/// Marks `conversation` to follow up `on` (`YYYY-MM-DD`), or takes the mark off (`None`).
+pub async fn set_follow_up(
+    conversation: ConversationId,
+    on: Option<String>,
+) -> Result<(), ApiError> {
+    let path = format!("/api/conversations/{}/follow-up", conversation.0);
+    let response = Request::put(&path)
+        .json(&FollowUpMark { on })
+        .map_err(network)?
+        .send()
+        .await
+        .map_err(network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(refusal(response).await)
+    }
 }
 
 /// The owner's numbers for the last `days` days.

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use pronto_protocol::agent::{
-    AgentConversation, AgentProfile, AgentToServer, CannedReply, Note, QueueEntry, ServerToAgent,
+    AgentConversation, AgentProfile, AgentToServer, CannedReply, FollowUps, Note, QueueEntry,
+    ServerToAgent,
 };
 use pronto_protocol::chat::{Author, ChatMessage, ConversationState};
 use pronto_protocol::ids::{ClientMessageId, ConversationId};
@@ -142,6 +143,9 @@ pub struct Console {
     pub info: RwSignal<Option<Notice>>,
     /// The shop's canned replies, offered in the reply box at `/shortcut`.
     pub canned: RwSignal<Vec<CannedReply>>,
+    /// The shop's conversations marked to follow up, soonest first (`components::follow_ups`
+    /// reads them again whenever they may have changed).
+    pub follow_ups: RwSignal<Option<FollowUps>>,
     /// Set when a taken conversation arrives; its composer takes focus once shown.
     pub focus_composer: RwSignal<Option<ConversationId>>,
     /// The browser's clock, ticked every second while the queue is on screen.
@@ -188,6 +192,7 @@ impl Console {
             error: RwSignal::new(None),
             info: RwSignal::new(None),
             canned: RwSignal::new(Vec::new()),
+            follow_ups: RwSignal::new(None),
             focus_composer: RwSignal::new(None),
             now_ms: RwSignal::new(now_ms),
             clock_offset_ms: RwSignal::new(0),

@@ -156,6 +156,36 @@ pub fn language_name(code: &str) -> &'static str {
 }
 pub const CONSOLE_PAGES: &str = "Console pages";
 
+// Follow-ups.
+pub const FOLLOW_UPS: &str = "Follow-ups";
+pub const NO_FOLLOW_UPS: &str =
+    "Nothing to follow up. Mark an ended conversation to come back to it.";
+pub const DUE: &str = "Due";
+pub const FOLLOW_UP_NOW: &str = "Follow up now";
+pub const STILL_OPEN: &str = "Still open";
+pub const FOLLOW_UP_ON: &str = "Follow up on";
+pub const SET_FOLLOW_UP: &str = "Set follow-up";
+pub const TAKE_OFF_FOLLOW_UP: &str = "Cancel follow-up";
+
+/// The count beside the title, e.g. "2 due".
+pub fn due_count(due: usize) -> String {
+    format!("{due} due")
+}
+
+/// The label of one "Follow up now" button, for screen readers.
+pub fn follow_up_with(visitor: &str) -> String {
+    format!("Follow up with {visitor} now")
+}
+
+pub fn marked_by(agent: &str) -> String {
+    format!("Marked by {agent}")
+}
+
+/// Under an ended conversation marked for a day.
+pub fn follow_up_on(day: &str) -> String {
+    format!("Follow up on {day}")
+}
+
 // The owner's dashboard.
 pub const NUMBERS: &str = "Numbers";
 pub const PERIOD: &str = "Period";

@@ -224,6 +224,53 @@ pub enum AgentToServer {
         conversation: ConversationId,
         to: AgentId,
     },
+    /// Follow up now on an ended conversation (marked with `PUT
+    /// /api/conversations/{id}/follow-up`, or not): it opens again, held by this agent, who
+    /// gets it as a `conversation`, and its mark goes. The visitor hears who answers; what the
+    /// agent writes reaches their widget, or their e-mail if they are not there. Only the
+    /// visitor's latest conversation: a newer one is where to answer them.
+    FollowUp {
+        conversation: ConversationId,
+    },
+}
+
+/// Body of `PUT /api/conversations/{id}/follow-up` (any agent of the shop): follow up on the
+/// conversation `on` that day, `YYYY-MM-DD` in the shop's time zone, today or later; `null`
+/// takes the mark off.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpMark {
+    pub on: Option<String>,
+}
+
+/// The shop's follow-ups, from `GET /api/site/follow-ups` (any agent of the shop).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUps {
+    /// Today in the shop's time zone, `YYYY-MM-DD`: the first day a follow-up may be set for,
+    /// and the day those falling due are shown.
+    pub today: String,
+    /// The conversations marked, soonest first (at most `limits::MAX_FOLLOW_UPS_LISTED`).
+    pub marked: Vec<FollowUp>,
+}
+
+/// A conversation marked to follow up on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub conversation: ConversationId,
+    /// As in `QueueEntry`.
+    pub visitor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_email: Option<String>,
+    /// The day to follow up, `YYYY-MM-DD` in the shop's time zone.
+    pub on: String,
+    /// `on` is today or has passed, in the shop's time zone.
+    pub due: bool,
+    /// Who marked it.
+    pub marked_by: String,
+    /// The conversation's last message, to recall what it was about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<String>,
+    /// The conversation has ended (a marked one may still be open).
+    pub ended: bool,
 }
 
 /// A visitor waiting in the queue, as the agents see them.
@@ -453,6 +500,13 @@ mod tests {
             AgentToServer::Transfer {
                 conversation: ConversationId(3),
                 to: AgentId(2)
+            }
+        );
+        let follow_up: AgentToServer = decode(r#"{"type":"follow_up","conversation":3}"#).unwrap();
+        assert_eq!(
+            follow_up,
+            AgentToServer::FollowUp {
+                conversation: ConversationId(3)
             }
         );
         let take: AgentToServer = decode(r#"{"type":"take","conversation":3}"#).unwrap();

@@ -101,8 +101,10 @@ error_codes! {
     InvalidAnswer = "invalid_answer",
     /// No quick answer of the shop has this id.
     AnswerNotFound = "answer_not_found",
-    /// Only a conversation that has ended can be rated.
+    /// The conversation has not ended: only an ended one can be rated or followed up.
     ConversationOpen = "conversation_open",
+    /// Not a date written `YYYY-MM-DD`, or one already past (a follow-up is today or later).
+    InvalidDate = "invalid_date",
     /// Sign-in failed or the session has ended.
     Unauthorized = "unauthorized",
     /// Something broke on the server; details are in its log, not here.

@@ -66,6 +66,9 @@ pub const MAX_RATING_COMMENT_CHARS: usize = 1_000;
 /// How many of a visitor's other conversations the console shows beside the one on screen.
 pub const EARLIER_CONVERSATIONS_SHOWN: usize = 20;
 
+/// The most follow-ups `GET /api/site/follow-ups` lists (the soonest).
+pub const MAX_FOLLOW_UPS_LISTED: i64 = 200;
+
 /// How many waiting visitors the console's queue view lists; the rest are counted. Every queue
 /// change goes to every agent of the site, so the frame stays small however long the line is.
 pub const QUEUE_VIEW_ENTRIES: usize = 50;

@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use pronto_protocol::agent::{AgentToServer, ServerToAgent};
-use pronto_protocol::chat::validate_text;
+use pronto_protocol::chat::{ConversationState, validate_text};
 use pronto_protocol::ids::{AgentId, ClientMessageId, ConversationId};
 use pronto_protocol::visitor::ServerToVisitor;
 use pronto_protocol::{ErrorCode, PROTOCOL_VERSION, ProtocolError};
@@ -116,6 +116,7 @@ impl Session for AgentSession {
             } => self.typing(conversation, typing).await,
             AgentToServer::Read { conversation, seq } => self.read(conversation, seq).await,
             AgentToServer::Transfer { conversation, to } => self.transfer(conversation, to).await,
+            AgentToServer::FollowUp { conversation } => self.follow_up(conversation).await,
             AgentToServer::Note {
                 conversation,
                 id,
@@ -219,7 +220,8 @@ impl AgentSession {
         }
     }
 
-    /// Tells everyone concerned that this agent took `row`.
+    /// Tells everyone concerned that this agent took `row`: from the queue, or again to follow
+    /// it up (an agent busier, so the queue's estimates change either way).
     async fn taken(&self, row: ConversationRow) -> AppResult<()> {
         tracing::info!(conversation_id = %row.id, agent_id = %self.agent.id, "conversation taken");
         let site = &self.agent.site;
@@ -445,6 +447,38 @@ impl AgentSession {
             },
         );
         Ok(())
+    }
+
+    /// Opens the ended `conversation` again for this agent, to follow up (rule 10): the
+    /// console gets it as a `conversation`, the visitor hears who answers, and what the agent
+    /// writes reaches the widget or, if the visitor is not there, their e-mail.
+    async fn follow_up(&self, conversation: ConversationId) -> AppResult<()> {
+        let site = &self.agent.site;
+        let row = self
+            .app
+            .store
+            .conversation(conversation)
+            .await?
+            .filter(|row| row.site == *site)
+            .ok_or_else(|| {
+                AppError::refused(ErrorCode::ConversationNotFound, "no such conversation")
+            })?;
+        if row.state != ConversationState::Closed {
+            return Err(AppError::refused(
+                ErrorCode::ConversationOpen,
+                "this conversation has not ended: answer it there",
+            ));
+        }
+        let Some(row) = self.app.store.reopen(conversation, self.agent.id).await? else {
+            // Ended a moment ago, so: the visitor started another since, or a teammate
+            // followed up first.
+            return Err(AppError::refused(
+                ErrorCode::ConversationClosed,
+                "the visitor has a newer conversation, or it was opened again: answer there",
+            ));
+        };
+        tracing::info!(conversation_id = %conversation, agent = %self.agent.id, "following up");
+        self.taken(row).await
     }
 
     async fn close(&mut self, conversation: ConversationId) -> AppResult<()> {

@@ -20,8 +20,8 @@ use crate::reply_time::ReplyTimes;
 use crate::storage::{Store, random_token};
 use crate::token::Signer;
 use crate::{
-    agent, answers, assets, auth, canned, context, dashboard, demo, operations, settings, team,
-    visitor,
+    agent, answers, assets, auth, canned, context, dashboard, demo, follow_ups, operations,
+    settings, team, visitor,
 };
 
 /// What every request and socket shares; cheap to clone.
@@ -148,6 +148,7 @@ impl Server {
             .merge(settings::router())
             .merge(canned::router())
             .merge(answers::router())
+            .merge(follow_ups::router())
             .merge(dashboard::router())
             .merge(context::router())
             .merge(team::router())

@@ -22,7 +22,7 @@ use crate::app::AppState;
 use crate::auth::Owner;
 use crate::clock::now_ms;
 use crate::error::{AppError, AppResult};
-use crate::hours::schedule_of;
+use crate::hours::time_zone_of;
 use crate::storage::{AnswerUse, Served};
 
 pub fn router() -> Router<AppState> {
@@ -84,7 +84,7 @@ async fn dashboard(
         .site(site)
         .await?
         .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
-    let time_zone = schedule_of(&shop).map_or(TimeZone::UTC, |s| s.time_zone().clone());
+    let time_zone = time_zone_of(&shop);
     let now = Timestamp::from_millisecond(now_ms()).expect("the clock reads a valid time");
     let today = time_zone.to_datetime(now).date();
     let first_day = today

@@ -89,6 +89,11 @@ pub fn schedule_of(site: &Site) -> Option<Schedule> {
     }
 }
 
+/// The clock the shop counts its days by: its opening hours' time zone, else UTC.
+pub fn time_zone_of(site: &Site) -> TimeZone {
+    schedule_of(site).map_or(TimeZone::UTC, |s| s.time_zone().clone())
+}
+
 fn invalid_hours(why: impl Into<String>) -> ProtocolError {
     ProtocolError::new(ErrorCode::InvalidHours, why)
 }

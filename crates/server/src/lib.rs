@@ -15,6 +15,7 @@ mod dashboard;
 pub mod demo;
 mod error;
 mod fanout;
+mod follow_ups;
 mod hours;
 mod hub;
 mod limits;

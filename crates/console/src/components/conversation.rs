@@ -6,6 +6,7 @@ use pronto_protocol::agent::AgentToServer;
 use pronto_protocol::ids::ConversationId;
 
 use crate::components::composer::Composer;
+use crate::components::follow_ups::MarkFollowUp;
 use crate::components::message::{MessageItem, NoteItem};
 use crate::components::pending::PendingItem;
 use crate::components::transfer::Transfer;
@@ -65,6 +66,7 @@ pub fn Conversation(
             view! {
                 <div class="conversation-closed">
                     <p class="conversation-closed-notice" role="status">{strings::CONVERSATION_CLOSED}</p>
+                    <MarkFollowUp id />
                     <button
                         type="button"
                         class="button dismiss-conversation"

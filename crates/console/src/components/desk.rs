@@ -12,6 +12,7 @@ use crate::components::conversation::Conversation;
 use crate::components::conversation_list::ConversationList;
 use crate::components::dashboard::DashboardView;
 use crate::components::error_banner::{ErrorBanner, InfoBanner};
+use crate::components::follow_ups::FollowUpsPanel;
 use crate::components::queue::Queue;
 use crate::components::settings::SettingsView;
 use crate::state::Console;
@@ -213,7 +214,10 @@ pub fn Desk(
                     view! {
                         <main class="console-desk">
                             <Queue />
-                            <ConversationList />
+                            <div class="console-column">
+                                <ConversationList />
+                                <FollowUpsPanel />
+                            </div>
                             <div class="console-pane">{pane}</div>
                         </main>
                     }

@@ -10,6 +10,7 @@ mod conversation_tab;
 mod dashboard;
 mod desk;
 mod error_banner;
+mod follow_ups;
 mod login;
 mod message;
 mod pending;

@@ -7,6 +7,7 @@
 
 mod answers;
 mod dialect;
+mod follow_ups;
 mod mail;
 mod notes;
 mod reports;

@@ -1,19 +1,21 @@
 //! Never unanswered: a reply the visitor was not there to read reaches them by e-mail, over
 //! real SMTP to a server on loopback, each reply once.
 
-use pronto_protocol::agent::ServerToAgent;
+use pronto_protocol::agent::{AgentToServer, ServerToAgent};
+use pronto_protocol::ids::ConversationId;
 use pronto_protocol::visitor::{ServerToVisitor, VisitorToServer};
 use pronto_testkit::client::take_next;
 use pronto_testkit::smtp::SmtpSink;
 
-use crate::helpers::{reply, say, spawn_app_mailing_to};
+use crate::helpers::{Socket, TestApp, reply, say, spawn_app_mailing_to};
 use crate::operations::until_sample;
 
-#[tokio::test]
-async fn a_reply_the_visitor_left_before_reading_reaches_them_by_e_mail_once() {
-    let smtp = SmtpSink::start().await;
-    let app = spawn_app_mailing_to(smtp.url()).await;
-    let (mut ana, _) = app.agent().await;
+/// Carla, who gave her e-mail address, asks `question`; `agent` takes it.
+pub async fn carla_asks(
+    app: &TestApp,
+    agent: &mut Socket<AgentToServer, ServerToAgent>,
+    question: &str,
+) -> (Socket<VisitorToServer, ServerToVisitor>, ConversationId) {
     let (mut visitor, _) = app.greeted_visitor(None).await;
     visitor
         .send(&VisitorToServer::Profile {
@@ -21,11 +23,21 @@ async fn a_reply_the_visitor_left_before_reading_reaches_them_by_e_mail_once() {
             email: Some("carla@correo.example".into()),
         })
         .await;
-    visitor.send(&say("¿Hacen envíos a Valparaíso?")).await;
+    visitor.send(&say(question)).await;
     visitor
         .next_matching(|f| matches!(f, ServerToVisitor::Ack { .. }))
         .await;
-    let conversation = take_next(&mut ana).await.id;
+    let conversation = take_next(agent).await.id;
+    (visitor, conversation)
+}
+
+#[tokio::test]
+async fn a_reply_the_visitor_left_before_reading_reaches_them_by_e_mail_once() {
+    let smtp = SmtpSink::start().await;
+    let app = spawn_app_mailing_to(smtp.url()).await;
+    let (mut ana, _) = app.agent().await;
+    let (mut visitor, conversation) =
+        carla_asks(&app, &mut ana, "¿Hacen envíos a Valparaíso?").await;
 
     // Read in the widget while she is there: no e-mail for it.
     ana.send(&reply(conversation, "¡Hola Carla! Déjame revisar."))

@@ -8,6 +8,7 @@ mod answers;
 mod assets;
 mod bad_input;
 mod dashboard;
+mod follow_ups;
 mod hours;
 mod mail;
 mod operations;
