@@ -8,6 +8,7 @@ use pronto_testkit::client::{
     hello, say, set_canned_replies, sign_in as sign_in_over_http, visitor_socket,
 };
 use pronto_testkit::history::Past;
+use pronto_testkit::smtp::SmtpSink;
 
 const SHOP_PAGE: &str = "<h1>Zapatillas</h1><p>A storefront on its own origin.</p>";
 const SHIPPING: &str = "Enviamos a todo Chile en 24 a 48 horas, gratis desde $30.000.";
@@ -588,7 +589,8 @@ async fn the_owner_writes_quick_answers_and_sets_the_waits_in_the_settings() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_marks_an_ended_chat_to_follow_up_and_follows_up_when_it_is_due() {
-    let pronto = Pronto::start().await;
+    let smtp = SmtpSink::start().await;
+    let pronto = Pronto::start_mailing_to(Some(smtp.url())).await;
     let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
     let mut browsers = Browsers::start().await;
     let (carla, ana) = (browsers.person().await, browsers.person().await);
@@ -599,6 +601,12 @@ async fn an_agent_marks_an_ended_chat_to_follow_up_and_follows_up_when_it_is_due
         "¿Cuándo vuelve la talla 38 en azul?",
     )
     .await;
+    carla
+        .eval(
+            "Pronto('identify', {email: arguments[0]})",
+            vec!["carla@correo.example".into()],
+        )
+        .await;
     pronto
         .sign_in(&ana, demo::AGENT_EMAIL, demo::AGENT_NAME)
         .await;
@@ -655,4 +663,25 @@ async fn an_agent_marks_an_ended_chat_to_follow_up_and_follows_up_when_it_is_due
         .await;
     assert!(!carla.widget_has(".pronto-ended").await);
     ana.wait_until_gone("li.follow-up").await;
+
+    // Carla asks for it all by e-mail; Ana sends the transcript.
+    ana.page("button.email-transcript")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ana.wait_for_texts("page", ".console-info-text", "the transcript sent", |t| {
+        t.iter()
+            .any(|t| t.contains("Transcript sent to carla@correo.example"))
+    })
+    .await;
+    let mail = smtp.wait_for(1).await;
+    assert_eq!(mail[0].to, ["carla@correo.example"]);
+    let body = mail[0].body();
+    assert!(
+        body.starts_with("You:\n¿Cuándo vuelve la talla 38 en azul?\n\nAna:\nAún no sabemos"),
+        "{body}"
+    );
+    assert!(body.contains("¡Llegó la 38 en azul!"), "{body}");
+    ana.screenshot("console-transcript-sent").await;
 }

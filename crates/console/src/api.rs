@@ -1,5 +1,6 @@
 //! The console's HTTP calls: sign in, ask who is signed in, sign out, read the team, the
-//! canned replies and the owner's dashboard, read and set follow-ups, and read and change the
+//! canned replies and the owner's dashboard, read and set follow-ups, e-mail a transcript, and
+//! read and change the
 //! shop's settings and quick answers. The session itself is
 //! an HttpOnly cookie the browser keeps and sends; this code never sees it.
 
@@ -85,6 +86,17 @@ pub async fn set_follow_up(
         .send()
         .await
         .map_err(network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(refusal(response).await)
+    }
+}
+
+/// E-mails `conversation`'s transcript to the address its visitor gave.
+pub async fn email_transcript(conversation: ConversationId) -> Result<(), ApiError> {
+    let path = format!("/api/conversations/{}/transcript", conversation.0);
+    let response = Request::post(&path).send().await.map_err(network)?;
     if response.ok() {
         Ok(())
     } else {

@@ -156,6 +156,13 @@ pub fn language_name(code: &str) -> &'static str {
 }
 pub const CONSOLE_PAGES: &str = "Console pages";
 
+pub const EMAIL_TRANSCRIPT: &str = "E-mail transcript";
+
+/// Once the transcript has gone.
+pub fn transcript_sent(email: &str) -> String {
+    format!("Transcript sent to {email}.")
+}
+
 // Follow-ups.
 pub const FOLLOW_UPS: &str = "Follow-ups";
 pub const NO_FOLLOW_UPS: &str =

@@ -21,7 +21,9 @@ use crate::error::{AppError, AppResult};
 use crate::hub::{ConnectionId, Outbox};
 use crate::operations::Side;
 use crate::socket::{self, Session};
-use crate::storage::{Agent, ConversationRow, NoteAdded, Reply, TakeRefusal, ensure_held_by};
+use crate::storage::{
+    Agent, ConversationRow, NoteAdded, Reply, TakeRefusal, ensure_held_by, ensure_of_shop,
+};
 use crate::{fanout, origin};
 
 pub fn router() -> Router<AppState> {
@@ -269,7 +271,7 @@ impl AgentSession {
                     self.app.fanout.message_stored(&conversation, &message);
                     // The visitor's widget is open here and shows it: no e-mail for it. (A
                     // write on every reply, so only where e-mail is on.)
-                    if self.app.mailing && self.app.hub.has_visitor(conversation.visitor) {
+                    if self.app.mailing() && self.app.hub.has_visitor(conversation.visitor) {
                         self.app
                             .store
                             .seen_up_to(conversation.id, message.seq)
@@ -454,15 +456,8 @@ impl AgentSession {
     /// writes reaches the widget or, if the visitor is not there, their e-mail.
     async fn follow_up(&self, conversation: ConversationId) -> AppResult<()> {
         let site = &self.agent.site;
-        let row = self
-            .app
-            .store
-            .conversation(conversation)
-            .await?
-            .filter(|row| row.site == *site)
-            .ok_or_else(|| {
-                AppError::refused(ErrorCode::ConversationNotFound, "no such conversation")
-            })?;
+        let row = self.app.store.conversation(conversation).await?;
+        let row = ensure_of_shop(row, site)?;
         if row.state != ConversationState::Closed {
             return Err(AppError::refused(
                 ErrorCode::ConversationOpen,

@@ -14,6 +14,7 @@ use crate::error::AppError;
 use crate::fanout::Fanout;
 use crate::hub::Hub;
 use crate::limits::{Addresses, SignInGuard, Slot};
+use crate::mail::Mailer;
 use crate::operations::Metrics;
 use crate::queue::Announcer;
 use crate::reply_time::ReplyTimes;
@@ -21,7 +22,7 @@ use crate::storage::{Store, random_token};
 use crate::token::Signer;
 use crate::{
     agent, answers, assets, auth, canned, context, dashboard, demo, follow_ups, operations,
-    settings, team, visitor,
+    settings, team, transcript, visitor,
 };
 
 /// What every request and socket shares; cheap to clone.
@@ -51,12 +52,17 @@ pub struct AppState {
     pub reply_times: Arc<ReplyTimes>,
     /// What `/metrics` reports: sockets, frames, messages, handling times.
     pub metrics: Arc<Metrics>,
-    /// Replies nobody saw are e-mailed (`SMTP_URL` is set): only then is it worth noting
-    /// which replies the visitor had on screen.
-    pub mailing: bool,
+    /// Sends e-mail, when `SMTP_URL` is set: replies nobody saw, transcripts.
+    pub mailer: Option<Arc<Mailer>>,
 }
 
 impl AppState {
+    /// Whether replies nobody saw are e-mailed: only then is it worth noting which replies the
+    /// visitor had on screen.
+    pub fn mailing(&self) -> bool {
+        self.mailer.is_some()
+    }
+
     /// A place for one more socket from `peer`, or the refusal to send instead.
     pub fn admit(&self, peer: SocketAddr) -> Result<Slot, AppError> {
         self.addresses
@@ -115,6 +121,10 @@ impl Server {
             }
             None => Fanout::local(hub.clone(), announcer.clone()),
         };
+        let mailer = match &config.smtp_url {
+            Some(smtp_url) => Some(Arc::new(Mailer::new(smtp_url, &config.mail_from)?)),
+            None => None,
+        };
         let state = AppState {
             store,
             hub,
@@ -129,17 +139,12 @@ impl Server {
             server_id: random_token().into(),
             reply_times,
             metrics: Arc::default(),
-            mailing: config.smtp_url.is_some(),
+            mailer: mailer.clone(),
         };
         tokio::spawn(crate::presence::keep_fresh(state.clone()));
-        if let Some(smtp_url) = &config.smtp_url {
-            let mailer = crate::mail::Mailer::new(smtp_url, &config.mail_from)?;
+        if let Some(mailer) = mailer {
             let grace = std::time::Duration::from_secs(config.mail_after_secs);
-            tokio::spawn(crate::mail::deliver_unseen(
-                state.clone(),
-                Arc::new(mailer),
-                grace,
-            ));
+            tokio::spawn(crate::mail::deliver_unseen(state.clone(), mailer, grace));
         }
         let router = Router::new()
             .merge(visitor::router())
@@ -149,6 +154,7 @@ impl Server {
             .merge(canned::router())
             .merge(answers::router())
             .merge(follow_ups::router())
+            .merge(transcript::router())
             .merge(dashboard::router())
             .merge(context::router())
             .merge(team::router())

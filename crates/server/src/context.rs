@@ -4,14 +4,14 @@
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use pronto_protocol::ErrorCode;
 use pronto_protocol::agent::VisitorHistory;
 use pronto_protocol::ids::ConversationId;
 use pronto_protocol::limits::EARLIER_CONVERSATIONS_SHOWN;
 
 use crate::app::AppState;
 use crate::auth::SignedIn;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
+use crate::storage::ensure_of_shop;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/conversations/{id}/visitor", get(visitor_of))
@@ -22,14 +22,8 @@ async fn visitor_of(
     SignedIn(agent): SignedIn,
     Path(id): Path<i64>,
 ) -> AppResult<Json<VisitorHistory>> {
-    let conversation = app
-        .store
-        .conversation(ConversationId(id))
-        .await?
-        .filter(|row| row.site == agent.site)
-        .ok_or_else(|| {
-            AppError::refused(ErrorCode::ConversationNotFound, "no such conversation")
-        })?;
+    let row = app.store.conversation(ConversationId(id)).await?;
+    let conversation = ensure_of_shop(row, &agent.site)?;
     let (visitor, visitor_email) = app.store.visitor_card(conversation.visitor).await?;
     Ok(Json(VisitorHistory {
         visitor,

@@ -22,6 +22,9 @@ pub enum AppError {
     /// Password hashing failed (a malformed stored hash, or a panicked worker).
     #[error("password hashing: {0}")]
     Hashing(String),
+    /// The SMTP server did not take an e-mail.
+    #[error("e-mail: {0}")]
+    Mail(String),
 }
 
 impl AppError {

@@ -30,6 +30,7 @@ mod socket;
 mod storage;
 mod team;
 mod token;
+mod transcript;
 mod visitor;
 mod wait;
 

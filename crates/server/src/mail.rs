@@ -2,7 +2,7 @@
 //! to their e-mail address (given by the shop's page, `Pronto('identify', {email})`), so no
 //! answer waits unseen. Sent over plain SMTP to `SMTP_URL` (a relay on the host or the
 //! network), once per batch of replies, after a grace time in which the visitor may still
-//! come back.
+//! come back. And, on request, the whole conversation (its transcript).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,7 +46,7 @@ impl Mailer {
         Ok(Self { transport, from })
     }
 
-    async fn send(&self, to: &str, subject: &str, body: String) -> anyhow::Result<()> {
+    pub async fn send(&self, to: &str, subject: &str, body: String) -> anyhow::Result<()> {
         let message = Message::builder()
             .from(self.from.clone())
             .to(to.parse()?)
@@ -160,6 +160,24 @@ fn letter(shop: &str, news: &[ChatMessage]) -> (String, String) {
     (subject, body)
 }
 
+/// The e-mail with a whole conversation, as the visitor saw it: "Your conversation with
+/// Tienda Demo", every message with who wrote it (the visitor is "You").
+pub fn transcript(shop: &str, messages: &[ChatMessage]) -> (String, String) {
+    let subject = format!("Your conversation with {shop}");
+    let mut body = String::new();
+    for message in messages {
+        let who = match &message.author {
+            Author::Agent { name } => name.as_str(),
+            Author::Visitor => "You",
+        };
+        body.push_str(&format!("{who}:\n{}\n\n", message.text));
+    }
+    body.push_str(&format!(
+        "To go on, write to us in the chat on our website.\n\n— {shop}\n"
+    ));
+    (subject, body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +222,22 @@ mod tests {
         ] {
             assert_eq!(Relay::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_transcript_holds_both_sides_in_order() {
+        let (subject, body) = transcript(
+            "Tienda Demo",
+            &[
+                said(Author::Visitor, "¿Tienen la 42?"),
+                said(Author::Agent { name: "Ana".into() }, "Sí, en negro."),
+            ],
+        );
+        assert_eq!(subject, "Your conversation with Tienda Demo");
+        assert!(
+            body.starts_with("You:\n¿Tienen la 42?\n\nAna:\nSí, en negro.\n\n"),
+            "{body}"
+        );
     }
 
     #[test]

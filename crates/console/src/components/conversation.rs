@@ -2,9 +2,11 @@
 //! composer (or, once closed, a notice).
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use pronto_protocol::agent::AgentToServer;
 use pronto_protocol::ids::ConversationId;
 
+use crate::api;
 use crate::components::composer::Composer;
 use crate::components::follow_ups::MarkFollowUp;
 use crate::components::message::{MessageItem, NoteItem};
@@ -93,10 +95,29 @@ pub fn Conversation(
                             .get()
                             .map(|email| {
                                 let href = format!("mailto:{email}");
+                                let sent_to = strings::transcript_sent(&email);
+                                let send_transcript = move |_| {
+                                    let sent_to = sent_to.clone();
+                                    spawn_local(async move {
+                                        match api::email_transcript(id).await {
+                                            Ok(()) => console.show_info(sent_to),
+                                            Err(error) => {
+                                                console.show_error(strings::api_error_text(&error))
+                                            }
+                                        }
+                                    });
+                                };
                                 view! {
                                     <a class="conversation-email" href=href>
                                         {email}
                                     </a>
+                                    <button
+                                        type="button"
+                                        class="button email-transcript"
+                                        on:click=send_transcript
+                                    >
+                                        {strings::EMAIL_TRANSCRIPT}
+                                    </button>
                                 }
                             })
                     }}

@@ -1428,15 +1428,23 @@ async fn checkpoint_while_open(pool: AnyPool) {
     }
 }
 
+/// `row` if it is a conversation of the shop `site`; any other is "not found" (another
+/// shop's conversations are not even said to exist).
+pub fn ensure_of_shop(
+    row: Option<ConversationRow>,
+    site: &SiteId,
+) -> Result<ConversationRow, ProtocolError> {
+    row.filter(|row| row.site == *site)
+        .ok_or_else(|| ProtocolError::new(ErrorCode::ConversationNotFound, "no such conversation"))
+}
+
 /// Checks that `row` is an active conversation held by `agent` on `site`.
 pub fn ensure_held_by(
     row: Option<ConversationRow>,
     site: &SiteId,
     agent: AgentId,
 ) -> Result<ConversationRow, ProtocolError> {
-    let row = row.filter(|row| row.site == *site).ok_or_else(|| {
-        ProtocolError::new(ErrorCode::ConversationNotFound, "no such conversation")
-    })?;
+    let row = ensure_of_shop(row, site)?;
     if row.state == ConversationState::Closed {
         return Err(ProtocolError::new(
             ErrorCode::ConversationClosed,
