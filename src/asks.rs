@@ -21,7 +21,8 @@ pub enum Action {
     Comment,
 }
 
-/// The cards as HTML (every text escaped), and what each button numbered `data-act` does.
+/// The cards as HTML (every text escaped), and what each button numbered `data-act` (and
+/// field numbered `data-enter`) does.
 #[derive(Default)]
 pub struct Cards {
     pub html: String,
@@ -63,16 +64,19 @@ impl Cards {
         self
     }
 
-    /// A line: `title` in bold, `text` as written, `ask` quieter (and the label of a field).
+    /// A line: `title` in bold, `text` as written, `ask` quieter.
     fn line(&mut self, class: &str, text: &str) -> &mut Self {
-        let (tag, end) = if class == "pronto-ask" {
-            (r#"label for="pronto-field""#, "label")
-        } else {
-            ("p", "p")
-        };
-        self.push(&["<", tag, r#" class=""#, class, r#"">"#]);
+        self.push(&[r#"<p class=""#, class, r#"">"#]);
         self.text(text);
-        self.push(&["</", end, ">"]);
+        self.push(&["</p>"]);
+        self
+    }
+
+    /// The question a card's field answers, as its label.
+    fn label(&mut self, text: &str) -> &mut Self {
+        self.push(&[r#"<label class="pronto-ask" for="pronto-field">"#]);
+        self.text(text);
+        self.push(&["</label>"]);
         self
     }
 
@@ -88,7 +92,7 @@ impl Cards {
                 kind,
                 r#"" autocomplete=""#,
                 autocomplete,
-                r#"" data-act=""#,
+                r#"" data-enter=""#,
                 &first,
                 r#"">"#,
             ]);
@@ -128,7 +132,7 @@ impl Screen {
                     ),
                 Some(Rating::Chosen { .. }) => cards
                     .card("rating", false)
-                    .line("pronto-ask", text.rate_comment)
+                    .label(text.rate_comment)
                     .choices(Some("text"), &[(text.send, Action::Comment)]),
                 Some(Rating::Sent) => cards
                     .card("rating", true)
@@ -157,17 +161,6 @@ impl Screen {
                 );
             }
         }
-        if self.email_offer_in(now_ms) == Some(0.0) {
-            let card = cards.card("email", true);
-            match &self.email {
-                Some(email) => card
-                    .line("pronto-card-text", &[text.email_saved, email].join(" "))
-                    .choices(None, &[]),
-                None => card
-                    .line("pronto-ask", text.email_offer)
-                    .choices(Some("email"), &[(text.email_send, Action::SaveEmail)]),
-            }
-        }
         if !self.suggested.is_empty() {
             let offered: Vec<(&str, Action)> = self
                 .suggested
@@ -175,6 +168,19 @@ impl Screen {
                 .filter_map(|&i| Some((answers.get(i)?.question.as_str(), Action::Open(i))))
                 .collect();
             cards.card("suggestions", false).choices(None, &offered);
+        }
+        // Last: the one card that comes with time, so the buttons above keep their numbers
+        // (`components::cards` reads them again on a click).
+        if self.email_offer_in(now_ms) == Some(0.0) {
+            let card = cards.card("email", true);
+            match &self.email {
+                Some(email) => card
+                    .line("pronto-card-text", &[text.email_saved, email].join(" "))
+                    .choices(None, &[]),
+                None => card
+                    .label(text.email_offer)
+                    .choices(Some("email"), &[(text.email_send, Action::SaveEmail)]),
+            }
         }
         cards
     }

@@ -401,6 +401,10 @@ impl Screen {
             }
             ServerToVisitor::Assigned { agent_name } => {
                 self.queue = None;
+                // Opened again to follow up: its next ending is rated afresh.
+                if self.is_closed() {
+                    self.rating = None;
+                }
                 self.state = Some(ConversationState::Active { agent_name });
             }
             ServerToVisitor::Message { message } => {
@@ -1059,6 +1063,27 @@ mod tests {
             agent_name: "Ana".into(),
         });
         assert!(chat.suggest().is_empty());
+    }
+
+    #[test]
+    fn a_conversation_opened_again_to_follow_up_is_rated_afresh() {
+        let mut chat = Screen::new();
+        chat.apply(welcome(None));
+        chat.apply(ServerToVisitor::Message {
+            message: message(1, Author::Visitor, "¿Vuelve la 38?"),
+        });
+        chat.apply(ServerToVisitor::Closed);
+        chat.rating = Some(Rating::Sent);
+        chat.apply(ServerToVisitor::Assigned {
+            agent_name: "Ana".into(),
+        });
+        assert!(!chat.is_closed());
+        assert_eq!(chat.rating, None);
+        assert_eq!(
+            chat.messages.len(),
+            1,
+            "the same conversation, history and all"
+        );
     }
 
     #[test]

@@ -569,13 +569,23 @@ impl Shared {
             .take()
             .then(|| self.profile.borrow().clone())
             .flatten();
-        let once = self.once.take();
         let mut written = typing
             .into_iter()
             .chain(identify)
             .chain(profile)
-            .chain(once)
             .all(|frame| self.put(&frame));
+        // Frames sent once (a rating, whether an answer helped) stay queued until written:
+        // a write that fails leaves it and those after it for the next connection.
+        if written {
+            let mut once = self.once.borrow_mut();
+            while let Some(frame) = once.first() {
+                written = self.put(frame);
+                if !written {
+                    break;
+                }
+                once.remove(0);
+            }
+        }
         let mut turn_at = None;
         while written && self.outbox.borrow().may_write() {
             let now = js_sys::Date::now();

@@ -64,6 +64,9 @@ async fn a_visitor_nobody_could_answer_leaves_an_email_and_gets_the_reply_there_
         visitor.accessibility_violations().await.is_empty(),
         "axe with the e-mail offer"
     );
+    // A click into the field only puts the caret there.
+    field.click().await.unwrap();
+    assert!(!visitor.widget_has(".pronto-error").await);
     // A mistyped address is refused on the spot, and nothing is kept.
     visitor.type_and_enter(&field, "ana@tienda").await;
     visitor
@@ -296,6 +299,12 @@ async fn a_visitor_rates_the_conversation_once_it_has_ended() {
     let comment = visitor.widget("[part=rating] input.pronto-field").await;
     assert!(visitor.focused().await.contains("pronto-field"));
     dashboard_once(&pronto, |d| d.total.rated == 1).await;
+    // A click into the box, as a mouse user would, only puts the caret there.
+    comment.click().await.unwrap();
+    assert!(
+        visitor.widget_has("[part=rating] input.pronto-field").await,
+        "clicking the comment box must not send an empty comment"
+    );
     comment.send_keys("It took an hour.").await.unwrap();
     visitor.screenshot("widget-rating-en").await;
     visitor

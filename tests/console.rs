@@ -685,3 +685,31 @@ async fn an_agent_marks_an_ended_chat_to_follow_up_and_follows_up_when_it_is_due
     assert!(body.contains("¡Llegó la 38 en azul!"), "{body}");
     ana.screenshot("console-transcript-sent").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_who_steps_away_leaves_the_widget_saying_nobody_is_there() {
+    let pronto = Pronto::start().await;
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let mut browsers = Browsers::start().await;
+    let (carla, ana) = (browsers.person().await, browsers.person().await);
+    pronto
+        .sign_in(&ana, demo::AGENT_EMAIL, demo::AGENT_NAME)
+        .await;
+    carla.goto(&shop.url("/")).await;
+    carla.open_widget().await;
+    carla.widget(".pronto-availability--online").await;
+
+    let away = ana.page("button.away-toggle").await;
+    away.click().await.unwrap();
+    ana.wait_until(
+        "the toggle pressed",
+        "return document.querySelector('button.away-toggle').getAttribute('aria-pressed') === 'true'",
+        vec![],
+    )
+    .await;
+    carla.widget(".pronto-availability--away").await;
+    ana.screenshot("console-away").await;
+
+    away.click().await.unwrap();
+    carla.widget(".pronto-availability--online").await;
+}

@@ -5,7 +5,8 @@
 //! Drawn as HTML (`asks`, every text escaped) rather than Leptos views: the cards change
 //! rarely, and each distinct view is kilobytes every shopper downloads. They are drawn again
 //! only when they change, so a field being typed in keeps its text and focus while the queue
-//! moves. One click and one key handler serve every button, by its `data-act` number.
+//! moves. One click handler serves every button, by its `data-act` number, and one key handler
+//! every field, by its `data-enter` number.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,21 +47,31 @@ pub fn cards(chat: Chat, controls: Controls) -> impl IntoView {
         // Set again only when it changes: a field being typed in keeps its text and focus.
         cards.html
     };
-    // What the button (or field) numbered `data-act` under `target` does, as drawn now.
-    let chosen = move |target: Option<web_sys::EventTarget>| {
+    // What `target` does, by its number in `attribute`: `data-act` on a button (clicked, or
+    // Enter, which clicks it), `data-enter` on a field (Enter; a click into it only puts the
+    // caret there).
+    let chosen = move |target: Option<web_sys::EventTarget>, attribute: &str| {
         let number = target
-            .and_then(|target| target.dyn_into::<Element>().ok())
-            .and_then(|element| element.get_attribute("data-act"))
-            .and_then(|number| number.parse::<usize>().ok())?;
+            .and_then(|target| target.dyn_into::<Element>().ok())?
+            .get_attribute(attribute)?
+            .parse::<usize>()
+            .ok()?;
+        // As drawn: only the e-mail offer comes with time, and it is the last card, so the
+        // buttons before it keep their numbers even in the moment before it is drawn.
         let lang = chat.lang.get_untracked();
         let now = js_sys::Date::now();
         chat.with_untracked(|screen| screen.cards(lang, now).actions.get(number).copied())
+    };
+    let on_click = move |ev: web_sys::MouseEvent| {
+        if let Some(action) = chosen(ev.target(), "data-act") {
+            act(chat, controls, stack, action);
+        }
     };
     let on_keydown = move |ev: web_sys::KeyboardEvent| {
         // Enter in a card's field does its first button's action.
         if ev.key() == "Enter"
             && !ev.is_composing()
-            && let Some(action) = chosen(ev.target())
+            && let Some(action) = chosen(ev.target(), "data-enter")
         {
             ev.prevent_default();
             act(chat, controls, stack, action);
@@ -71,11 +82,7 @@ pub fn cards(chat: Chat, controls: Controls) -> impl IntoView {
             class="pronto-cards"
             node_ref=stack
             inner_html=html
-            on:click=move |ev| {
-                if let Some(action) = chosen(ev.target()) {
-                    act(chat, controls, stack, action);
-                }
-            }
+            on:click=on_click
             on:keydown=on_keydown
         ></div>
     }

@@ -185,7 +185,10 @@ fn slim_glue(wasm: &Path, js: &Path, name: &str) -> Result<()> {
     // a hash set of event names and a window listener that walks the event's path: 4 KB of
     // the module. Every click in the browser tests would trap if the branch were taken.
     unplug(&mut module, "add_event_listener_delegated");
-    unplug_calls(&mut module, "add_event_listener_delegated");
+    anyhow::ensure!(
+        unplug_calls(&mut module, "add_event_listener_delegated") > 0,
+        "tachys's add_event_listener_delegated is gone or renamed; update slim_glue"
+    );
     // The closures' entry points, named after their whole Rust types (300 characters apiece).
     let kept: Vec<String> = module.exports.iter().map(|e| e.name.clone()).collect();
     let mut entry_points = Vec::new();
@@ -299,9 +302,10 @@ fn unplug(module: &mut walrus::Module, owner: &str) {
 }
 
 /// Points every direct call to a function named after `owner` at a function that only traps
-/// (one per signature), so that wasm-opt drops that code. Sound only where that code can
-/// never run: see its caller. Like `unplug`, it goes by each function's own name.
-fn unplug_calls(module: &mut walrus::Module, owner: &str) {
+/// (one per signature), so that wasm-opt drops that code; returns how many functions it
+/// unplugged. Sound only where that code can never run: see its caller. Like `unplug`, it
+/// goes by each function's own name.
+fn unplug_calls(module: &mut walrus::Module, owner: &str) -> usize {
     let owned: Vec<(walrus::FunctionId, walrus::TypeId)> = module
         .funcs
         .iter()
@@ -334,6 +338,7 @@ fn unplug_calls(module: &mut walrus::Module, owner: &str) {
         let entry = function.entry_block();
         walrus::ir::dfs_pre_order_mut(&mut Redirect(&redirects), function, entry);
     }
+    redirects.len()
 }
 
 /// A new function of signature `ty` that traps (`unreachable`) when called.

@@ -146,6 +146,8 @@ pub struct Console {
     /// The shop's conversations marked to follow up, soonest first (`components::follow_ups`
     /// reads them again whenever they may have changed).
     pub follow_ups: RwSignal<Option<FollowUps>>,
+    /// The agent said they stepped away: visitors do not count them as there.
+    pub away: RwSignal<bool>,
     /// Set when a taken conversation arrives; its composer takes focus once shown.
     pub focus_composer: RwSignal<Option<ConversationId>>,
     /// The browser's clock, ticked every second while the queue is on screen.
@@ -193,6 +195,7 @@ impl Console {
             info: RwSignal::new(None),
             canned: RwSignal::new(Vec::new()),
             follow_ups: RwSignal::new(None),
+            away: RwSignal::new(false),
             focus_composer: RwSignal::new(None),
             now_ms: RwSignal::new(now_ms),
             clock_offset_ms: RwSignal::new(0),
@@ -229,8 +232,10 @@ impl Console {
                 queue,
                 queue_total,
                 conversations,
+                away,
             } => {
                 self.agent.set(agent);
+                self.away.set(away);
                 self.sync_clock(now_ms, local_now_ms);
                 self.queue.set(queue);
                 self.queue_total.set(queue_total);
@@ -258,6 +263,7 @@ impl Console {
                 self.queue.set(entries);
                 self.queue_total.set(total);
             }
+            ServerToAgent::Away { away } => self.away.set(away),
             ServerToAgent::Conversation { conversation, from } => match from {
                 None => self.taken(conversation),
                 Some(from) => self.handed_to_me(conversation, &from),
@@ -1044,6 +1050,7 @@ mod tests {
             queue: vec![entry(9, 0)],
             queue_total: 1,
             conversations,
+            away: false,
         }
     }
 

@@ -87,6 +87,8 @@ pub fn transfer_to(teammate: &str) -> String {
 // Alerts.
 pub const VISITOR_WAITING: &str = "A visitor is waiting";
 pub const ALERTS: &str = "Alerts";
+pub const STEP_AWAY: &str = "Away";
+pub const AWAY_HINT: &str = "While you are away, visitors see that nobody is there unless a teammate is, and are offered e-mail at once. Your chats go on.";
 pub const ALERTS_BLOCKED: &str = "This browser blocks notifications from the console; allow them in its site settings to get alerts.";
 
 // The visitor's past.
@@ -179,9 +181,14 @@ pub fn due_count(due: usize) -> String {
     format!("{due} due")
 }
 
-/// The label of one "Follow up now" button, for screen readers.
+/// The label of one "Follow up now" button, for screen readers (starting with what it says,
+/// for voice control).
 pub fn follow_up_with(visitor: &str) -> String {
-    format!("Follow up with {visitor} now")
+    format!("Follow up now with {visitor}")
+}
+
+pub fn cancel_follow_up_with(visitor: &str) -> String {
+    format!("Cancel follow-up with {visitor}")
 }
 
 pub fn marked_by(agent: &str) -> String {

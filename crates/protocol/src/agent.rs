@@ -232,6 +232,12 @@ pub enum AgentToServer {
     FollowUp {
         conversation: ConversationId,
     },
+    /// The agent stepped away (`true`) or is back. While away their console stays open and
+    /// their chats go on, but visitors count them as not there: with nobody else there, the
+    /// widget says so and offers e-mail at once. Every console of theirs hears `away`.
+    Away {
+        away: bool,
+    },
 }
 
 /// Body of `PUT /api/conversations/{id}/follow-up` (any agent of the shop): follow up on the
@@ -356,6 +362,9 @@ pub enum ServerToAgent {
         /// How many visitors are waiting in all.
         queue_total: u32,
         conversations: Vec<AgentConversation>,
+        /// The agent said they are away (see `AgentToServer::Away`).
+        #[serde(default)]
+        away: bool,
     },
     /// The head of the site's queue (the first `limits::QUEUE_VIEW_ENTRIES`, in order) and how
     /// many wait in all, whenever it changes.
@@ -402,6 +411,10 @@ pub enum ServerToAgent {
     Transferred {
         conversation: ConversationId,
         to_name: String,
+    },
+    /// This agent stepped away (`true`) or is back, from this console or another of theirs.
+    Away {
+        away: bool,
     },
     /// The visitor of one of this agent's conversations is typing (or stopped); it lapses
     /// after `limits::TYPING_LASTS_MS` without a repeat.

@@ -119,6 +119,7 @@ impl Session for AgentSession {
             AgentToServer::Read { conversation, seq } => self.read(conversation, seq).await,
             AgentToServer::Transfer { conversation, to } => self.transfer(conversation, to).await,
             AgentToServer::FollowUp { conversation } => self.follow_up(conversation).await,
+            AgentToServer::Away { away } => self.away(away).await,
             AgentToServer::Note {
                 conversation,
                 id,
@@ -180,6 +181,7 @@ impl AgentSession {
             queue: queue.entries,
             queue_total: queue.total,
             conversations,
+            away: self.app.store.is_away(self.agent.id).await?,
         });
         // After the welcome, which is this console's first frame.
         crate::presence::arrived(&self.app, site, self.agent.id).await
@@ -474,6 +476,19 @@ impl AgentSession {
         };
         tracing::info!(conversation_id = %conversation, agent = %self.agent.id, "following up");
         self.taken(row).await
+    }
+
+    /// The agent stepped away or is back: their consoles show it, and the site's visitors
+    /// hear whether anyone is there now.
+    async fn away(&self, away: bool) -> AppResult<()> {
+        let site = &self.agent.site;
+        self.app.store.set_away(self.agent.id, away).await?;
+        tracing::info!(agent = %self.agent.id, away, "agent away or back");
+        self.app
+            .fanout
+            .to_agent(site, self.agent.id, &ServerToAgent::Away { away });
+        self.app.fanout.presence_changed(site);
+        Ok(())
     }
 
     async fn close(&mut self, conversation: ConversationId) -> AppResult<()> {

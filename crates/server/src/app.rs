@@ -21,8 +21,8 @@ use crate::reply_time::ReplyTimes;
 use crate::storage::{Store, random_token};
 use crate::token::Signer;
 use crate::{
-    agent, answers, assets, auth, canned, context, dashboard, demo, follow_ups, operations,
-    settings, team, transcript, visitor,
+    agent, answers, assets, auth, canned, context, dashboard, demo, follow_ups, inbound,
+    operations, settings, team, transcript, visitor,
 };
 
 /// What every request and socket shares; cheap to clone.
@@ -54,6 +54,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Sends e-mail, when `SMTP_URL` is set: replies nobody saw, transcripts.
     pub mailer: Option<Arc<Mailer>>,
+    /// What the inbound-mail webhook must present (`PRONTO_MAIL_INBOUND_SECRET`), if it is on.
+    pub mail_inbound_secret: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -122,7 +124,11 @@ impl Server {
             None => Fanout::local(hub.clone(), announcer.clone()),
         };
         let mailer = match &config.smtp_url {
-            Some(smtp_url) => Some(Arc::new(Mailer::new(smtp_url, &config.mail_from)?)),
+            Some(smtp_url) => Some(Arc::new(Mailer::new(
+                smtp_url,
+                &config.mail_from,
+                config.mail_reply_domain.clone(),
+            )?)),
             None => None,
         };
         let state = AppState {
@@ -140,6 +146,7 @@ impl Server {
             reply_times,
             metrics: Arc::default(),
             mailer: mailer.clone(),
+            mail_inbound_secret: config.mail_inbound_secret.as_deref().map(Arc::from),
         };
         tokio::spawn(crate::presence::keep_fresh(state.clone()));
         if let Some(mailer) = mailer {
@@ -155,6 +162,7 @@ impl Server {
             .merge(answers::router())
             .merge(follow_ups::router())
             .merge(transcript::router())
+            .merge(inbound::router())
             .merge(dashboard::router())
             .merge(context::router())
             .merge(team::router())

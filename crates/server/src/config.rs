@@ -71,6 +71,17 @@ pub struct Config {
     #[arg(long, env = "PRONTO_MAIL_AFTER_SECS", default_value_t = 120)]
     pub mail_after_secs: u64,
 
+    /// The domain whose mail reaches `POST /api/mail/inbound` (through the mail provider's
+    /// inbound webhook): e-mailed replies then say "reply to this e-mail", with a Reply-To of
+    /// `reply+<conversation>-<signature>@` this domain, and a visitor's answer joins the chat.
+    #[arg(long, env = "PRONTO_MAIL_REPLY_DOMAIN")]
+    pub mail_reply_domain: Option<String>,
+
+    /// The bearer token the inbound webhook must present (`Authorization: Bearer …`).
+    /// Without it, `POST /api/mail/inbound` takes nothing.
+    #[arg(long, env = "PRONTO_MAIL_INBOUND_SECRET", hide_env_values = true)]
+    pub mail_inbound_secret: Option<String>,
+
     /// Open sockets allowed from one client address.
     #[arg(long, env = "PRONTO_MAX_CONNECTIONS_PER_IP", default_value_t = MAX_CONNECTIONS_PER_IP)]
     pub max_connections_per_ip: usize,
@@ -95,6 +106,8 @@ impl Config {
             smtp_url: None,
             mail_from: "Tienda Demo <hola@tienda.example>".into(),
             mail_after_secs: 0,
+            mail_reply_domain: None,
+            mail_inbound_secret: None,
         }
     }
 }

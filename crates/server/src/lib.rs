@@ -18,6 +18,7 @@ mod fanout;
 mod follow_ups;
 mod hours;
 mod hub;
+mod inbound;
 mod limits;
 mod mail;
 mod operations;

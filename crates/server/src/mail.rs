@@ -12,11 +12,13 @@ use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use pronto_protocol::chat::{Author, ChatMessage};
+use pronto_protocol::ids::ConversationId;
 
 use crate::app::AppState;
 use crate::clock::now_ms;
 use crate::error::AppResult;
 use crate::storage::Unseen;
+use crate::token::Signer;
 
 /// How often the server looks for replies to e-mail.
 const ROUND: Duration = Duration::from_secs(1);
@@ -25,12 +27,14 @@ const ROUND: Duration = Duration::from_secs(1);
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// Where answers to e-mailed replies go (`PRONTO_MAIL_REPLY_DOMAIN`), if anywhere.
+    reply_domain: Option<String>,
 }
 
 impl Mailer {
     /// `smtp_url` like `smtp://127.0.0.1:25` (`smtp://user:password@host:port` to sign in);
     /// `from` like `Tienda <hola@tienda.example>`.
-    pub fn new(smtp_url: &str, from: &str) -> anyhow::Result<Self> {
+    pub fn new(smtp_url: &str, from: &str, reply_domain: Option<String>) -> anyhow::Result<Self> {
         let relay = Relay::parse(smtp_url).ok_or_else(|| {
             anyhow::anyhow!("SMTP_URL {smtp_url:?} is not smtp://[user:password@]host[:port]")
         })?;
@@ -43,16 +47,39 @@ impl Mailer {
         let from = from
             .parse()
             .map_err(|e| anyhow::anyhow!("the sender address {from:?}: {e}"))?;
-        Ok(Self { transport, from })
+        Ok(Self {
+            transport,
+            from,
+            reply_domain,
+        })
     }
 
-    pub async fn send(&self, to: &str, subject: &str, body: String) -> anyhow::Result<()> {
-        let message = Message::builder()
+    /// The address answers about `conversation` go to, when inbound mail is set up:
+    /// `reply+<conversation>-<signature>@<reply domain>` (see `inbound`).
+    pub fn reply_address(&self, signer: &Signer, conversation: ConversationId) -> Option<String> {
+        let domain = self.reply_domain.as_deref()?;
+        Some(format!(
+            "{}@{domain}",
+            signer.reply_local_part(conversation)
+        ))
+    }
+
+    pub async fn send(
+        &self,
+        to: &str,
+        reply_to: Option<&str>,
+        subject: &str,
+        body: String,
+    ) -> anyhow::Result<()> {
+        let mut message = Message::builder()
             .from(self.from.clone())
             .to(to.parse()?)
             .subject(subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(body)?;
+            .header(ContentType::TEXT_PLAIN);
+        if let Some(reply_to) = reply_to {
+            message = message.reply_to(reply_to.parse()?);
+        }
+        let message = message.body(body)?;
         self.transport.send(message).await?;
         Ok(())
     }
@@ -121,8 +148,12 @@ async fn round(app: &AppState, mailer: &Mailer, replied_before_ms: i64) -> AppRe
             continue;
         }
         let news = app.store.messages_after(conversation, mailed_seq).await?;
-        let (subject, body) = letter(&unseen.shop_name, &news);
-        match mailer.send(&unseen.email, &subject, body).await {
+        let reply_to = mailer.reply_address(&app.tokens, conversation);
+        let (subject, body) = letter(&unseen.shop_name, &news, reply_to.is_some());
+        match mailer
+            .send(&unseen.email, reply_to.as_deref(), &subject, body)
+            .await
+        {
             Ok(()) => {
                 tracing::info!(conversation_id = %conversation, site = %unseen.site, "replies e-mailed");
             }
@@ -139,8 +170,8 @@ async fn round(app: &AppState, mailer: &Mailer, replied_before_ms: i64) -> AppRe
 }
 
 /// The e-mail for the agents' replies among `news`: "Ana replied — Tienda Demo", each reply
-/// with who wrote it, and where to answer.
-fn letter(shop: &str, news: &[ChatMessage]) -> (String, String) {
+/// with who wrote it, and where to answer (`answerable`: by replying to the e-mail too).
+fn letter(shop: &str, news: &[ChatMessage], answerable: bool) -> (String, String) {
     let replies: Vec<(&str, &str)> = news
         .iter()
         .filter_map(|m| match &m.author {
@@ -154,9 +185,12 @@ fn letter(shop: &str, news: &[ChatMessage]) -> (String, String) {
     for (name, text) in &replies {
         body.push_str(&format!("{name}:\n{text}\n\n"));
     }
-    body.push_str(&format!(
-        "Your conversation is waiting in the chat on our website: open it to answer.\n\n— {shop}\n"
-    ));
+    let answer = if answerable {
+        "Reply to this e-mail, or open the chat on our website: your conversation is waiting there."
+    } else {
+        "Your conversation is waiting in the chat on our website: open it to answer."
+    };
+    body.push_str(&format!("{answer}\n\n— {shop}\n"));
     (subject, body)
 }
 
@@ -250,6 +284,7 @@ mod tests {
                 said(Author::Visitor, "¿?"),
                 said(ana(), "Llega mañana"),
             ],
+            false,
         );
         assert_eq!(subject, "Ana replied — Tienda Demo");
         assert!(

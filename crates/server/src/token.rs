@@ -1,10 +1,13 @@
 //! Visitor tokens: `<visitor id>.<site>.<signature>`, signed with HMAC-SHA256 under the
 //! server's secret. A token cannot be made up or edited to name another visitor, and a token
-//! issued for one site is worthless on another.
+//! issued for one site is worthless on another. Reply addresses, `reply+<conversation>-<tag>`,
+//! are signed the same way, so an e-mail can only answer the conversation it was sent about.
 
 use hmac::{Hmac, Mac};
 use pronto_protocol::ids::SiteId;
 use sha2::Sha256;
+
+use pronto_protocol::ids::ConversationId;
 
 use crate::storage::VisitorId;
 
@@ -47,6 +50,35 @@ impl Signer {
             .verify_slice(&signature)
             .ok()
             .map(|()| visitor)
+    }
+}
+
+impl Signer {
+    fn reply_mac(&self, conversation: ConversationId) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key");
+        mac.update(format!("pronto-reply-v1\0{}", conversation.0).as_bytes());
+        mac
+    }
+
+    /// The local part of the address replies to e-mails about `conversation` go to:
+    /// `reply+<id>-<tag>`, the tag 128 bits of its signature (an address's local part is at
+    /// most 64 characters).
+    pub fn reply_local_part(&self, conversation: ConversationId) -> String {
+        let signature = self.reply_mac(conversation).finalize().into_bytes();
+        let tag: String = signature[..16].iter().map(|b| format!("{b:02x}")).collect();
+        format!("reply+{}-{tag}", conversation.0)
+    }
+
+    /// The conversation a reply address's local part was issued for, if it is genuine.
+    pub fn verify_reply(&self, local_part: &str) -> Option<ConversationId> {
+        let rest = local_part.strip_prefix("reply+")?;
+        let (id, tag) = rest.split_once('-')?;
+        let conversation = ConversationId(id.parse().ok()?);
+        let tag = from_hex(tag).filter(|tag| tag.len() == 16)?;
+        self.reply_mac(conversation)
+            .verify_truncated_left(&tag)
+            .ok()
+            .map(|()| conversation)
     }
 }
 
@@ -109,6 +141,20 @@ mod tests {
         assert!(!is_signed("otra", "cliente-42", &hex));
         assert!(!is_signed("clave", "cliente-42", &hex[1..]));
         assert!(!is_signed("clave", "cliente-42", "zz"));
+    }
+
+    #[test]
+    fn a_reply_address_answers_its_conversation_only() {
+        let signer = Signer::new(b"server secret");
+        let local = signer.reply_local_part(ConversationId(7));
+        assert!(local.len() <= 64, "{local}");
+        assert_eq!(signer.verify_reply(&local), Some(ConversationId(7)));
+        let other = local.replacen("+7-", "+8-", 1);
+        assert_eq!(signer.verify_reply(&other), None);
+        assert_eq!(Signer::new(b"another").verify_reply(&local), None);
+        for bad in ["reply+7", "reply+x-00", "hola", &local[..local.len() - 2]] {
+            assert_eq!(signer.verify_reply(bad), None, "{bad}");
+        }
     }
 
     #[test]

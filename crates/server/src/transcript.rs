@@ -48,7 +48,7 @@ async fn send(
     let messages = app.store.messages(conversation.id).await?;
     let (subject, body) = mail::transcript(&shop.name, &messages);
     mailer
-        .send(&email, &subject, body)
+        .send(&email, None, &subject, body)
         .await
         .map_err(|error| AppError::Mail(error.to_string()))?;
     tracing::info!(conversation_id = %conversation.id, agent = %agent.id, "transcript e-mailed");

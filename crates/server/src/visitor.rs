@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use pronto_protocol::agent::ServerToAgent;
-use pronto_protocol::chat::{ConversationState, validate_text};
+use pronto_protocol::chat::{ChatMessage, ConversationState, validate_text};
 use pronto_protocol::ids::ConversationId;
 use pronto_protocol::ids::{ClientMessageId, SiteId};
 use pronto_protocol::limits::{MAX_CONVERSATIONS_PER_HOUR, MAX_TOKEN_CHARS, MAX_USER_ID_CHARS};
@@ -24,7 +24,7 @@ use crate::hub::{ConnectionId, Outbox};
 use crate::operations::Side;
 use crate::reply_time::ReplyOutlook;
 use crate::socket::{self, Session};
-use crate::storage::{Site, VisitorId, VisitorSent};
+use crate::storage::{ConversationRow, Site, VisitorId, VisitorSent};
 use crate::{fanout, origin, presence, token};
 
 pub fn router() -> Router<AppState> {
@@ -532,12 +532,7 @@ impl VisitorSession {
                 });
                 return Ok(());
             }
-            VisitorSent::TooManyConversations => {
-                return Err(AppError::refused(
-                    ErrorCode::TooManyConversations,
-                    format!("at most {MAX_CONVERSATIONS_PER_HOUR} new conversations an hour"),
-                ));
-            }
+            VisitorSent::TooManyConversations => return Err(too_many_conversations()),
             VisitorSent::ForeignId => {
                 return Err(AppError::refused(
                     ErrorCode::DuplicateId,
@@ -546,18 +541,39 @@ impl VisitorSession {
             }
         };
         tracing::debug!(conversation_id = %conversation.id, seq = message.seq, "visitor wrote");
-        self.app.metrics.message_stored(Side::Visitor);
-        let fanout = &self.app.fanout;
-        fanout.message_stored(&conversation, &message);
-        if started {
-            fanout.visitor_joined(&greeted.site, greeted.visitor);
-        }
-        // Acknowledged once everyone can hear of it (see `Fanout::flushed`).
-        fanout.flushed().await?;
+        // Acknowledged once everyone can hear of it.
+        announce(&self.app, &conversation, &message, started).await?;
         self.outbox.deliver(ServerToVisitor::Ack {
             id: id.clone(),
             seq: message.seq,
         });
         Ok(())
     }
+}
+
+/// Tells everyone concerned of a visitor's message just stored (from the widget or by
+/// e-mail, `inbound`): the agent, the visitor's other tabs, and the queue if it started a
+/// conversation; returns once they all can hear of it (see `Fanout::flushed`).
+pub async fn announce(
+    app: &AppState,
+    conversation: &ConversationRow,
+    message: &ChatMessage,
+    started: bool,
+) -> AppResult<()> {
+    app.metrics.message_stored(Side::Visitor);
+    let fanout = &app.fanout;
+    fanout.message_stored(conversation, message);
+    if started {
+        fanout.visitor_joined(&conversation.site, conversation.visitor);
+    }
+    fanout.flushed().await?;
+    Ok(())
+}
+
+/// Why a visitor's message that would start one more conversation this hour is refused.
+pub fn too_many_conversations() -> AppError {
+    AppError::refused(
+        ErrorCode::TooManyConversations,
+        format!("at most {MAX_CONVERSATIONS_PER_HOUR} new conversations an hour"),
+    )
 }

@@ -96,8 +96,11 @@ pub fn Conversation(
                             .map(|email| {
                                 let href = format!("mailto:{email}");
                                 let sent_to = strings::transcript_sent(&email);
+                                // One e-mail per press: the button waits for the answer.
+                                let sending = RwSignal::new(false);
                                 let send_transcript = move |_| {
                                     let sent_to = sent_to.clone();
+                                    sending.set(true);
                                     spawn_local(async move {
                                         match api::email_transcript(id).await {
                                             Ok(()) => console.show_info(sent_to),
@@ -105,6 +108,7 @@ pub fn Conversation(
                                                 console.show_error(strings::api_error_text(&error))
                                             }
                                         }
+                                        sending.try_set(false);
                                     });
                                 };
                                 view! {
@@ -114,6 +118,7 @@ pub fn Conversation(
                                     <button
                                         type="button"
                                         class="button email-transcript"
+                                        disabled=sending
                                         on:click=send_transcript
                                     >
                                         {strings::EMAIL_TRANSCRIPT}

@@ -4,7 +4,7 @@
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use pronto_protocol::agent::{AgentProfile, Role};
+use pronto_protocol::agent::{AgentProfile, AgentToServer, Role};
 
 use crate::api;
 use crate::clock;
@@ -55,6 +55,8 @@ pub fn Desk(
     });
     console.page_visible.set(!document().hidden());
     provide_context(transport.sender());
+    // Away: the server says so to every console of this agent, this one included.
+    let away_sender = transport.sender();
 
     // The browser knows before the backoff does that the network is back or that the agent
     // is looking: reconnect now rather than after up to ten more seconds.
@@ -183,6 +185,19 @@ pub fn Desk(
                         on:click=toggle_alerts
                     >
                         {strings::ALERTS}
+                    </button>
+                    <button
+                        type="button"
+                        class="button away-toggle"
+                        title=strings::AWAY_HINT
+                        aria-pressed=move || console.away.get().to_string()
+                        disabled=move || !console.is_online()
+                        on:click=move |_| {
+                            let away = !console.away.get_untracked();
+                            away_sender.send(AgentToServer::Away { away });
+                        }
+                    >
+                        {strings::STEP_AWAY}
                     </button>
                     <span class="visually-hidden">{strings::SIGNED_IN_AS}" "</span>
                     <span class="agent-name">{move || console.agent.with(|a| a.name.clone())}</span>

@@ -18,6 +18,16 @@ use crate::transport::Sender;
 /// How often the list is read again: days turn, and teammates mark conversations too.
 const READ_AGAIN_MS: u32 = 60_000;
 
+/// Marks `conversation` to follow up `on`, or takes the mark off; then reads the list again.
+fn mark(console: Console, conversation: ConversationId, on: Option<String>) {
+    spawn_local(async move {
+        match api::set_follow_up(conversation, on).await {
+            Ok(()) => refresh(console),
+            Err(error) => console.show_error(strings::api_error_text(&error)),
+        }
+    });
+}
+
 /// Reads the shop's follow-ups into `console.follow_ups`.
 pub fn refresh(console: Console) {
     spawn_local(async move {
@@ -126,6 +136,10 @@ fn FollowUpItem(follow_up: FollowUp) -> impl IntoView {
     } else {
         view! { <span class="follow-up-open">{strings::STILL_OPEN}</span> }.into_any()
     };
+    // A mark can go from the list too: one whose visitor wrote again since is answered in
+    // the newer conversation, and "Follow up now" would be refused.
+    let cancel_label = strings::cancel_follow_up_with(&follow_up.visitor);
+    let cancel = move |_| mark(console, id, None);
     let class = if follow_up.due {
         "queue-entry follow-up follow-up--due"
     } else {
@@ -141,7 +155,12 @@ fn FollowUpItem(follow_up: FollowUp) -> impl IntoView {
             </div>
             <p class="queue-first-message follow-up-last" title=whole>{last}</p>
             <p class="follow-up-by">{strings::marked_by(&follow_up.marked_by)}</p>
-            {action}
+            <div class="follow-up-actions">
+                {action}
+                <button type="button" class="button follow-up-cancel" aria-label=cancel_label on:click=cancel>
+                    {strings::TAKE_OFF_FOLLOW_UP}
+                </button>
+            </div>
         </li>
     }
 }
@@ -165,14 +184,20 @@ pub fn MarkFollowUp(id: ConversationId) -> impl IntoView {
             .with(|f| f.as_ref().map(|f| f.today.clone()))
     });
     let day = NodeRef::<leptos::html::Input>::new();
-    let mark = move |on: Option<String>| {
-        spawn_local(async move {
-            match api::set_follow_up(id, on).await {
-                Ok(()) => refresh(console),
-                Err(error) => console.show_error(strings::api_error_text(&error)),
-            }
-        });
-    };
+    let mark = move |on: Option<String>| mark(console, id, on);
+    // Set and Cancel each give way to the other: focus follows, not lost to the page.
+    let set_button = NodeRef::<leptos::html::Button>::new();
+    let cancel_button = NodeRef::<leptos::html::Button>::new();
+    let moved = StoredValue::new(false);
+    Effect::new(move |_| {
+        let marked = set_on().is_some();
+        if moved.get_value() {
+            let _ = match marked {
+                true => cancel_button.get().map(|b| b.focus()),
+                false => set_button.get().map(|b| b.focus()),
+            };
+        }
+    });
     let field = format!("follow-up-day-{}", id.0);
     view! {
         <div class="follow-up-mark">
@@ -183,7 +208,11 @@ pub fn MarkFollowUp(id: ConversationId) -> impl IntoView {
                         <button
                             type="button"
                             class="button follow-up-clear"
-                            on:click=move |_| mark(None)
+                            node_ref=cancel_button
+                            on:click=move |_| {
+                                moved.set_value(true);
+                                mark(None);
+                            }
                         >
                             {strings::TAKE_OFF_FOLLOW_UP}
                         </button>
@@ -207,9 +236,11 @@ pub fn MarkFollowUp(id: ConversationId) -> impl IntoView {
                         <button
                             type="button"
                             class="button follow-up-set-button"
+                            node_ref=set_button
                             on:click=move |_| {
                                 let on = day.get_untracked().map(|d| d.value()).filter(|v| !v.is_empty());
                                 if on.is_some() {
+                                    moved.set_value(true);
                                     mark(on);
                                 }
                             }

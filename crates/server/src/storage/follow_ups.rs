@@ -69,14 +69,24 @@ impl Store {
     }
 
     /// Opens the ended `conversation` again, held by `agent`, and takes its follow-up mark
-    /// off. `None` when it is not ended, or its visitor has a newer conversation (checked in
-    /// the same statement, so a visitor starting one meanwhile is not talked over).
+    /// off. `None` when it is not ended, or its visitor has a newer conversation. Under the
+    /// visitor's lock, as their sends are (`visitor_sends`): a visitor starting a conversation
+    /// at the same moment either comes first (and this refuses) or finds this one open.
     pub async fn reopen(
         &self,
         conversation: ConversationId,
         agent: AgentId,
     ) -> sqlx::Result<Option<ConversationRow>> {
-        let turn = self.write_turn().await;
+        let Some(row) = self.conversation(conversation).await? else {
+            return Ok(None);
+        };
+        let mut writing = self.begin_write().await?;
+        if let Some(lock) = self.dialect.lock_visitor() {
+            sqlx::query(lock)
+                .bind(row.visitor.0)
+                .execute(&mut *writing.tx)
+                .await?;
+        }
         let reopened = sqlx::query(
             "UPDATE conversations SET state = 'active', agent_id = $1, closed_ms = NULL, \
                     follow_up_on = NULL, follow_up_by = NULL \
@@ -86,10 +96,10 @@ impl Store {
         )
         .bind(agent.0)
         .bind(conversation.0)
-        .execute(&self.pool)
+        .execute(&mut *writing.tx)
         .await?
         .rows_affected();
-        drop(turn);
+        writing.commit().await?;
         if reopened == 0 {
             return Ok(None);
         }

@@ -805,10 +805,12 @@ impl Store {
         Ok(parsed_sites(sites))
     }
 
-    /// Whether an agent of `site` has a console open on a server that is alive.
+    /// Whether an agent of `site` who is not away has a console open on a server that is
+    /// alive.
     pub async fn agents_online(&self, site: &SiteId, stale_after_ms: i64) -> sqlx::Result<bool> {
         let found: Option<i64> = sqlx::query_scalar(
-            "SELECT agent_id FROM agent_presence WHERE site_id = $1 AND seen_ms >= $2 LIMIT 1",
+            "SELECT p.agent_id FROM agent_presence p JOIN agents a ON a.id = p.agent_id \
+             WHERE p.site_id = $1 AND p.seen_ms >= $2 AND a.away = 0 LIMIT 1",
         )
         .bind(site.as_str())
         .bind(now_ms() - stale_after_ms)
@@ -829,14 +831,15 @@ impl Store {
             .await
     }
 
-    /// How many agents of `site` have a console open on a server that is alive.
+    /// How many agents of `site`, not away, have a console open on a server that is alive.
     pub async fn agents_online_count(
         &self,
         site: &SiteId,
         stale_after_ms: i64,
     ) -> sqlx::Result<u32> {
         let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT agent_id) FROM agent_presence WHERE site_id = $1 AND seen_ms >= $2",
+            "SELECT COUNT(DISTINCT p.agent_id) FROM agent_presence p JOIN agents a ON a.id = p.agent_id \
+             WHERE p.site_id = $1 AND p.seen_ms >= $2 AND a.away = 0",
         )
         .bind(site.as_str())
         .bind(now_ms() - stale_after_ms)

@@ -1,5 +1,5 @@
 //! The team's shared tools in storage: the shop's canned replies, who is on the team and
-//! online, and handing a conversation from one agent to another.
+//! online (or away), and handing a conversation from one agent to another.
 
 use pronto_protocol::agent::{CannedReply, TeamMember};
 use pronto_protocol::ids::{AgentId, ConversationId, SiteId};
@@ -49,11 +49,12 @@ impl Store {
     }
 
     /// Everyone on the shop's team, by name, each with whether a console of theirs was seen
-    /// within `stale_after_ms`.
+    /// within `stale_after_ms` while they are not away.
     pub async fn team(&self, site: &SiteId, stale_after_ms: i64) -> sqlx::Result<Vec<TeamMember>> {
         let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
             "SELECT a.id, a.name, a.role, \
-                    (SELECT COUNT(*) FROM agent_presence p WHERE p.agent_id = a.id AND p.seen_ms >= $2) \
+                    (SELECT COUNT(*) FROM agent_presence p \
+                     WHERE p.agent_id = a.id AND p.seen_ms >= $2 AND a.away = 0) \
              FROM agents a WHERE a.site_id = $1 ORDER BY a.name, a.id",
         )
         .bind(site.as_str())
@@ -69,6 +70,26 @@ impl Store {
                 online: consoles > 0,
             })
             .collect())
+    }
+
+    /// Whether `agent` said they are away.
+    pub async fn is_away(&self, agent: AgentId) -> sqlx::Result<bool> {
+        let away: i64 = sqlx::query_scalar("SELECT away FROM agents WHERE id = $1")
+            .bind(agent.0)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(away != 0)
+    }
+
+    /// `agent` stepped away (`true`) or is back.
+    pub async fn set_away(&self, agent: AgentId, away: bool) -> sqlx::Result<()> {
+        let _turn = self.write_turn().await;
+        sqlx::query("UPDATE agents SET away = $1 WHERE id = $2")
+            .bind(i64::from(away))
+            .bind(agent.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Gives the active conversation `from` holds to `to`. `None` when `from` does not hold

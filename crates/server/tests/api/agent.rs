@@ -1,6 +1,6 @@
 //! The agent's side: sign in, see the queue, take, chat, close; and who may not.
 
-use pronto_protocol::agent::{AgentToServer, ServerToAgent};
+use pronto_protocol::agent::{AgentToServer, ServerToAgent, TeamMember};
 use pronto_protocol::chat::Author;
 use pronto_protocol::ids::ConversationId;
 use pronto_protocol::visitor::ServerToVisitor;
@@ -480,4 +480,40 @@ async fn visitors_hear_whether_anyone_is_there_to_answer() {
         unreachable!()
     };
     assert!(!shop.online, "every console is closed");
+}
+
+#[tokio::test]
+async fn an_agent_who_steps_away_is_not_counted_as_there_until_back() {
+    let app = spawn_app().await;
+    let (mut visitor, _) = app.greeted_visitor(None).await;
+    let is = |online: bool| move |f: &ServerToVisitor| matches!(f, ServerToVisitor::Availability { online: now, .. } if *now == online);
+    let (mut ana, welcome) = app.agent().await;
+    let ServerToAgent::Welcome { away, .. } = welcome else {
+        unreachable!()
+    };
+    assert!(!away);
+    visitor.next_matching(is(true)).await;
+
+    ana.send(&AgentToServer::Away { away: true }).await;
+    ana.next_matching(|f| matches!(f, ServerToAgent::Away { away: true }))
+        .await;
+    visitor.next_matching(is(false)).await;
+    // A new visitor hears it too, teammates see her away, and her next console knows.
+    let (_newcomer, welcome) = app.greeted_visitor(None).await;
+    let ServerToVisitor::Welcome { shop, .. } = welcome else {
+        unreachable!()
+    };
+    assert!(!shop.online, "the only agent there is away");
+    let cookie = app.sign_in().await;
+    let team: Vec<TeamMember> = app.get_json(&cookie, "/api/site/team").await;
+    let ana_listed = team.iter().find(|m| m.name == "Ana").unwrap();
+    assert!(!ana_listed.online, "{team:?}");
+    let (_second_tab, welcome) = app.agent().await;
+    let ServerToAgent::Welcome { away, .. } = welcome else {
+        unreachable!()
+    };
+    assert!(away, "away is kept for her other consoles");
+
+    ana.send(&AgentToServer::Away { away: false }).await;
+    visitor.next_matching(is(true)).await;
 }

@@ -15,6 +15,7 @@ use pronto_testkit::smtp::SmtpSink;
 use crate::helpers::{Socket, TestApp, reply, say, spawn_app, spawn_app_mailing_to};
 use crate::mail::carla_asks;
 use crate::operations::until_sample;
+use crate::sites::{OTHER_OWNER, add_second_shop};
 
 /// Today in the demo shop's time zone (it has no opening hours: UTC).
 fn today() -> Date {
@@ -130,6 +131,17 @@ async fn agents_mark_conversations_to_follow_up_and_the_shop_lists_them_soonest_
     }
     let unchanged: FollowUps = app.get_json(&ana, "/api/site/follow-ups").await;
     assert_eq!(unchanged, listed);
+
+    // Another shop's owner can neither see these marks nor set one on them.
+    add_second_shop(&app).await;
+    let olga = app.sign_in_as(OTHER_OWNER).await;
+    let theirs: FollowUps = app.get_json(&olga, "/api/site/follow-ups").await;
+    assert!(theirs.marked.is_empty(), "{theirs:?}");
+    let response = mark(&app, &olga, sizes, "2099-01-01".into()).await;
+    assert_eq!(
+        refused_with(response).await,
+        ErrorCode::ConversationNotFound
+    );
 
     // Any agent of the shop may take a mark off.
     let bruno = app

@@ -36,9 +36,16 @@ pub async fn spawn_two_on(scratch: &Scratch) -> (TestApp, TestApp) {
 /// Starts a server that e-mails through the SMTP server at `smtp_url`, at once (no grace
 /// time).
 pub async fn spawn_app_mailing_to(smtp_url: String) -> TestApp {
+    spawn_app_mailing_with(smtp_url, |_| {}).await
+}
+
+/// As [`spawn_app_mailing_to`], with the e-mail settings `adjust` makes (a reply domain, an
+/// inbound-mail token).
+pub async fn spawn_app_mailing_with(smtp_url: String, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let scratch = Scratch::from_env().await;
     let mut config = config_for(&scratch, Path::new("no-assets-here"));
     config.smtp_url = Some(smtp_url);
+    adjust(&mut config);
     let mut app = start(config, None).await;
     app._scratch = Some(scratch);
     app

@@ -3,6 +3,7 @@
 //! visitor asks for it.
 
 use pronto_protocol::agent::{AgentToServer, ServerToAgent};
+use pronto_protocol::chat::Author;
 use pronto_protocol::ids::ConversationId;
 use pronto_protocol::visitor::{ServerToVisitor, VisitorToServer};
 use pronto_protocol::{ErrorCode, ProtocolError};
@@ -144,6 +145,11 @@ async fn an_agent_e_mails_the_visitor_the_whole_conversation_on_request() {
     assert_eq!(refusal_code(refused).await, ErrorCode::InvalidEmail);
     let refused = ask_transcript(&app, &cookie, ConversationId(999_999)).await;
     assert_eq!(refusal_code(refused).await, ErrorCode::ConversationNotFound);
+    // Nor can another shop have Carla's conversation sent anywhere.
+    crate::sites::add_second_shop(&app).await;
+    let olga = app.sign_in_as(crate::sites::OTHER_OWNER).await;
+    let refused = ask_transcript(&app, &olga, conversation).await;
+    assert_eq!(refusal_code(refused).await, ErrorCode::ConversationNotFound);
     assert_eq!(smtp.received().len(), 1, "nothing else was sent");
 }
 
@@ -155,4 +161,108 @@ async fn a_server_without_smtp_says_so_when_asked_for_a_transcript() {
     let (_carla, conversation) = carla_asks(&app, &mut ana, "¿Y por e-mail?").await;
     let refused = ask_transcript(&app, &cookie, conversation).await;
     assert_eq!(refusal_code(refused).await, ErrorCode::InvalidSetting);
+}
+
+const INBOUND_TOKEN: &str = "el-token-del-buzon";
+
+/// Posts an e-mail that arrived, as the mail provider's inbound webhook would.
+async fn arrives(app: &TestApp, token: &str, mail: serde_json::Value) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url("/api/mail/inbound"))
+        .bearer_auth(token)
+        .json(&mail)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_visitor_answers_the_e_mail_and_the_answer_joins_the_chat() {
+    let smtp = SmtpSink::start().await;
+    let app = crate::helpers::spawn_app_mailing_with(smtp.url(), |config| {
+        config.mail_reply_domain = Some("reply.tienda.example".into());
+        config.mail_inbound_secret = Some(INBOUND_TOKEN.into());
+    })
+    .await;
+    let (mut ana, _) = app.agent().await;
+    let (mut visitor, conversation) = carla_asks(&app, &mut ana, "¿Tienen la 42 en negro?").await;
+    visitor.ws.close(None).await.unwrap();
+    until_sample(&app, "pronto_sockets{side=\"visitor\"}", 0.0).await;
+    ana.send(&reply(conversation, "Sí, nos queda un par. ¿Te lo guardo?"))
+        .await;
+    let mail = smtp.wait_for(1).await;
+    let reply_to = mail[0].header("Reply-To");
+    assert!(
+        reply_to.starts_with(&format!("reply+{}-", conversation.0))
+            && reply_to.ends_with("@reply.tienda.example"),
+        "{reply_to}"
+    );
+    assert!(
+        mail[0].body().contains("Reply to this e-mail"),
+        "{}",
+        mail[0].body()
+    );
+
+    // Carla answers from her mail program, quoting the e-mail below.
+    let answer = serde_json::json!({
+        "message_id": "<CAF-42@correo.example>",
+        "from": "Carla <Carla@Correo.example>",
+        "to": reply_to,
+        "text": "¡Sí, guárdamelo! Paso mañana.\n\nEl vie, 27 nov 2026, Ana escribió:\n> Sí, nos queda un par.\n",
+    });
+    assert_eq!(
+        arrives(&app, INBOUND_TOKEN, answer.clone()).await.status(),
+        204
+    );
+    let from_carla = |f: &ServerToAgent| matches!(f, ServerToAgent::Message { message, .. } if message.author == Author::Visitor);
+    let ServerToAgent::Message { message, .. } = ana.next_matching(from_carla).await else {
+        unreachable!()
+    };
+    assert_eq!(message.text, "¡Sí, guárdamelo! Paso mañana.");
+    // The provider delivers it again: stored once.
+    assert_eq!(arrives(&app, INBOUND_TOKEN, answer).await.status(), 204);
+
+    // Not the webhook, not Carla, not a reply address of ours: refused, nothing stored.
+    let forged = |from: &str, to: &str| serde_json::json!({"message_id": format!("<{from}{to}>"), "from": from, "to": to, "text": "hola"});
+    let wrong_token = arrives(&app, "adivinado", forged("carla@correo.example", &reply_to)).await;
+    assert_eq!(wrong_token.status(), 401);
+    let stranger = arrives(
+        &app,
+        INBOUND_TOKEN,
+        forged("otro@correo.example", &reply_to),
+    )
+    .await;
+    assert_eq!(refusal_code(stranger).await, ErrorCode::IdentityRejected);
+    let made_up = format!(
+        "reply+{}-00112233445566778899aabbccddeeff@reply.tienda.example",
+        conversation.0
+    );
+    let made_up = arrives(
+        &app,
+        INBOUND_TOKEN,
+        forged("carla@correo.example", &made_up),
+    )
+    .await;
+    assert_eq!(refusal_code(made_up).await, ErrorCode::ConversationNotFound);
+
+    // Everything the conversation holds: the question, the reply, the answer, once each.
+    let history: pronto_protocol::agent::AgentConversation = {
+        let (_tab, welcome) = app.agent().await;
+        let ServerToAgent::Welcome { conversations, .. } = welcome else {
+            unreachable!()
+        };
+        conversations
+            .into_iter()
+            .find(|c| c.id == conversation)
+            .unwrap()
+    };
+    let texts: Vec<&str> = history.messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "¿Tienen la 42 en negro?",
+            "Sí, nos queda un par. ¿Te lo guardo?",
+            "¡Sí, guárdamelo! Paso mañana."
+        ]
+    );
 }

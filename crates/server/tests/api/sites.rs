@@ -9,11 +9,11 @@ use sqlx::Connection;
 
 use crate::helpers::{Socket, TestApp, new_id, reply, say, spawn_app};
 
-const OTHER_OWNER: &str = "olga@otra.example";
+pub const OTHER_OWNER: &str = "olga@otra.example";
 
 /// Adds a second shop, "otra", with an owner whose password is the demo password, straight
 /// into the database as a provisioning script would.
-async fn add_second_shop(app: &TestApp) {
+pub async fn add_second_shop(app: &TestApp) {
     sqlx::any::install_default_drivers();
     let mut db = sqlx::AnyConnection::connect(app.database_url())
         .await
