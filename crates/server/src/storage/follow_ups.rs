@@ -5,7 +5,7 @@ use pronto_protocol::agent::FollowUp;
 use pronto_protocol::ids::{AgentId, ConversationId, SiteId};
 use pronto_protocol::limits::MAX_FOLLOW_UPS_LISTED;
 
-use super::{ConversationRow, Store, VisitorId};
+use super::{ConversationRow, Store, VisitorId, visitor_label};
 
 impl Store {
     /// Marks the shop's `conversation` to follow up `on` (`YYYY-MM-DD`, checked), by `by`;
@@ -35,9 +35,24 @@ impl Store {
     /// The shop's conversations marked to follow up, soonest first (at most
     /// `MAX_FOLLOW_UPS_LISTED`); those on or before `today` (`YYYY-MM-DD`) are due.
     pub async fn follow_ups(&self, site: &SiteId, today: &str) -> sqlx::Result<Vec<FollowUp>> {
-        let rows: Vec<(i64, i64, String, Option<String>, String)> = sqlx::query_as(
-            "SELECT c.id, c.visitor_id, c.follow_up_on, a.name, c.state \
-             FROM conversations c LEFT JOIN agents a ON a.id = c.follow_up_by \
+        // One query, however many marks: the console reads the list every minute.
+        type FollowUpRow = (
+            i64,
+            i64,
+            Option<String>,
+            Option<String>,
+            String,
+            Option<String>,
+            String,
+            Option<String>,
+        );
+        let rows: Vec<FollowUpRow> = sqlx::query_as(
+            "SELECT c.id, c.visitor_id, v.name, v.email, c.follow_up_on, a.name, c.state, \
+                    (SELECT m.body FROM messages m WHERE m.conversation_id = c.id \
+                     ORDER BY m.seq DESC LIMIT 1) \
+             FROM conversations c \
+             JOIN visitors v ON v.id = c.visitor_id \
+             LEFT JOIN agents a ON a.id = c.follow_up_by \
              WHERE c.site_id = $1 AND c.follow_up_on IS NOT NULL \
              ORDER BY c.follow_up_on, c.id LIMIT $2",
         )
@@ -45,27 +60,21 @@ impl Store {
         .bind(MAX_FOLLOW_UPS_LISTED)
         .fetch_all(&self.pool)
         .await?;
-        let mut follow_ups = Vec::with_capacity(rows.len());
-        for (id, visitor, on, marked_by, state) in rows {
-            let (visitor, visitor_email) = self.visitor_card(VisitorId(visitor)).await?;
-            let last_message: Option<String> = sqlx::query_scalar(
-                "SELECT body FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT 1",
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, visitor, name, visitor_email, on, marked_by, state, last_message)| FollowUp {
+                    conversation: ConversationId(id),
+                    visitor: visitor_label(VisitorId(visitor), name),
+                    visitor_email,
+                    due: on.as_str() <= today,
+                    on,
+                    marked_by: marked_by.unwrap_or_default(),
+                    last_message,
+                    ended: state == "closed",
+                },
             )
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-            follow_ups.push(FollowUp {
-                conversation: ConversationId(id),
-                visitor,
-                visitor_email,
-                due: on.as_str() <= today,
-                on,
-                marked_by: marked_by.unwrap_or_default(),
-                last_message,
-                ended: state == "closed",
-            });
-        }
-        Ok(follow_ups)
+            .collect())
     }
 
     /// Opens the ended `conversation` again, held by `agent`, and takes its follow-up mark

@@ -110,6 +110,10 @@ async fn agents_mark_conversations_to_follow_up_and_the_shop_lists_them_soonest_
         ]
     );
     assert_eq!(listed.marked[0].marked_by, "Ana");
+    assert!(
+        listed.marked[0].visitor.starts_with("Visitor "),
+        "a visitor who gave no name is labelled: {listed:?}"
+    );
     assert_eq!(
         listed.marked[0].last_message.as_deref(),
         Some("¿Llega la talla 44?")
