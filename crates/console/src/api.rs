@@ -46,12 +46,7 @@ pub async fn login(email: String, password: String) -> Result<AgentProfile, ApiE
 
 /// Ends the session on the server, so the cookie is worthless even if it lingers.
 pub async fn logout() -> Result<(), ApiError> {
-    let response = Request::post("/api/logout").send().await.map_err(network)?;
-    if response.ok() {
-        Ok(())
-    } else {
-        Err(refusal(response).await)
-    }
+    send_expecting_nothing(Request::post("/api/logout").build().map_err(network)?).await
 }
 
 /// The shop's canned replies, in the owner's order.
@@ -80,28 +75,18 @@ pub async fn set_follow_up(
     on: Option<String>,
 ) -> Result<(), ApiError> {
     let path = format!("/api/conversations/{}/follow-up", conversation.0);
-    let response = Request::put(&path)
-        .json(&FollowUpMark { on })
-        .map_err(network)?
-        .send()
-        .await
-        .map_err(network)?;
-    if response.ok() {
-        Ok(())
-    } else {
-        Err(refusal(response).await)
-    }
+    send_expecting_nothing(
+        Request::put(&path)
+            .json(&FollowUpMark { on })
+            .map_err(network)?,
+    )
+    .await
 }
 
 /// E-mails `conversation`'s transcript to the address its visitor gave.
 pub async fn email_transcript(conversation: ConversationId) -> Result<(), ApiError> {
     let path = format!("/api/conversations/{}/transcript", conversation.0);
-    let response = Request::post(&path).send().await.map_err(network)?;
-    if response.ok() {
-        Ok(())
-    } else {
-        Err(refusal(response).await)
-    }
+    send_expecting_nothing(Request::post(&path).build().map_err(network)?).await
 }
 
 /// The owner's numbers for the last `days` days.
@@ -164,6 +149,16 @@ async fn get_json<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, ApiEr
     let response = Request::get(path).send().await.map_err(network)?;
     if response.ok() {
         response.json().await.map_err(network)
+    } else {
+        Err(refusal(response).await)
+    }
+}
+
+/// Sends `request`, whose answer has no body: done, or the server's refusal.
+async fn send_expecting_nothing(request: gloo_net::http::Request) -> Result<(), ApiError> {
+    let response = request.send().await.map_err(network)?;
+    if response.ok() {
+        Ok(())
     } else {
         Err(refusal(response).await)
     }

@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::auth::Owner;
-use crate::clock::now_ms;
+use crate::clock::today_in;
 use crate::error::{AppError, AppResult};
 use crate::hours::time_zone_of;
 use crate::storage::{AnswerUse, Served};
@@ -85,8 +85,7 @@ async fn dashboard(
         .await?
         .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
     let time_zone = time_zone_of(&shop);
-    let now = Timestamp::from_millisecond(now_ms()).expect("the clock reads a valid time");
-    let today = time_zone.to_datetime(now).date();
+    let today = today_in(&time_zone);
     let first_day = today
         .checked_sub(Span::new().days(i64::from(days - 1)))
         .expect("90 days back is a date");

@@ -8,7 +8,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, put};
 use axum::{Json, Router};
-use jiff::Timestamp;
 use jiff::civil::Date;
 use pronto_protocol::ErrorCode;
 use pronto_protocol::agent::{FollowUpMark, FollowUps};
@@ -16,7 +15,7 @@ use pronto_protocol::ids::{ConversationId, SiteId};
 
 use crate::app::AppState;
 use crate::auth::{SignedIn, ensure_same_site};
-use crate::clock::now_ms;
+use crate::clock::today_in;
 use crate::error::{AppError, AppResult};
 use crate::hours::time_zone_of;
 use crate::storage::Store;
@@ -83,6 +82,5 @@ async fn shop_today(store: &Store, site: &SiteId) -> AppResult<Date> {
         .site(site)
         .await?
         .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
-    let now = Timestamp::from_millisecond(now_ms()).expect("the clock reads a valid time");
-    Ok(time_zone_of(&shop).to_datetime(now).date())
+    Ok(today_in(&time_zone_of(&shop)))
 }
