@@ -148,6 +148,9 @@ pub struct Console {
     pub follow_ups: RwSignal<Option<FollowUps>>,
     /// The agent said they stepped away: visitors do not count them as there.
     pub away: RwSignal<bool>,
+    /// How many chats the owner set this agent to hold at once (automatic assignment gives
+    /// no more).
+    pub slots: RwSignal<u32>,
     /// Set when a taken conversation arrives; its composer takes focus once shown.
     pub focus_composer: RwSignal<Option<ConversationId>>,
     /// The browser's clock, ticked every second while the queue is on screen.
@@ -196,6 +199,7 @@ impl Console {
             canned: RwSignal::new(Vec::new()),
             follow_ups: RwSignal::new(None),
             away: RwSignal::new(false),
+            slots: RwSignal::new(1),
             focus_composer: RwSignal::new(None),
             now_ms: RwSignal::new(now_ms),
             clock_offset_ms: RwSignal::new(0),
@@ -233,9 +237,11 @@ impl Console {
                 queue_total,
                 conversations,
                 away,
+                slots,
             } => {
                 self.agent.set(agent);
                 self.away.set(away);
+                self.slots.set(slots);
                 self.sync_clock(now_ms, local_now_ms);
                 self.queue.set(queue);
                 self.queue_total.set(queue_total);
@@ -264,10 +270,16 @@ impl Console {
                 self.queue_total.set(total);
             }
             ServerToAgent::Away { away } => self.away.set(away),
-            ServerToAgent::Conversation { conversation, from } => match from {
-                None => self.taken(conversation),
+            ServerToAgent::Conversation {
+                conversation,
+                from,
+                assigned,
+            } => match from {
                 Some(from) => self.handed_to_me(conversation, &from),
+                None if assigned => self.assigned_to_me(conversation),
+                None => self.taken(conversation),
             },
+            ServerToAgent::Slots { slots } => self.slots.set(slots),
             ServerToAgent::Transferred {
                 conversation,
                 to_name,
@@ -444,6 +456,13 @@ impl Console {
         let id = conversation.id;
         self.put(OpenConversation::new(conversation));
         // The server sends the new queue too; until then the visitor should not look takeable.
+        self.leave_queue(id);
+        self.select(id);
+        self.focus_composer.set(Some(id));
+    }
+
+    /// Takes conversation `id` out of the queue on screen, if it is there.
+    fn leave_queue(&self, id: ConversationId) {
         let mut was_waiting = false;
         self.queue.update(|queue| {
             let before = queue.len();
@@ -453,8 +472,6 @@ impl Console {
         if was_waiting {
             self.queue_total.update(|n| *n = n.saturating_sub(1));
         }
-        self.select(id);
-        self.focus_composer.set(Some(id));
     }
 
     /// Puts `conversation` in the list: in the place of its older copy, or at the end.
@@ -467,10 +484,33 @@ impl Console {
         );
     }
 
-    /// A teammate handed this agent a conversation. It joins the list unread, and the agent
-    /// hears so, without being pulled away from the conversation on their screen (unless
-    /// there is none).
+    /// A teammate handed this agent a conversation: see [`Console::unasked`].
     fn handed_to_me(&self, conversation: AgentConversation, from: &str) {
+        let visitor = conversation.visitor.clone();
+        self.unasked(conversation);
+        self.show_info(strings::handed_to_you(from, &visitor));
+    }
+
+    /// Automatic assignment gave this agent a visitor from the line: see
+    /// [`Console::unasked`]. They did not ask, so they hear it (sound, and a desktop
+    /// notification when allowed) as they would a visitor joining the line.
+    fn assigned_to_me(&self, conversation: AgentConversation) {
+        let id = conversation.id;
+        let visitor = conversation.visitor.clone();
+        let first = conversation
+            .messages
+            .first()
+            .map(|m| m.text.clone())
+            .unwrap_or_default();
+        self.unasked(conversation);
+        self.show_info(strings::assigned_to_you(&visitor));
+        alerts::alert(&visitor, &first, &format!("conversation-{id}"));
+    }
+
+    /// A conversation came to this agent without their asking. It joins the list unread,
+    /// without pulling them away from the conversation on their screen (unless there is
+    /// none).
+    fn unasked(&self, conversation: AgentConversation) {
         let id = conversation.id;
         let mut conversation = OpenConversation::new(conversation);
         // What the visitor said since the last reply is what waits for an answer.
@@ -481,7 +521,6 @@ impl Console {
             .take_while(|m| m.author == Author::Visitor)
             .count();
         conversation.unread = u32::try_from(waiting).unwrap_or(u32::MAX).max(1);
-        let visitor = conversation.visitor.clone();
         self.put(conversation);
         let free = self
             .selected
@@ -490,7 +529,8 @@ impl Console {
         if free {
             self.select(id);
         }
-        self.show_info(strings::handed_to_you(from, &visitor));
+        // The server sends the new queue too; until then the visitor should not look takeable.
+        self.leave_queue(id);
     }
 
     /// This agent handed a conversation to a teammate: it is theirs now and leaves the list.
@@ -1051,6 +1091,7 @@ mod tests {
             queue_total: 1,
             conversations,
             away: false,
+            slots: 2,
         }
     }
 
@@ -1149,6 +1190,7 @@ mod tests {
             ServerToAgent::Conversation {
                 conversation: conversation(9, vec![message(1, Author::Visitor, "Hola")]),
                 from: None,
+                assigned: false,
             },
             0,
         );
@@ -1162,6 +1204,35 @@ mod tests {
             console.conversation_ids(),
             [ConversationId(1), ConversationId(9)]
         );
+    }
+
+    #[test]
+    fn an_assigned_visitor_leaves_the_queue_and_waits_unread_without_taking_the_screen() {
+        let console = Console::new(agent(), 0);
+        console.apply_at(welcome(vec![conversation(1, vec![])]), 0);
+        assert_eq!(console.slots.get_untracked(), 2);
+        console.select(ConversationId(1));
+        console.apply_at(
+            ServerToAgent::Conversation {
+                conversation: conversation(9, vec![message(1, Author::Visitor, "Hola")]),
+                from: None,
+                assigned: true,
+            },
+            0,
+        );
+        assert_eq!(console.selected.get_untracked(), Some(ConversationId(1)));
+        assert_eq!(console.focus_composer.get_untracked(), None);
+        assert_eq!(console.queue_position(ConversationId(9)), None);
+        assert_eq!(console.queue_total.get_untracked(), 0);
+        assert_eq!(console.unread(ConversationId(9)), 1);
+        assert!(
+            console
+                .info
+                .get_untracked()
+                .is_some_and(|notice| notice.text.contains("assigned to you"))
+        );
+        console.apply_at(ServerToAgent::Slots { slots: 3 }, 0);
+        assert_eq!(console.slots.get_untracked(), 3);
     }
 
     #[test]
@@ -1179,6 +1250,7 @@ mod tests {
             ServerToAgent::Conversation {
                 conversation: conversation(9, history),
                 from: Some("Bruno".into()),
+                assigned: false,
             },
             0,
         );

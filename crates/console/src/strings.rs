@@ -79,6 +79,21 @@ pub fn handed_to_you(teammate: &str, visitor: &str) -> String {
     format!("{teammate} handed you the conversation with {visitor}.")
 }
 
+/// Automatic assignment gave the agent a visitor from the line.
+pub fn assigned_to_you(visitor: &str) -> String {
+    format!("{visitor} was assigned to you.")
+}
+
+/// How many of their slots the agent's open conversations fill, beside "Your conversations".
+pub fn chats_of_slots(chats: usize, slots: u32) -> String {
+    format!("{chats} of {slots}")
+}
+
+/// The accessible name of the count above.
+pub fn chats_of_slots_label(chats: usize, slots: u32) -> String {
+    format!("{chats} open of the {slots} chats you take at once")
+}
+
 /// The accessible name of a teammate's button in the transfer list.
 pub fn transfer_to(teammate: &str) -> String {
     format!("{TRANSFER_TO} {teammate}")

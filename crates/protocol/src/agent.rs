@@ -81,6 +81,11 @@ pub struct SiteSettings {
     pub reply_target_secs: Option<u32>,
 }
 
+/// What a console that predates slots was told: one chat at a time.
+fn one() -> u32 {
+    1
+}
+
 /// A field that is there, even as `null`: `Some(null)` is "remove", an absent field "keep".
 fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
@@ -169,8 +174,36 @@ pub struct TeamMember {
     pub id: AgentId,
     pub name: String,
     pub role: Role,
-    /// Has the console open on some server now.
+    /// Has the console open on some server now, and is not away.
     pub online: bool,
+    /// Chats they hold at once: automatic assignment gives them no more (see
+    /// [`Assignment`]), and the wait estimate counts them.
+    pub slots: u32,
+    /// Conversations they hold now.
+    pub chats: u32,
+}
+
+/// Body of `PUT /api/site/agents/{id}` (owners only): what changes about a teammate; a field
+/// left out stays. Answered with the [`TeamMember`] as it is now. A shop keeps at least one
+/// owner, so the last one cannot be made an agent (`invalid_setting`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// 1 to `limits::MAX_SLOTS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slots: Option<u32>,
+}
+
+/// How waiting visitors reach an agent, from `GET /api/site/assignment` (any agent) and set
+/// with `PUT` (owners only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// `true`: each visitor who joins the line goes at once to the agent online (not away)
+    /// with a free slot and the fewest chats, the longest without a new one among equals;
+    /// when every slot is full they wait, and go to the first slot that frees. `false`:
+    /// they wait until an agent takes them.
+    pub automatic: bool,
 }
 
 /// What the console sends. The agent is known from the session cookie.
@@ -365,6 +398,14 @@ pub enum ServerToAgent {
         /// The agent said they are away (see `AgentToServer::Away`).
         #[serde(default)]
         away: bool,
+        /// The chats this agent holds at once (see [`TeamMember::slots`]); told again with
+        /// `slots` when the owner changes it.
+        #[serde(default = "one")]
+        slots: u32,
+    },
+    /// The owner changed how many chats this agent holds at once.
+    Slots {
+        slots: u32,
     },
     /// The head of the site's queue (the first `limits::QUEUE_VIEW_ENTRIES`, in order) and how
     /// many wait in all, whenever it changes.
@@ -380,6 +421,10 @@ pub enum ServerToAgent {
         conversation: AgentConversation,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from: Option<String>,
+        /// Given to this agent by automatic assignment ([`Assignment`]), unasked: like a
+        /// handed conversation, it should not pull them away from the one on their screen.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        assigned: bool,
     },
     /// The reply with this id is stored as number `seq` of its conversation.
     Ack {

@@ -10,6 +10,9 @@ pub const MAX_SITE_ID_CHARS: usize = 64;
 pub const MAX_TOKEN_CHARS: usize = 160;
 /// Longest display name (an agent's, or a visitor's from `identify`), or agent e-mail address.
 pub const MAX_NAME_CHARS: usize = 120;
+/// Most chats an owner may give one agent at once (`slots`): beyond a handful, answers
+/// get slow and nobody's wait is honest.
+pub const MAX_SLOTS: u32 = 10;
 /// Longest agent password accepted at sign-in (argon2 work is bounded by it).
 pub const MAX_PASSWORD_CHARS: usize = 256;
 /// Longest client-generated message id.

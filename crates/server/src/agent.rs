@@ -24,7 +24,7 @@ use crate::socket::{self, Session};
 use crate::storage::{
     Agent, ConversationRow, NoteAdded, Reply, TakeRefusal, ensure_held_by, ensure_of_shop,
 };
-use crate::{fanout, origin};
+use crate::{assign, fanout, origin};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws/agent", get(upgrade))
@@ -182,6 +182,7 @@ impl AgentSession {
             queue_total: queue.total,
             conversations,
             away: self.app.store.is_away(self.agent.id).await?,
+            slots: self.app.store.slots(self.agent.id).await?,
         });
         // After the welcome, which is this console's first frame.
         crate::presence::arrived(&self.app, site, self.agent.id).await
@@ -228,26 +229,7 @@ impl AgentSession {
     /// it up (an agent busier, so the queue's estimates change either way).
     async fn taken(&self, row: ConversationRow) -> AppResult<()> {
         tracing::info!(conversation_id = %row.id, agent_id = %self.agent.id, "conversation taken");
-        let site = &self.agent.site;
-        let fanout = &self.app.fanout;
-        let taken = self.app.store.agent_conversation(&row).await?;
-        fanout.to_agent(
-            site,
-            self.agent.id,
-            &ServerToAgent::Conversation {
-                conversation: taken,
-                from: None,
-            },
-        );
-        fanout.to_visitor(
-            site,
-            row.visitor,
-            &ServerToVisitor::Assigned {
-                agent_name: self.agent.name.clone(),
-            },
-        );
-        fanout.queue_changed(site);
-        Ok(())
+        assign::handed(&self.app, self.agent.id, &self.agent.name, row, false).await
     }
 
     async fn send(
@@ -433,6 +415,7 @@ impl AgentSession {
             &ServerToAgent::Conversation {
                 conversation: handed,
                 from: Some(self.agent.name.clone()),
+                assigned: false,
             },
         );
         fanout.to_agent(
@@ -450,6 +433,8 @@ impl AgentSession {
                 agent_name: teammate.name,
             },
         );
+        // This agent has a slot free now.
+        assign::waiting(&self.app, site).await;
         Ok(())
     }
 
@@ -488,6 +473,9 @@ impl AgentSession {
             .fanout
             .to_agent(site, self.agent.id, &ServerToAgent::Away { away });
         self.app.fanout.presence_changed(site);
+        if !away {
+            assign::waiting(&self.app, site).await;
+        }
         Ok(())
     }
 
@@ -503,8 +491,10 @@ impl AgentSession {
         self.app
             .fanout
             .to_agent(site, self.agent.id, &ServerToAgent::Closed { conversation });
-        // A slot is free: the visitors still waiting may expect a shorter wait.
+        // A slot is free: the visitors still waiting may expect a shorter wait, or be
+        // assigned to it.
         self.app.fanout.conversation_ended(site);
+        assign::waiting(&self.app, site).await;
         Ok(())
     }
 }

@@ -21,7 +21,7 @@ use crate::reply_time::ReplyTimes;
 use crate::storage::{Store, random_token};
 use crate::token::Signer;
 use crate::{
-    agent, answers, assets, auth, canned, context, dashboard, demo, follow_ups, inbound,
+    agent, answers, assets, assign, auth, canned, context, dashboard, demo, follow_ups, inbound,
     operations, settings, team, transcript, visitor,
 };
 
@@ -166,6 +166,7 @@ impl Server {
             .merge(dashboard::router())
             .merge(context::router())
             .merge(team::router())
+            .merge(assign::router())
             .merge(operations::router())
             .merge(assets::router(&config.assets))
             .with_state(state.clone());

@@ -6,6 +6,7 @@ mod agent;
 mod answers;
 mod app;
 mod assets;
+mod assign;
 mod auth;
 mod canned;
 mod clock;

@@ -18,22 +18,18 @@ const REFRESH: Duration = Duration::from_secs(10);
 /// …and how long a row counts without being said again.
 pub const LASTS_MS: i64 = 30_000;
 
-/// Conversations one agent online is counted on to hold at once. The take rules set no limit
-/// and the console shows one chat at a time, so one; per-agent limits (issue 7) change
-/// [`slots_online`] alone.
-const SLOTS_PER_AGENT: u32 = 1;
-
-/// How many conversations the site's agents online can hold at once: the slots the wait
-/// estimate divides the queue among.
+/// How many conversations the site's agents online (and not away) can hold at once, each as
+/// many as the owner gave them slots: what the wait estimate divides the queue among.
 pub async fn slots_online(store: &Store, site: &SiteId) -> sqlx::Result<u32> {
-    let agents = store.agents_online_count(site, LASTS_MS).await?;
-    Ok(agents.saturating_mul(SLOTS_PER_AGENT))
+    store.slots_online(site, LASTS_MS).await
 }
 
 /// A console of `agent` opened here.
 pub async fn arrived(app: &AppState, site: &SiteId, agent: AgentId) -> AppResult<()> {
     app.store.agent_present(&app.server_id, site, agent).await?;
     app.fanout.presence_changed(site);
+    // Someone with free slots may be here now.
+    crate::assign::waiting(app, site).await;
     Ok(())
 }
 

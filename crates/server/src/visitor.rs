@@ -567,6 +567,11 @@ pub async fn announce(
         fanout.visitor_joined(&conversation.site, conversation.visitor);
     }
     fanout.flushed().await?;
+    if started {
+        // Not awaited: the visitor's acknowledgement does not wait on finding an agent.
+        let (app, site) = (app.clone(), conversation.site.clone());
+        tokio::spawn(async move { crate::assign::waiting(&app, &site).await });
+    }
     Ok(())
 }
 

@@ -10,11 +10,28 @@ use crate::strings;
 pub fn ConversationList() -> impl IntoView {
     let console = expect_context::<Console>();
     let empty = move || console.conversations.with(Vec::is_empty);
+    // Ended conversations stay in the list until dismissed, but fill no slot.
+    let open = move || {
+        console
+            .conversations
+            .with(|list| list.iter().filter(|c| !c.is_closed()).count())
+    };
+    let full = move || open() >= console.slots.get() as usize;
 
     view! {
         <section class="panel conversations" aria-label=strings::YOUR_CONVERSATIONS>
             <header class="panel-header">
-                <h2 class="panel-title">{strings::YOUR_CONVERSATIONS}</h2>
+                <h2 class="panel-title">
+                    {strings::YOUR_CONVERSATIONS}
+                    " "
+                    <span
+                        class="slots-count"
+                        class:slots-count--full=full
+                        aria-label=move || strings::chats_of_slots_label(open(), console.slots.get())
+                    >
+                        {move || strings::chats_of_slots(open(), console.slots.get())}
+                    </span>
+                </h2>
             </header>
             {move || {
                 empty()

@@ -68,6 +68,16 @@ impl Dialect {
         }
     }
 
+    /// Locks a site's row (`$1`) until the transaction ends, so that changes to its team and
+    /// its automatic assignments take turns. SQLite's writing transaction already excludes
+    /// every other writer.
+    pub fn lock_site(self) -> Option<&'static str> {
+        match self {
+            Self::Sqlite => None,
+            Self::Postgres => Some("SELECT id FROM sites WHERE id = $1 FOR UPDATE"),
+        }
+    }
+
     /// Appended to the `SELECT` that picks the next waiting visitor, so agents taking "next"
     /// at the same instant on different servers each get a different one instead of queueing
     /// behind the same row.

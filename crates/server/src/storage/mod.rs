@@ -19,6 +19,7 @@ pub use dialect::Dialect;
 pub use mail::Unseen;
 pub use notes::NoteAdded;
 pub use reports::Served;
+pub use team::AgentChangeRefusal;
 
 use pronto_protocol::agent::{AgentConversation, AgentProfile, QueueEntry, Role};
 use pronto_protocol::chat::{Author, ChatMessage, Conversation, ConversationState};
@@ -344,6 +345,14 @@ fn conversation_row(
 }
 
 /// An account's role as stored (`owner` or `agent`).
+/// A role as stored.
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Owner => "owner",
+        Role::Agent => "agent",
+    }
+}
+
 fn role_of(stored: &str) -> Role {
     if stored == "owner" {
         Role::Owner
@@ -498,10 +507,7 @@ impl Store {
         .bind(site.as_str())
         .bind(email)
         .bind(name)
-        .bind(match role {
-            Role::Owner => "owner",
-            Role::Agent => "agent",
-        })
+        .bind(role_name(role))
         .bind(password_hash)
         .bind(now_ms())
         .fetch_optional(&self.pool)
@@ -831,21 +837,20 @@ impl Store {
             .await
     }
 
-    /// How many agents of `site`, not away, have a console open on a server that is alive.
-    pub async fn agents_online_count(
-        &self,
-        site: &SiteId,
-        stale_after_ms: i64,
-    ) -> sqlx::Result<u32> {
-        let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT p.agent_id) FROM agent_presence p JOIN agents a ON a.id = p.agent_id \
-             WHERE p.site_id = $1 AND p.seen_ms >= $2 AND a.away = 0",
+    /// How many chats the agents of `site` who are not away and have a console open on a
+    /// server that is alive hold at once, together: the sum of their slots.
+    pub async fn slots_online(&self, site: &SiteId, stale_after_ms: i64) -> sqlx::Result<u32> {
+        // Cast: PostgreSQL sums BIGINTs as NUMERIC.
+        let slots: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(a.slots), 0) AS BIGINT) FROM agents a \
+             WHERE a.site_id = $1 AND a.away = 0 AND EXISTS (\
+                 SELECT 1 FROM agent_presence p WHERE p.agent_id = a.id AND p.seen_ms >= $2)",
         )
         .bind(site.as_str())
         .bind(now_ms() - stale_after_ms)
         .fetch_one(&self.pool)
         .await?;
-        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+        Ok(u32::try_from(slots).unwrap_or(u32::MAX))
     }
 
     /// The e-mail address the shop has for `visitor` (`Some(None)`: none yet), when the

@@ -180,6 +180,7 @@ async fn following_up_opens_the_conversation_again_and_the_visitor_reads_it_in_t
     let ServerToAgent::Conversation {
         conversation: reopened,
         from: None,
+        ..
     } = agent
         .next_matching(|f| matches!(f, ServerToAgent::Conversation { .. }))
         .await

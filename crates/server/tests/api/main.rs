@@ -6,6 +6,7 @@ mod accounts;
 mod agent;
 mod answers;
 mod assets;
+mod assignment;
 mod bad_input;
 mod dashboard;
 mod follow_ups;

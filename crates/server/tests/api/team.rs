@@ -159,6 +159,7 @@ async fn an_agent_hands_a_conversation_to_a_teammate_who_is_online() {
     let ServerToAgent::Conversation {
         conversation: handed,
         from,
+        ..
     } = handed
     else {
         unreachable!()
