@@ -29,15 +29,16 @@ const WELCOME_TIMEOUT_MS: u32 = 15_000;
 const ANSWER_TIMEOUT_MS: u32 = 10_000;
 
 /// The visitor socket's address on `server`, an origin such as `https://chat.example.com`:
-/// `wss://` for `https://`, `ws://` for `http://`.
-pub fn visitor_url(server: &str) -> String {
+/// `wss://` for `https://`, `ws://` for `http://`; with the language the widget speaks, in
+/// which the shop's e-mails to this visitor are written.
+pub fn visitor_url(server: &str, lang: &str) -> String {
     let server = server.trim().trim_end_matches('/');
     let (scheme, rest) = match server.split_once("://") {
         Some(("https" | "wss", rest)) => ("wss", rest),
         Some((_, rest)) => ("ws", rest),
         None => ("ws", server),
     };
-    format!("{scheme}://{rest}/ws/visitor")
+    format!("{scheme}://{rest}/ws/visitor?lang={lang}")
 }
 
 /// A customer id the shop's backend signed with the site's identity secret (`data-user-id`
@@ -825,12 +826,12 @@ mod tests {
     #[test]
     fn socket_url_follows_the_server_scheme() {
         assert_eq!(
-            visitor_url("http://127.0.0.1:8080"),
-            "ws://127.0.0.1:8080/ws/visitor"
+            visitor_url("http://127.0.0.1:8080", "es"),
+            "ws://127.0.0.1:8080/ws/visitor?lang=es"
         );
         assert_eq!(
-            visitor_url("https://chat.example.com/"),
-            "wss://chat.example.com/ws/visitor"
+            visitor_url("https://chat.example.com/", "pt"),
+            "wss://chat.example.com/ws/visitor?lang=pt"
         );
     }
 

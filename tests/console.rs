@@ -713,3 +713,122 @@ async fn an_agent_who_steps_away_leaves_the_widget_saying_nobody_is_there() {
     away.click().await.unwrap();
     carla.widget(".pronto-availability--online").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_automatic_assignment_each_shopper_goes_to_the_agent_with_room() {
+    let pronto = Pronto::start().await;
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let mut browsers = Browsers::start().await;
+    let (ana, bruno) = (browsers.person().await, browsers.person().await);
+    let (carla, diego) = (browsers.person().await, browsers.person().await);
+
+    // The owner turns assignment on and gives Bruno two chats at once; she keeps one.
+    pronto
+        .sign_in(&ana, demo::AGENT_EMAIL, demo::AGENT_NAME)
+        .await;
+    ana.page("button.page-settings")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let bruno_slots = ana
+        .page("input[name=slots][aria-label='Chats Bruno takes at once']")
+        .await;
+    // A typo first: refused in words, and nothing is saved.
+    bruno_slots.clear().await.unwrap();
+    bruno_slots.send_keys("0").await.unwrap();
+    ana.page("input[name=automatic]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ana.page("button.save-assignment")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ana.wait_for_texts(
+        "page",
+        ".assignment .settings-status--error",
+        "the refusal",
+        |t| t.iter().any(|t| t.contains("Bruno's chats at once")),
+    )
+    .await;
+    bruno_slots.clear().await.unwrap();
+    bruno_slots.send_keys("2").await.unwrap();
+    ana.page("button.save-assignment")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ana.wait_for_texts("page", ".assignment .settings-status", "saved", |t| {
+        t.iter().any(|t| t == "Saved.")
+    })
+    .await;
+    ana.screenshot("console-assignment").await;
+    ana.page("button.page-chats").await.click().await.unwrap();
+    pronto
+        .sign_in(&bruno, demo::SECOND_AGENT_EMAIL, demo::SECOND_AGENT_NAME)
+        .await;
+    bruno
+        .wait_for_texts("page", ".slots-count", "his slots", |t| {
+            t.iter().any(|t| t == "0 of 2")
+        })
+        .await;
+
+    // Carla goes to Ana (both have none; Ana is first on the team), Diego to Bruno, who has
+    // fewer chats, without anyone pressing Take.
+    shopper_writes(&carla, &shop, "Carla", "Hola, ¿cuánto tarda el envío?").await;
+    carla
+        .wait_for_widget_text(".pronto-agent-name", demo::AGENT_NAME)
+        .await;
+    ana.wait_for_texts("page", ".slots-count--full", "her one slot full", |t| {
+        t.iter().any(|t| t == "1 of 1")
+    })
+    .await;
+    shopper_writes(&diego, &shop, "Diego", "¿Tienen la talla 44?").await;
+    diego
+        .wait_for_widget_text(".pronto-agent-name", demo::SECOND_AGENT_NAME)
+        .await;
+    bruno
+        .wait_for_texts("page", ".console-info-text", "the news", |t| {
+            t.iter().any(|t| t.contains("Diego was assigned to you."))
+        })
+        .await;
+    bruno
+        .wait_for_texts("page", ".conversation-tab", "Diego's chat", |t| {
+            t.iter().any(|t| t.contains("Diego"))
+        })
+        .await;
+    bruno
+        .wait_for_texts("page", ".slots-count", "one of his two slots", |t| {
+            t.iter().any(|t| t == "1 of 2")
+        })
+        .await;
+    // He answers in the chat he was given.
+    bruno.page(".conversation-tab").await.click().await.unwrap();
+    agent_says(&bruno, "¡Hola Diego! Sí, tenemos la 44.").await;
+    diego
+        .wait_for_widget_text(".pronto-message-text", "tenemos la 44")
+        .await;
+    bruno.screenshot("console-assigned").await;
+
+    // A third shopper goes to Bruno too, the only one with room; nobody waits in line.
+    let mut emilia = visitor_socket(pronto.addr).await;
+    emilia.send(&hello(None)).await;
+    emilia.send(&say("¿Abren el domingo?")).await;
+    emilia
+        .next_matching(|f| {
+            matches!(f, pronto_protocol::visitor::ServerToVisitor::Assigned { agent_name } if agent_name == demo::SECOND_AGENT_NAME)
+        })
+        .await;
+    bruno
+        .wait_for_texts("page", ".slots-count--full", "both slots full", |t| {
+            t.iter().any(|t| t == "2 of 2")
+        })
+        .await;
+    ana.wait_for_texts("page", ".queue-count", "an empty line", |t| {
+        t.iter().any(|t| t == "0")
+    })
+    .await;
+}

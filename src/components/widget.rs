@@ -49,7 +49,7 @@ pub fn widget(setup: Setup, on_mount: impl FnOnce(Chat, Controls)) -> impl IntoV
             let site = site.clone();
             let events = events.clone();
             Some(Transport::new(
-                visitor_url(&server),
+                visitor_url(&server, lang.code()),
                 site_id,
                 token,
                 move || chat.with_untracked(Screen::resume),

@@ -7,11 +7,12 @@
 use gloo_net::http::{Request, Response};
 use pronto_protocol::ProtocolError;
 use pronto_protocol::agent::{
-    AgentProfile, CannedReply, FollowUpMark, FollowUps, LoginRequest, SiteSettings, TeamMember,
-    VisitorHistory,
+    AgentChange, AgentProfile, Assignment, CannedReply, FollowUpMark, FollowUps, LoginRequest,
+    SiteSettings, TeamMember, VisitorHistory,
 };
 use pronto_protocol::answers::QuickAnswer;
 use pronto_protocol::dashboard::Dashboard;
+use pronto_protocol::ids::AgentId;
 use pronto_protocol::ids::ConversationId;
 
 /// Why a call did not give the answer we wanted.
@@ -108,6 +109,21 @@ pub async fn quick_answers() -> Result<Vec<QuickAnswer>, ApiError> {
 /// Replaces the shop's quick answers (owners only); the answer is the list as stored.
 pub async fn set_quick_answers(answers: &[QuickAnswer]) -> Result<Vec<QuickAnswer>, ApiError> {
     put_json("/api/site/answers", &answers).await
+}
+
+/// Whether the shop assigns waiting visitors by itself.
+pub async fn assignment() -> Result<Assignment, ApiError> {
+    get_json("/api/site/assignment").await
+}
+
+/// Turns automatic assignment on or off (owners only).
+pub async fn set_assignment(automatic: bool) -> Result<Assignment, ApiError> {
+    put_json("/api/site/assignment", &Assignment { automatic }).await
+}
+
+/// Changes a teammate's role or slots (owners only); the answer is the teammate as now.
+pub async fn change_agent(agent: AgentId, change: &AgentChange) -> Result<TeamMember, ApiError> {
+    put_json(&format!("/api/site/agents/{agent}"), change).await
 }
 
 /// The shop's settings.

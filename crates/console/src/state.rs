@@ -1078,6 +1078,7 @@ mod tests {
             conversation: ConversationId(id),
             visitor: format!("Visitor {id}"),
             visitor_email: None,
+            locale: None,
             waiting_since_ms: since,
             first_message: "Hola".into(),
         }

@@ -84,6 +84,28 @@ pub fn assigned_to_you(visitor: &str) -> String {
     format!("{visitor} was assigned to you.")
 }
 
+// Who answers (settings).
+pub const WHO_ANSWERS: &str = "Who answers";
+pub const ASSIGN_AUTOMATICALLY: &str = "Assign waiting visitors automatically";
+pub const ASSIGN_AUTOMATICALLY_HINT: &str = "Each visitor who writes goes at once to the agent \
+     online with a free slot and the fewest chats; when every slot is full they wait in line \
+     and go to the first that frees. Off: agents take visitors from the queue. Agents can \
+     always take more than their slots by hand.";
+pub const CHATS_AT_ONCE: &str = "chats at once";
+
+/// The accessible name of a teammate's slots field.
+pub fn chats_at_once_for(name: &str) -> String {
+    format!("Chats {name} takes at once")
+}
+
+/// A teammate's slots are not a number the server takes.
+pub fn slots_out_of_range(name: &str) -> String {
+    format!(
+        "{name}'s chats at once must be a whole number from 1 to {}.",
+        pronto_protocol::limits::MAX_SLOTS
+    )
+}
+
 /// How many of their slots the agent's open conversations fill, beside "Your conversations".
 pub fn chats_of_slots(chats: usize, slots: u32) -> String {
     format!("{chats} of {slots}")
@@ -171,6 +193,32 @@ pub fn language_name(code: &str) -> &'static str {
         _ => "English",
     }
 }
+/// The visitor's language, from their browser's list (`es-CL,es,en`): "Spanish (es-CL)", or
+/// the tag itself for a language without a name here.
+pub fn visitor_language(locale: &str) -> String {
+    let tag = locale.split(',').next().unwrap_or_default();
+    let primary = tag
+        .split('-')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let name = match primary.as_str() {
+        "es" => "Spanish",
+        "en" => "English",
+        "pt" => "Portuguese",
+        "fr" => "French",
+        "de" => "German",
+        "it" => "Italian",
+        _ => return tag.to_owned(),
+    };
+    format!("{name} ({tag})")
+}
+
+/// The same, as a whole sentence for the visitor's context.
+pub fn speaks(locale: &str) -> String {
+    format!("Speaks {}", visitor_language(locale))
+}
+
 pub const CONSOLE_PAGES: &str = "Console pages";
 
 pub const EMAIL_TRANSCRIPT: &str = "E-mail transcript";

@@ -321,6 +321,10 @@ pub struct QueueEntry {
     /// The visitor's e-mail address, when the shop's page gave it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_email: Option<String>,
+    /// The visitor's languages as their browser says them, most preferred first
+    /// (`es-CL,es,en`), when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
     /// When the visitor joined the queue, by the server's clock (ms since the Unix epoch).
     pub waiting_since_ms: i64,
     pub first_message: String,
@@ -350,6 +354,9 @@ pub struct VisitorHistory {
     pub visitor: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_email: Option<String>,
+    /// As in `QueueEntry`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
     /// When the shop first saw them, by the server's clock (ms since the Unix epoch).
     pub first_seen_ms: i64,
     /// Their other conversations, newest first, at most
@@ -533,6 +540,7 @@ mod tests {
                     conversation: ConversationId(3),
                     visitor: "Visitor 3".into(),
                     visitor_email: Some("v3@tienda.cl".into()),
+                    locale: Some("es-CL,es".into()),
                     waiting_since_ms: 1,
                     first_message: "Hola".into(),
                 }],

@@ -28,6 +28,7 @@ async fn visitor_of(
     Ok(Json(VisitorHistory {
         visitor,
         visitor_email,
+        locale: app.store.visitor_locale(conversation.visitor).await?,
         first_seen_ms: app.store.first_seen(conversation.visitor).await?,
         earlier: app
             .store

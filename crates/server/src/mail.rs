@@ -11,12 +11,13 @@ use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use pronto_protocol::chat::{Author, ChatMessage};
 use pronto_protocol::ids::ConversationId;
 
 use crate::app::AppState;
 use crate::clock::now_ms;
 use crate::error::AppResult;
+use crate::letters;
+use crate::locale::Lang;
 use crate::storage::Unseen;
 use crate::token::Signer;
 
@@ -149,7 +150,8 @@ async fn round(app: &AppState, mailer: &Mailer, replied_before_ms: i64) -> AppRe
         }
         let news = app.store.messages_after(conversation, mailed_seq).await?;
         let reply_to = mailer.reply_address(&app.tokens, conversation);
-        let (subject, body) = letter(&unseen.shop_name, &news, reply_to.is_some());
+        let lang = Lang::for_locale(unseen.locale.as_deref());
+        let (subject, body) = letters::replies(lang, &unseen.shop_name, &news, reply_to.is_some());
         match mailer
             .send(&unseen.email, reply_to.as_deref(), &subject, body)
             .await
@@ -169,62 +171,9 @@ async fn round(app: &AppState, mailer: &Mailer, replied_before_ms: i64) -> AppRe
     Ok(())
 }
 
-/// The e-mail for the agents' replies among `news`: "Ana replied — Tienda Demo", each reply
-/// with who wrote it, and where to answer (`answerable`: by replying to the e-mail too).
-fn letter(shop: &str, news: &[ChatMessage], answerable: bool) -> (String, String) {
-    let replies: Vec<(&str, &str)> = news
-        .iter()
-        .filter_map(|m| match &m.author {
-            Author::Agent { name } => Some((name.as_str(), m.text.as_str())),
-            Author::Visitor => None,
-        })
-        .collect();
-    let who = replies.last().map_or(shop, |(name, _)| name);
-    let subject = format!("{who} replied — {shop}");
-    let mut body = String::new();
-    for (name, text) in &replies {
-        body.push_str(&format!("{name}:\n{text}\n\n"));
-    }
-    let answer = if answerable {
-        "Reply to this e-mail, or open the chat on our website: your conversation is waiting there."
-    } else {
-        "Your conversation is waiting in the chat on our website: open it to answer."
-    };
-    body.push_str(&format!("{answer}\n\n— {shop}\n"));
-    (subject, body)
-}
-
-/// The e-mail with a whole conversation, as the visitor saw it: "Your conversation with
-/// Tienda Demo", every message with who wrote it (the visitor is "You").
-pub fn transcript(shop: &str, messages: &[ChatMessage]) -> (String, String) {
-    let subject = format!("Your conversation with {shop}");
-    let mut body = String::new();
-    for message in messages {
-        let who = match &message.author {
-            Author::Agent { name } => name.as_str(),
-            Author::Visitor => "You",
-        };
-        body.push_str(&format!("{who}:\n{}\n\n", message.text));
-    }
-    body.push_str(&format!(
-        "To go on, write to us in the chat on our website.\n\n— {shop}\n"
-    ));
-    (subject, body)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn said(author: Author, text: &str) -> ChatMessage {
-        ChatMessage {
-            seq: 1,
-            client_id: None,
-            author,
-            text: text.into(),
-            sent_at_ms: 0,
-        }
-    }
 
     #[test]
     fn smtp_urls_name_a_relay() {
@@ -256,41 +205,5 @@ mod tests {
         ] {
             assert_eq!(Relay::parse(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn the_transcript_holds_both_sides_in_order() {
-        let (subject, body) = transcript(
-            "Tienda Demo",
-            &[
-                said(Author::Visitor, "¿Tienen la 42?"),
-                said(Author::Agent { name: "Ana".into() }, "Sí, en negro."),
-            ],
-        );
-        assert_eq!(subject, "Your conversation with Tienda Demo");
-        assert!(
-            body.starts_with("You:\n¿Tienen la 42?\n\nAna:\nSí, en negro.\n\n"),
-            "{body}"
-        );
-    }
-
-    #[test]
-    fn the_letter_holds_every_reply_and_who_wrote_it() {
-        let ana = || Author::Agent { name: "Ana".into() };
-        let (subject, body) = letter(
-            "Tienda Demo",
-            &[
-                said(ana(), "Hola"),
-                said(Author::Visitor, "¿?"),
-                said(ana(), "Llega mañana"),
-            ],
-            false,
-        );
-        assert_eq!(subject, "Ana replied — Tienda Demo");
-        assert!(
-            body.starts_with("Ana:\nHola\n\nAna:\nLlega mañana\n\n"),
-            "{body}"
-        );
-        assert!(!body.contains("¿?"), "{body}");
     }
 }

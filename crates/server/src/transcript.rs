@@ -1,5 +1,5 @@
 //! A conversation's transcript by e-mail, on request: the visitor asks in the chat, any agent
-//! of the shop sends it to the address the visitor gave (`mail::transcript`).
+//! of the shop sends it to the address the visitor gave (`letters::transcript`), in their language.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -11,7 +11,8 @@ use pronto_protocol::ids::ConversationId;
 use crate::app::AppState;
 use crate::auth::{SignedIn, ensure_same_site};
 use crate::error::{AppError, AppResult};
-use crate::mail;
+use crate::letters;
+use crate::locale::Lang;
 use crate::storage::ensure_of_shop;
 
 pub fn router() -> Router<AppState> {
@@ -46,7 +47,9 @@ async fn send(
         .await?
         .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
     let messages = app.store.messages(conversation.id).await?;
-    let (subject, body) = mail::transcript(&shop.name, &messages);
+    let locale = app.store.visitor_locale(conversation.visitor).await?;
+    let (subject, body) =
+        letters::transcript(Lang::for_locale(locale.as_deref()), &shop.name, &messages);
     mailer
         .send(&email, None, &subject, body)
         .await

@@ -4,8 +4,8 @@ use axum::Router;
 use std::net::SocketAddr;
 
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, State};
-use axum::http::HeaderMap;
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use axum::routing::get;
 use pronto_protocol::agent::ServerToAgent;
@@ -25,7 +25,7 @@ use crate::operations::Side;
 use crate::reply_time::ReplyOutlook;
 use crate::socket::{self, Session};
 use crate::storage::{ConversationRow, Site, VisitorId, VisitorSent};
-use crate::{fanout, origin, presence, token};
+use crate::{fanout, locale, origin, presence, token};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws/visitor", get(upgrade))
@@ -35,12 +35,21 @@ async fn upgrade(
     ws: WebSocketUpgrade,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
     State(app): State<AppState>,
 ) -> Response {
     // Which sites this page may chat for is only known at `hello`; remember where it is.
     let page = Page {
         origin: origin::of(&headers).map(str::to_owned),
         same_site: origin::is_same_site(&headers),
+        locale: locale::of_visitor(
+            query
+                .as_deref()
+                .and_then(|query| query.split('&').find_map(|pair| pair.strip_prefix("lang="))),
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|value| value.to_str().ok()),
+        ),
     };
     socket::accept(app, peer, ws, move |app, outbox| VisitorSession {
         app,
@@ -75,6 +84,8 @@ struct Told {
 struct Page {
     origin: Option<String>,
     same_site: bool,
+    /// The visitor's languages, from their browser (see [`locale`]).
+    locale: Option<String>,
 }
 
 impl Page {
@@ -190,16 +201,23 @@ impl VisitorSession {
         let known = match token.as_deref() {
             Some(token) if token.len() <= MAX_TOKEN_CHARS => {
                 match self.app.tokens.verify(&site, token) {
-                    Some(visitor) => {
-                        store
-                            .visitor_email(&site, visitor)
-                            .await?
-                            .map(|email| Guest {
+                    Some(visitor) => match store.returning_visitor(&site, visitor).await? {
+                        Some((email, locale)) => {
+                            // Written only when the browser says something new: most
+                            // returning visitors cost no write.
+                            if let Some(now) = &self.page.locale
+                                && locale.as_ref() != Some(now)
+                            {
+                                store.set_visitor_locale(visitor, now).await?;
+                            }
+                            Some(Guest {
                                 visitor,
                                 token: token.to_owned(),
                                 email,
                             })
-                    }
+                        }
+                        None => None,
+                    },
                     None => None,
                 }
             }
@@ -211,7 +229,9 @@ impl VisitorSession {
             None => {
                 let tokens = &self.app.tokens;
                 let (visitor, token) = store
-                    .create_visitor(&site, |visitor| tokens.issue(&site, visitor))
+                    .create_visitor(&site, self.page.locale.as_deref(), |visitor| {
+                        tokens.issue(&site, visitor)
+                    })
                     .await?;
                 // Nobody has told the shop a new visitor's address yet.
                 Guest {

@@ -3,6 +3,7 @@
 //! frame handling lives here.
 
 mod app;
+mod assignment;
 mod composer;
 mod conversation;
 mod conversation_list;

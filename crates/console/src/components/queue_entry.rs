@@ -23,6 +23,11 @@ pub fn QueueItem(
 
     let take_label = strings::take_visitor(&entry.visitor);
     let full_message = entry.first_message.clone();
+    // The browser's whole list on hover; its first language in words.
+    let language = entry.locale.map(|locale| {
+        let label = strings::visitor_language(&locale);
+        view! { <span class="queue-language" title=locale>{label}</span> }
+    });
     view! {
         <li class="queue-entry">
             <div class="queue-entry-head">
@@ -30,6 +35,7 @@ pub fn QueueItem(
                 <span class="queue-visitor">{entry.visitor}</span>
                 <span class="queue-wait">{wait}</span>
             </div>
+            {language}
             <p class="queue-first-message" title=full_message>
                 {entry.first_message}
             </p>

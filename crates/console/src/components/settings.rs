@@ -52,6 +52,7 @@ pub fn SettingsView() -> impl IntoView {
             <h2 id="settings-title">{strings::SETTINGS}</h2>
             <QuickAnswers />
             <Waits />
+            <crate::components::assignment::Assignment />
             <ScriptTag />
         </section>
     }
@@ -260,14 +261,17 @@ fn ScriptTag() -> impl IntoView {
 }
 
 /// Says how a save went: "Saved.", or the server's words.
-fn show_outcome(status: RwSignal<Option<(bool, String)>>, outcome: Result<(), api::ApiError>) {
+pub(crate) fn show_outcome(
+    status: RwSignal<Option<(bool, String)>>,
+    outcome: Result<(), api::ApiError>,
+) {
     status.try_set(Some(match outcome {
         Ok(()) => (true, strings::SAVED.into()),
         Err(error) => (false, strings::api_error_text(&error)),
     }));
 }
 
-fn status_line(status: RwSignal<Option<(bool, String)>>) -> impl IntoView {
+pub(crate) fn status_line(status: RwSignal<Option<(bool, String)>>) -> impl IntoView {
     move || {
         status.get().map(|(ok, words)| {
             let (class, role) = if ok {

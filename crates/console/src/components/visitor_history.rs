@@ -26,7 +26,10 @@ pub fn VisitorPast(
     move || {
         history.get().map(|history| {
             let first_seen = when(history.first_seen_ms);
-            let summary = strings::visitor_past(&first_seen, history.earlier.len());
+            let mut summary = strings::visitor_past(&first_seen, history.earlier.len());
+            if let Some(locale) = &history.locale {
+                summary = format!("{summary} · {}", strings::speaks(locale));
+            }
             let visitor = Signal::stored(history.visitor.clone());
             let earlier = history
                 .earlier

@@ -624,17 +624,20 @@ impl Store {
     pub async fn create_visitor(
         &self,
         site: &SiteId,
+        locale: Option<&str>,
         sign: impl FnOnce(VisitorId) -> String,
     ) -> sqlx::Result<(VisitorId, String)> {
         let mut writing = self.begin_write().await?;
         let tx: &mut AnyConnection = &mut writing.tx;
         // The token column is unique; a random placeholder holds the place until the id is known.
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO visitors (site_id, token, created_ms) VALUES ($1, $2, $3) RETURNING id",
+            "INSERT INTO visitors (site_id, token, created_ms, locale) VALUES ($1, $2, $3, $4) \
+             RETURNING id",
         )
         .bind(site.as_str())
         .bind(random_token())
         .bind(now_ms())
+        .bind(locale)
         .fetch_one(&mut *tx)
         .await?;
         let token = sign(VisitorId(id));
@@ -853,20 +856,39 @@ impl Store {
         Ok(u32::try_from(slots).unwrap_or(u32::MAX))
     }
 
-    /// The e-mail address the shop has for `visitor` (`Some(None)`: none yet), when the
-    /// visitor exists and belongs to `site`; `None` otherwise.
-    pub async fn visitor_email(
+    /// The e-mail address (`None`: none yet) and languages the shop has for `visitor`, when
+    /// the visitor exists and belongs to `site`; `None` otherwise.
+    pub async fn returning_visitor(
         &self,
         site: &SiteId,
         visitor: VisitorId,
-    ) -> sqlx::Result<Option<Option<String>>> {
-        let found: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT email FROM visitors WHERE id = $1 AND site_id = $2")
+    ) -> sqlx::Result<Option<(Option<String>, Option<String>)>> {
+        sqlx::query_as("SELECT email, locale FROM visitors WHERE id = $1 AND site_id = $2")
+            .bind(visitor.0)
+            .bind(site.as_str())
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// The visitor's browser says other languages than last time (see `crate::locale`).
+    pub async fn set_visitor_locale(&self, visitor: VisitorId, locale: &str) -> sqlx::Result<()> {
+        let _turn = self.write_turn().await;
+        sqlx::query("UPDATE visitors SET locale = $1 WHERE id = $2")
+            .bind(locale)
+            .bind(visitor.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The visitor's languages, as their browser last said them.
+    pub async fn visitor_locale(&self, visitor: VisitorId) -> sqlx::Result<Option<String>> {
+        let locale: Option<Option<String>> =
+            sqlx::query_scalar("SELECT locale FROM visitors WHERE id = $1")
                 .bind(visitor.0)
-                .bind(site.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(found.map(|(email,)| email))
+        Ok(locale.flatten())
     }
 
     /// The server secret called `name`, made with `make` and kept on first use.
@@ -1275,7 +1297,7 @@ impl Store {
             "SELECT c.id, c.visitor_id, c.created_ms, \
                     (SELECT substr(body, 1, {QUEUE_PREVIEW_CHARS}) FROM messages m \
                      WHERE m.conversation_id = c.id ORDER BY seq LIMIT 1), \
-                    v.name, v.email \
+                    v.name, v.email, v.locale \
              FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
              WHERE c.site_id = $1 AND c.state = 'waiting' \
              ORDER BY c.id LIMIT {QUEUE_VIEW_ENTRIES}"
@@ -1287,6 +1309,7 @@ impl Store {
             Option<String>,
             Option<String>,
             Option<String>,
+            Option<String>,
         );
         let rows: Vec<EntryRow> = sqlx::query_as(&sql)
             .bind(site.as_str())
@@ -1294,13 +1317,16 @@ impl Store {
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, visitor, created_ms, first, name, email)| QueueEntry {
-                conversation: ConversationId(id),
-                visitor: visitor_label(VisitorId(visitor), name),
-                visitor_email: email,
-                waiting_since_ms: created_ms,
-                first_message: first.unwrap_or_default(),
-            })
+            .map(
+                |(id, visitor, created_ms, first, name, email, locale)| QueueEntry {
+                    conversation: ConversationId(id),
+                    visitor: visitor_label(VisitorId(visitor), name),
+                    visitor_email: email,
+                    locale,
+                    waiting_since_ms: created_ms,
+                    first_message: first.unwrap_or_default(),
+                },
+            )
             .collect())
     }
 

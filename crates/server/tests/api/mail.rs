@@ -266,3 +266,91 @@ async fn a_visitor_answers_the_e_mail_and_the_answer_joins_the_chat() {
         ]
     );
 }
+
+/// A visitor whose browser says `accept_language`, greeted with `token` (or as new); returns
+/// the socket and the token the welcome gave.
+async fn visitor_speaking(
+    app: &TestApp,
+    accept_language: &str,
+    token: Option<String>,
+) -> (Socket<VisitorToServer, ServerToVisitor>, String) {
+    let url = format!("ws://{}/ws/visitor", app.addr);
+    let mut visitor = Socket::try_connect(&url, &[("accept-language", accept_language)])
+        .await
+        .expect("socket connects");
+    visitor.send(&crate::helpers::hello(token)).await;
+    let ServerToVisitor::Welcome { token, .. } = visitor.next().await else {
+        panic!("a welcome first");
+    };
+    (visitor, token)
+}
+
+#[tokio::test]
+async fn a_visitor_is_written_to_in_their_browsers_language_and_agents_see_it() {
+    let smtp = SmtpSink::start().await;
+    let app = spawn_app_mailing_to(smtp.url()).await;
+    let cookie = app.sign_in().await;
+    let (mut ana, _) = app.agent().await;
+    let (mut carla, token) = visitor_speaking(&app, "es-CL,es;q=0.9,en;q=0.8", None).await;
+    carla
+        .send(&VisitorToServer::Profile {
+            name: Some("Carla".into()),
+            email: Some("carla@correo.example".into()),
+        })
+        .await;
+    carla.send(&say("¿Tienen la talla 42?")).await;
+
+    // The queue shows her languages, most preferred first.
+    let queue = ana
+        .next_matching(|f| matches!(f, ServerToAgent::Queue { entries, .. } if !entries.is_empty()))
+        .await;
+    let ServerToAgent::Queue { entries, .. } = queue else {
+        unreachable!()
+    };
+    assert_eq!(entries[0].locale.as_deref(), Some("es-CL,es,en"));
+    let conversation = take_next(&mut ana).await.id;
+    let context: pronto_protocol::agent::VisitorHistory = app
+        .get_json(
+            &cookie,
+            &format!("/api/conversations/{}/visitor", conversation.0),
+        )
+        .await;
+    assert_eq!(context.locale.as_deref(), Some("es-CL,es,en"));
+
+    // She leaves; the reply she missed comes in Spanish.
+    carla.ws.close(None).await.unwrap();
+    until_sample(&app, "pronto_sockets{side=\"visitor\"}", 0.0).await;
+    ana.send(&reply(conversation, "Sí, en negro y en café."))
+        .await;
+    let mail = smtp.wait_for(1).await;
+    assert_eq!(mail[0].header("Subject"), "Ana te respondió — Tienda Demo");
+    let body = mail[0].body();
+    assert!(
+        body.starts_with("Ana:\nSí, en negro y en café.\n\n"),
+        "{body}"
+    );
+    assert!(body.contains("Tu conversación te espera"), "{body}");
+
+    // Back from a phone set to Portuguese: the shop now writes to her in Portuguese.
+    let (_carla, _) = visitor_speaking(&app, "pt-BR,pt;q=0.9", Some(token)).await;
+    let context: pronto_protocol::agent::VisitorHistory = app
+        .get_json(
+            &cookie,
+            &format!("/api/conversations/{}/visitor", conversation.0),
+        )
+        .await;
+    assert_eq!(context.locale.as_deref(), Some("pt-BR,pt"));
+    assert_eq!(
+        ask_transcript(&app, &cookie, conversation).await.status(),
+        204
+    );
+    let mail = smtp.wait_for(2).await;
+    assert_eq!(mail[1].header("Subject"), "Sua conversa com Tienda Demo");
+    assert!(
+        mail[1]
+            .body()
+            .starts_with("Você:\n¿Tienen la talla 42?\n\nAna:\nSí, en negro y en café.\n\n"),
+        "{}",
+        mail[1].body()
+    );
+}
