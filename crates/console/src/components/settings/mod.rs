@@ -1,273 +1,123 @@
-//! The owner's settings page: the quick answers the widget offers as visitors type (in each
-//! language the shop serves), how long a visitor waits before the widget offers e-mail, the
-//! first-reply target the dashboard measures, and the script tag to paste into the shop.
+//! The owner's settings page, one section per file: the shop's name, greeting and storefronts;
+//! the widget's look with the script tag to paste and a live preview; opening hours; canned
+//! replies; quick answers; the waits; and the team. Only owners see the page (the desk shows
+//! it to them alone); the server refuses anyone else's save all the same.
+
+mod appearance;
+mod canned;
+mod hours;
+mod quick_answers;
+mod shop;
+mod team;
+mod waits;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use pronto_protocol::agent::SiteSettings;
-use pronto_protocol::answers::{LANGUAGES, QuickAnswer};
+use wasm_bindgen::JsCast;
 
 use crate::api;
-use crate::state::Console;
 use crate::strings;
+use appearance::Appearance;
+use canned::CannedReplies;
+use hours::Hours;
+use quick_answers::QuickAnswers;
+use shop::Shop;
+use team::Team;
+use waits::Waits;
 
-/// One quick answer being edited; `key` tells rows apart while the list changes.
+/// What a section says about its last save or read: `(true, "Saved.")`, or `(false, why)` in
+/// the server's words; `None` before there is anything to say.
+type Status = RwSignal<Option<(bool, String)>>;
+
+/// The shop's settings as last read or saved. Each section that changes them starts from this
+/// copy and changes only its own part, so one section's save never sends another's unsaved
+/// edits, nor erases the opening hours.
 #[derive(Clone, Copy)]
-struct Row {
-    key: u32,
-    id: Option<u32>,
-    lang: RwSignal<String>,
-    question: RwSignal<String>,
-    answer: RwSignal<String>,
-    keywords: RwSignal<String>,
-}
+struct Site(RwSignal<Option<SiteSettings>>);
 
-impl Row {
-    fn new(key: u32, answer: QuickAnswer) -> Self {
-        Self {
-            key,
-            id: answer.id,
-            lang: RwSignal::new(answer.lang),
-            question: RwSignal::new(answer.question),
-            answer: RwSignal::new(answer.answer),
-            keywords: RwSignal::new(answer.keywords),
-        }
-    }
-
-    fn answer(&self) -> QuickAnswer {
-        QuickAnswer {
-            id: self.id,
-            lang: self.lang.get_untracked(),
-            question: self.question.get_untracked(),
-            answer: self.answer.get_untracked(),
-            keywords: self.keywords.get_untracked(),
-        }
+impl Site {
+    /// Sends the saved settings with `change` made (`PUT /api/site`) and says how it went on
+    /// `status`. On success the server's answer — the settings as stored, trimmed and
+    /// checked — becomes the saved copy and is handed to `stored`, so the section shows what
+    /// was kept.
+    fn save(
+        self,
+        status: Status,
+        change: impl FnOnce(&mut SiteSettings),
+        stored: impl FnOnce(&SiteSettings) + 'static,
+    ) {
+        let Some(mut body) = self.0.get_untracked() else {
+            return;
+        };
+        // Left out, the hours are kept: only the hours section sends them.
+        body.hours = None;
+        change(&mut body);
+        status.set(None);
+        spawn_local(async move {
+            let outcome = api::set_site_settings(&body).await.map(|answer| {
+                stored(&answer);
+                self.0.try_set(Some(answer));
+            });
+            show_outcome(status, outcome);
+        });
     }
 }
 
 #[component]
 pub fn SettingsView() -> impl IntoView {
-    view! {
-        <section class="settings" aria-labelledby="settings-title">
-            <h2 id="settings-title">{strings::SETTINGS}</h2>
-            <QuickAnswers />
-            <Waits />
-            <ScriptTag />
-        </section>
-    }
-}
-
-#[component]
-fn QuickAnswers() -> impl IntoView {
-    let rows = RwSignal::new(Vec::<Row>::new());
-    let next_key = StoredValue::new(0_u32);
-    let status = RwSignal::new(None::<(bool, String)>);
-    let new_row = move |answer: QuickAnswer| {
-        let key = next_key.get_value();
-        next_key.set_value(key + 1);
-        Row::new(key, answer)
-    };
-    let load = move |answers: Vec<QuickAnswer>| {
-        rows.set(answers.into_iter().map(new_row).collect());
-    };
-    spawn_local(async move {
-        match api::quick_answers().await {
-            Ok(answers) => load(answers),
-            Err(error) => status.set(Some((false, strings::api_error_text(&error)))),
-        }
-    });
-    let add = move |_| {
-        rows.update(|rows| {
-            rows.push(new_row(QuickAnswer {
-                id: None,
-                lang: LANGUAGES[0].into(),
-                question: String::new(),
-                answer: String::new(),
-                keywords: String::new(),
-            }))
-        });
-    };
-    let save = move |_| {
-        let answers: Vec<QuickAnswer> =
-            rows.with_untracked(|rows| rows.iter().map(Row::answer).collect());
-        status.set(None);
-        spawn_local(async move {
-            show_outcome(status, api::set_quick_answers(&answers).await.map(load));
-        });
-    };
-
-    view! {
-        <section class="settings-part quick-answers" aria-labelledby="quick-answers-title">
-            <h3 id="quick-answers-title">{strings::QUICK_ANSWERS}</h3>
-            <p class="settings-hint">{strings::QUICK_ANSWERS_HINT}</p>
-            <ol class="quick-answer-list">
-                <For each=move || rows.get() key=|row| row.key let:row>
-                    <li class="quick-answer">
-                        <div class="quick-answer-head">
-                            <label class="field-inline">
-                                {strings::LANGUAGE}
-                                <select
-                                    name="lang"
-                                    on:change=move |ev| row.lang.set(event_target_value(&ev))
-                                    prop:value=move || row.lang.get()
-                                >
-                                    {LANGUAGES
-                                        .map(|lang| view! { <option value=lang>{strings::language_name(lang)}</option> })
-                                        .collect_view()}
-                                </select>
-                            </label>
-                            <button
-                                type="button"
-                                class="button button--danger"
-                                on:click=move |_| rows.update(|rows| rows.retain(|r| r.key != row.key))
-                            >
-                                {strings::REMOVE}
-                            </button>
-                        </div>
-                        <label class="field">
-                            {strings::QUESTION}
-                            <input
-                                name="question"
-                                prop:value=move || row.question.get()
-                                on:input=move |ev| row.question.set(event_target_value(&ev))
-                            />
-                        </label>
-                        <label class="field">
-                            {strings::ANSWER}
-                            <textarea
-                                name="answer"
-                                rows="3"
-                                prop:value=move || row.answer.get()
-                                on:input=move |ev| row.answer.set(event_target_value(&ev))
-                            ></textarea>
-                        </label>
-                        <label class="field">
-                            {strings::KEYWORDS}
-                            <input
-                                name="keywords"
-                                prop:value=move || row.keywords.get()
-                                on:input=move |ev| row.keywords.set(event_target_value(&ev))
-                            />
-                        </label>
-                    </li>
-                </For>
-            </ol>
-            <div class="settings-actions">
-                <button type="button" class="button add-quick-answer" on:click=add>
-                    {strings::ADD_QUICK_ANSWER}
-                </button>
-                <button type="button" class="button button--primary save-quick-answers" on:click=save>
-                    {strings::SAVE_QUICK_ANSWERS}
-                </button>
-                {status_line(status)}
-            </div>
-        </section>
-    }
-}
-
-/// How long before the widget offers e-mail, and the first-reply target, in minutes.
-#[component]
-fn Waits() -> impl IntoView {
-    let settings = RwSignal::new(None::<SiteSettings>);
-    let status = RwSignal::new(None::<(bool, String)>);
-    let ask_email = RwSignal::new(String::new());
-    let target = RwSignal::new(String::new());
-    let minutes = |secs: Option<u32>| secs.map(|s| (s / 60).to_string()).unwrap_or_default();
+    let site = Site(RwSignal::new(None));
+    let status = Status::new(None);
     spawn_local(async move {
         match api::site_settings().await {
             Ok(read) => {
-                ask_email.set(minutes(read.ask_email_after_secs));
-                target.set(minutes(read.reply_target_secs));
-                settings.set(Some(read));
+                site.0.try_set(Some(read));
             }
-            Err(error) => status.set(Some((false, strings::api_error_text(&error)))),
+            Err(error) => {
+                status.try_set(Some((false, strings::api_error_text(&error))));
+            }
         }
     });
-    let save = move |_| {
-        let Some(mut changed) = settings.get_untracked() else {
-            return;
-        };
-        let secs = |field: RwSignal<String>| {
-            field
+    // The sections that change these settings are drawn once they have been read, from what
+    // was read; a save changes the saved copy, not what the owner is editing.
+    let loaded = Memo::new(move |_| site.0.with(Option::is_some));
+    let when_loaded = move |section: fn(Site, SiteSettings) -> AnyView| {
+        move || {
+            // Read, not only tracked: a memo nobody reads is never worked out, so it would
+            // never hear the settings arrive.
+            if !loaded.get() {
+                return None;
+            }
+            site.0
                 .get_untracked()
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .map(|m| m.saturating_mul(60))
-        };
-        let (Some(ask), Some(goal)) = (secs(ask_email), secs(target)) else {
-            status.set(Some((false, strings::WHOLE_MINUTES.into())));
-            return;
-        };
-        changed.ask_email_after_secs = Some(ask);
-        changed.reply_target_secs = Some(goal);
-        // Hours are kept as they are: this page does not edit them.
-        changed.hours = None;
-        status.set(None);
-        spawn_local(async move {
-            let saved = api::set_site_settings(&changed).await.map(|saved| {
-                settings.try_set(Some(saved));
-            });
-            show_outcome(status, saved);
-        });
-    };
-    let field = move |label: &'static str, name: &'static str, value: RwSignal<String>| {
-        view! {
-            <label class="field">
-                {label}
-                <input
-                    name=name
-                    type="number"
-                    min="0"
-                    inputmode="numeric"
-                    prop:value=move || value.get()
-                    on:input=move |ev| value.set(event_target_value(&ev))
-                />
-            </label>
+                .map(|settings| section(site, settings))
         }
     };
     view! {
-        <section class="settings-part waits" aria-labelledby="waits-title">
-            <h3 id="waits-title">{strings::WAITS}</h3>
-            {field(strings::ASK_EMAIL_AFTER, "ask_email_after_minutes", ask_email)}
-            {field(strings::REPLY_TARGET, "reply_target_minutes", target)}
-            <div class="settings-actions">
-                <button type="button" class="button button--primary save-waits" on:click=save>
-                    {strings::SAVE}
-                </button>
-                {status_line(status)}
-            </div>
-        </section>
-    }
-}
-
-/// The one line a shop pastes into its pages.
-#[component]
-fn ScriptTag() -> impl IntoView {
-    let console = expect_context::<Console>();
-    let site = console.agent.with_untracked(|agent| agent.site.clone());
-    let origin = window().location().origin().unwrap_or_default();
-    let tag = format!("<script src=\"{origin}/pronto.js\" data-site=\"{site}\" async></script>");
-    view! {
-        <section class="settings-part script-tag" aria-labelledby="script-tag-title">
-            <h3 id="script-tag-title">{strings::SCRIPT_TAG}</h3>
-            <p class="settings-hint">{strings::SCRIPT_TAG_HINT}</p>
-            <textarea class="script-tag-code" readonly rows="2" aria-labelledby="script-tag-title">
-                {tag}
-            </textarea>
+        <section class="settings" aria-labelledby="settings-title">
+            <h2 id="settings-title">{strings::SETTINGS}</h2>
+            {status_line(status)}
+            {when_loaded(|site, read| view! { <Shop site=site read=read /> }.into_any())}
+            {when_loaded(|site, read| view! { <Appearance site=site read=read /> }.into_any())}
+            {when_loaded(|site, read| view! { <Hours site=site read=read /> }.into_any())}
+            <CannedReplies />
+            <QuickAnswers />
+            {when_loaded(|site, read| view! { <Waits site=site read=read /> }.into_any())}
+            <Team />
         </section>
     }
 }
 
 /// Says how a save went: "Saved.", or the server's words.
-fn show_outcome(status: RwSignal<Option<(bool, String)>>, outcome: Result<(), api::ApiError>) {
+fn show_outcome(status: Status, outcome: Result<(), api::ApiError>) {
     status.try_set(Some(match outcome {
         Ok(()) => (true, strings::SAVED.into()),
         Err(error) => (false, strings::api_error_text(&error)),
     }));
 }
 
-fn status_line(status: RwSignal<Option<(bool, String)>>) -> impl IntoView {
+/// The status line under a section's buttons: a polite status, or an alert for a refusal.
+fn status_line(status: Status) -> impl IntoView {
     move || {
         status.get().map(|(ok, words)| {
             let (class, role) = if ok {
@@ -278,4 +128,25 @@ fn status_line(status: RwSignal<Option<(bool, String)>>) -> impl IntoView {
             view! { <p class=class role=role>{words}</p> }
         })
     }
+}
+
+/// One line a field of many lines holds per entry, blanks left out.
+fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Moves focus to `selector` once the change just made has been drawn: into the row just
+/// added, or to a steady button when the one pressed went away with its row.
+fn focus_soon(selector: impl Into<String>) {
+    let selector = selector.into();
+    request_animation_frame(move || {
+        let found = document().query_selector(&selector).ok().flatten();
+        if let Some(element) = found.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = element.focus();
+        }
+    });
 }
