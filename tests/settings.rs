@@ -145,11 +145,13 @@ async fn the_owner_sets_up_the_shop_and_sees_the_widget_change_in_the_preview() 
     click(&owner, "[data-day=sat] .add-hours").await;
     click(&owner, "button.add-holiday").await;
     // Focus went into the new holiday's date field: the owner types the date there.
-    assert!(
-        owner.focused().await.starts_with("input."),
-        "{}",
-        owner.focused().await
-    );
+    owner
+        .wait_until(
+            "focus in the new holiday's date field",
+            "return document.activeElement.name === 'holiday'",
+            vec![],
+        )
+        .await;
     owner
         .page(".holiday input[name=holiday]")
         .await
