@@ -1,14 +1,13 @@
-//! The console's HTTP calls: sign in, ask who is signed in, sign out, read the team, the
-//! canned replies and the owner's dashboard, read and set follow-ups, e-mail a transcript, and
-//! read and change the
-//! shop's settings and quick answers. The session itself is
+//! The console's HTTP calls: sign in, ask who is signed in, sign out, read the team and the
+//! owner's dashboard, read and set follow-ups, e-mail a transcript, and read and change the
+//! shop's settings, canned replies, quick answers and accounts. The session itself is
 //! an HttpOnly cookie the browser keeps and sends; this code never sees it.
 
 use gloo_net::http::{Request, Response};
 use pronto_protocol::ProtocolError;
 use pronto_protocol::agent::{
     AgentChange, AgentProfile, Assignment, CannedReply, FollowUpMark, FollowUps, LoginRequest,
-    SiteSettings, TeamMember, VisitorHistory,
+    NewAgent, SiteSettings, TeamMember, VisitorHistory,
 };
 use pronto_protocol::answers::QuickAnswer;
 use pronto_protocol::dashboard::Dashboard;
@@ -55,9 +54,19 @@ pub async fn canned_replies() -> Result<Vec<CannedReply>, ApiError> {
     get_json("/api/site/canned").await
 }
 
+/// Replaces the shop's canned replies (owners only); the answer is the list as stored.
+pub async fn set_canned_replies(replies: &[CannedReply]) -> Result<Vec<CannedReply>, ApiError> {
+    put_json("/api/site/canned", replies).await
+}
+
 /// Everyone on the team, with whether they are online now.
 pub async fn team() -> Result<Vec<TeamMember>, ApiError> {
     get_json("/api/site/team").await
+}
+
+/// Makes a console account for the shop (owners only); `email_taken` when the address has one.
+pub async fn add_agent(agent: &NewAgent) -> Result<AgentProfile, ApiError> {
+    send_json(Request::post("/api/site/agents"), agent).await
 }
 
 /// Who the visitor of `conversation` is and what they asked before.

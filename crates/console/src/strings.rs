@@ -182,8 +182,122 @@ pub const ASK_EMAIL_AFTER: &str = "Offer to reply by e-mail after this many minu
 pub const REPLY_TARGET: &str = "First reply on target within (minutes)";
 pub const WHOLE_MINUTES: &str = "Write whole minutes, such as 3.";
 pub const SCRIPT_TAG: &str = "Script tag";
-pub const SCRIPT_TAG_HINT: &str =
-    "Paste this line into every page of your shop, in the head or at the end of the body.";
+pub const SCRIPT_TAG_HINT: &str = "Paste this line into every page of your shop, in the head or at the end of the body. The widget takes its colour, corner and language from it: paste it again after changing them.";
+
+// The shop.
+pub const SHOP: &str = "Shop";
+pub const SHOP_NAME: &str = "Shop name, at the top of the chat";
+pub const GREETING: &str = "Greeting, under the name";
+pub const ALLOWED_ORIGINS: &str = "Storefront addresses allowed to show the chat, one per line";
+pub const ALLOWED_ORIGINS_HINT: &str =
+    "Such as https://tienda.example (no path). This server's own pages are always allowed.";
+
+// Opening hours.
+pub const OPENING_HOURS: &str = "Opening hours";
+pub const OPENING_HOURS_HINT: &str = "Outside these hours the widget tells visitors when you open again. A day without hours is closed; closing at 00:00 means midnight.";
+pub const ALWAYS_OPEN: &str = "Always open (no schedule)";
+pub const TIME_ZONE: &str = "Time zone";
+pub const TIME_ZONE_HINT: &str =
+    "A name such as America/Santiago or Europe/Madrid; the hours below are on its clock.";
+pub const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+pub const OPENS: &str = "Opens";
+pub const CLOSES: &str = "Closes";
+pub const CLOSED_ALL_DAY: &str = "Closed all day.";
+pub const HOLIDAYS: &str = "Holidays (closed all day)";
+pub const NO_HOLIDAYS: &str = "No holidays.";
+pub const CLOSED_ON: &str = "Closed on";
+pub const ADD_HOLIDAY: &str = "Add a holiday";
+pub const SAVE_HOURS: &str = "Save opening hours";
+
+/// The accessible name of a weekday's "Add hours" button (its visible words first).
+pub fn add_hours_on(day: &str) -> String {
+    format!("{ADD_HOURS} on {day}")
+}
+
+/// The accessible name of the button removing one of a day's intervals.
+pub fn remove_hours_on(day: &str, opens: &str, closes: &str) -> String {
+    format!("Remove {day} {opens}–{closes}")
+}
+
+/// The accessible name of the button removing a holiday.
+pub fn remove_holiday(date: &str) -> String {
+    if date.is_empty() {
+        "Remove this holiday".into()
+    } else {
+        format!("Remove the holiday {date}")
+    }
+}
+
+pub const ADD_HOURS: &str = "Add hours";
+
+// Canned replies (their title is `CANNED_REPLIES`, below).
+pub const CANNED_REPLIES_HINT: &str = "Your team types /shortcut in the reply box to call one up.";
+pub const SHORTCUT: &str = "Shortcut (lowercase letters, digits, - or _)";
+pub const CANNED_TEXT: &str = "Reply";
+pub const ADD_CANNED_REPLY: &str = "Add a canned reply";
+pub const SAVE_CANNED_REPLIES: &str = "Save canned replies";
+
+/// The accessible name of a canned reply's Remove button.
+pub fn remove_canned_reply(shortcut: &str) -> String {
+    if shortcut.trim().is_empty() {
+        REMOVE.into()
+    } else {
+        format!("{REMOVE} /{}", shortcut.trim())
+    }
+}
+
+// The team.
+pub const TEAM: &str = "Team";
+pub const ONLINE: &str = "online";
+pub const OFFLINE: &str = "offline";
+pub const ROLE: &str = "Role";
+pub const ROLE_OWNER: &str = "Owner: chats, numbers and settings";
+pub const ROLE_AGENT: &str = "Agent: chats";
+pub const ADD_AGENT: &str = "Add an agent";
+pub const AGENT_NAME: &str = "Name";
+pub const AGENT_EMAIL: &str = "E-mail";
+pub const TEMPORARY_PASSWORD: &str = "Temporary password (at least 8 characters)";
+pub const TEMPORARY_PASSWORD_HINT: &str = "Tell them this password; they sign in with it.";
+
+/// A teammate's role, in the list.
+pub fn role_name(role: pronto_protocol::agent::Role) -> &'static str {
+    match role {
+        pronto_protocol::agent::Role::Owner => "owner",
+        pronto_protocol::agent::Role::Agent => "agent",
+    }
+}
+
+/// Once a new account is made.
+pub fn agent_added(name: &str) -> String {
+    format!("{name} can sign in now.")
+}
+
+// The widget's look.
+pub const APPEARANCE: &str = "Widget";
+pub const ACCENT: &str = "Accent colour";
+pub const ACCENT_PICKER: &str = "Colour";
+pub const ACCENT_CODE: &str = "Code, #rrggbb (empty: the default blue)";
+pub const DEFAULT_ACCENT: &str = "Use the default blue";
+pub const POSITION: &str = "Corner";
+pub const POSITION_RIGHT: &str = "Bottom right";
+pub const POSITION_LEFT: &str = "Bottom left";
+pub const WIDGET_LANGUAGE: &str = "Language";
+pub const FOLLOW_BROWSER: &str = "Each visitor's browser language";
+pub const SAVE_APPEARANCE: &str = "Save widget look";
+pub const PREVIEW: &str = "Preview";
+pub const PREVIEW_HINT: &str = "The real widget with the choices above and your saved name and greeting. It is only a picture: it takes no messages.";
+pub const PREVIEW_TITLE: &str = "Preview of the chat widget";
+pub const COPY: &str = "Copy";
+pub const COPIED: &str = "Copied.";
+pub const NOT_COPIED: &str = "Could not copy: select the text and copy it.";
 
 /// A language's name as the owner reads it.
 pub fn language_name(code: &str) -> &'static str {

@@ -79,12 +79,39 @@ pub struct SiteSettings {
     /// a `PUT` without it keeps it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_target_secs: Option<u32>,
+    /// The widget's accent colour, `#rrggbb`, as the owner chose it for the script tag's
+    /// `data-accent`. The widget reads it from the tag, not from here: the server keeps the
+    /// owner's choice so the console shows it again. `GET` always says, `Some(None)`
+    /// (`"widget_accent": null`) for the widget's own default; in a `PUT`, leave it out to
+    /// keep it, send `null` to go back to the default.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub widget_accent: Option<Option<String>>,
+    /// Which corner the widget sits in, `right` or `left` (`data-position`; kept as the
+    /// accent is). `GET` always says (`right` unless set); a `PUT` without it keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub widget_position: Option<String>,
+    /// The widget's language, `es`, `en` or `pt` (`data-lang`; kept as the accent is), or
+    /// `Some(None)` (`"widget_lang": null`): it follows each visitor's browser. `GET` always says; in a
+    /// `PUT`, leave it out to keep it, send `null` to follow the browser again.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub widget_lang: Option<Option<String>>,
 }
 
 /// What a console that predates slots was told: one chat at a time.
 fn one() -> u32 {
     1
 }
+
+/// The corners the widget can sit in (`SiteSettings::widget_position`), the default first.
+pub const WIDGET_POSITIONS: [&str; 2] = ["right", "left"];
 
 /// A field that is there, even as `null`: `Some(null)` is "remove", an absent field "keep".
 fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
@@ -528,6 +555,33 @@ mod tests {
             ))
             .is_err()
         );
+    }
+
+    #[test]
+    fn widget_appearance_left_out_keeps_and_null_goes_back_to_the_default() {
+        let base = r#""name":"Tienda","greeting":"Hola","allowed_origins":[]"#;
+        let read = |extra: &str| decode::<SiteSettings>(&format!("{{{base}{extra}}}")).unwrap();
+        let kept = read("");
+        assert_eq!(
+            (kept.widget_accent, kept.widget_position, kept.widget_lang),
+            (None, None, None)
+        );
+        let defaults = read(r#","widget_accent":null,"widget_lang":null"#);
+        assert_eq!(
+            (defaults.widget_accent.clone(), defaults.widget_lang.clone()),
+            (Some(None), Some(None))
+        );
+        let chosen =
+            read(r##","widget_accent":"#b4451f","widget_position":"left","widget_lang":"pt""##);
+        assert_eq!(chosen.widget_accent, Some(Some("#b4451f".into())));
+        assert_eq!(chosen.widget_position.as_deref(), Some("left"));
+        assert_eq!(chosen.widget_lang, Some(Some("pt".into())));
+        for settings in [defaults, chosen] {
+            assert_eq!(
+                decode::<SiteSettings>(&encode(&settings)).unwrap(),
+                settings
+            );
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The shop's settings in the console: every agent may read them, only the owner may change
-//! them. Opening hours are checked by [`crate::hours`].
+//! them. Opening hours are checked by [`crate::hours`]; the widget's look (accent, corner,
+//! language) is only kept here for the console's script tag, the widget reads it from there.
 
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
@@ -7,7 +8,8 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use pronto_protocol::ErrorCode;
-use pronto_protocol::agent::{IdentitySecret, SiteSettings};
+use pronto_protocol::agent::{IdentitySecret, SiteSettings, WIDGET_POSITIONS};
+use pronto_protocol::answers::LANGUAGES;
 use pronto_protocol::ids::SiteId;
 use pronto_protocol::limits::{
     MAX_ALLOWED_ORIGINS, MAX_GREETING_CHARS, MAX_NAME_CHARS, MAX_SETTING_SECS,
@@ -50,6 +52,12 @@ async fn settings_of(app: &AppState, site: &SiteId) -> AppResult<SiteSettings> {
             .collect(),
         ask_email_after_secs: Some(site.ask_email_after_secs),
         reply_target_secs: Some(site.reply_target_secs),
+        widget_accent: Some(site.widget_accent),
+        widget_position: Some(
+            site.widget_position
+                .unwrap_or_else(|| WIDGET_POSITIONS[0].to_owned()),
+        ),
+        widget_lang: Some(site.widget_lang),
     })
 }
 
@@ -109,6 +117,32 @@ async fn change(
             )));
         }
     }
+    let widget_accent = settings
+        .widget_accent
+        .as_ref()
+        .map(|accent| accent.as_deref().map(str::to_ascii_lowercase));
+    if let Some(Some(accent)) = &widget_accent
+        && !is_colour(accent)
+    {
+        return Err(invalid(format!(
+            "the accent {accent:?} is not a colour written #rrggbb, such as #b4451f"
+        )));
+    }
+    if let Some(position) = &settings.widget_position
+        && !WIDGET_POSITIONS.contains(&position.as_str())
+    {
+        return Err(invalid(format!(
+            "the widget's position {position:?} is \"right\" or \"left\""
+        )));
+    }
+    if let Some(Some(lang)) = &settings.widget_lang
+        && !LANGUAGES.contains(&lang.as_str())
+    {
+        return Err(invalid(format!(
+            "the widget's language {lang:?} is \"es\", \"en\", \"pt\", or null to follow \
+             each visitor's browser"
+        )));
+    }
     let allowed_origins = settings.allowed_origins.join(" ");
     let change = SiteChange {
         name,
@@ -117,6 +151,9 @@ async fn change(
         opening_hours: hours.as_ref().map(Option::as_deref),
         ask_email_after_secs: settings.ask_email_after_secs,
         reply_target_secs: settings.reply_target_secs,
+        widget_accent: widget_accent.as_ref().map(Option::as_deref),
+        widget_position: settings.widget_position.as_deref(),
+        widget_lang: settings.widget_lang.as_ref().map(Option::as_deref),
     };
     app.store.update_site(&owner.site, &change).await?;
     tracing::info!(site = %owner.site, agent_id = %owner.id, "site settings changed");
@@ -143,6 +180,16 @@ async fn new_identity_secret(
     Ok(Json(IdentitySecret { secret }))
 }
 
+/// `#rrggbb`, the one way the console's colour picker writes a colour (lowercase by now).
+fn is_colour(accent: &str) -> bool {
+    accent.strip_prefix('#').is_some_and(|hex| {
+        hex.len() == 6
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 /// `http(s)://host` with an optional `:port` or `:*`, and nothing else (no path, no spaces).
 fn is_origin_pattern(origin: &str) -> bool {
     let Some((scheme, rest)) = origin.split_once("://") else {
@@ -164,7 +211,17 @@ fn is_origin_pattern(origin: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_origin_pattern;
+    use super::{is_colour, is_origin_pattern};
+
+    #[test]
+    fn accents_are_six_hex_digits() {
+        assert!(is_colour("#b4451f") && is_colour("#000000"));
+        for bad in [
+            "b4451f", "#b4451", "#b4451f0", "#g4451f", "#B4451F", "red", "#fff", "",
+        ] {
+            assert!(!is_colour(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn origins_are_scheme_host_and_port_only() {

@@ -213,6 +213,23 @@ pub async fn set_canned_replies(
     assert_eq!(response.status(), 200, "canned replies saved");
 }
 
+/// `GET path` on the server at `addr` as the account of `cookie` (from [`sign_in`]), read
+/// as JSON (`/api/site`, say).
+pub async fn get_json_as<T: serde::de::DeserializeOwned>(
+    addr: std::net::SocketAddr,
+    cookie: &str,
+    path: &str,
+) -> T {
+    let response = reqwest::Client::new()
+        .get(format!("http://{addr}{path}"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("GET answered");
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.json().await.expect("a JSON body")
+}
+
 /// The body of `GET url`, as text (`/metrics`, say).
 pub async fn get_text(url: &str) -> String {
     reqwest::get(url)

@@ -3,7 +3,6 @@
 //! frame handling lives here.
 
 mod app;
-mod assignment;
 mod composer;
 mod conversation;
 mod conversation_list;

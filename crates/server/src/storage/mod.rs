@@ -63,6 +63,11 @@ pub struct Site {
     pub ask_email_after_secs: u32,
     /// The dashboard's target for a live chat's first reply.
     pub reply_target_secs: u32,
+    /// The widget's look as the owner chose it for the script tag (`#rrggbb`, `right` or
+    /// `left`, `es`/`en`/`pt`); `None`: the widget's default. Checked by `settings`.
+    pub widget_accent: Option<String>,
+    pub widget_position: Option<String>,
+    pub widget_lang: Option<String>,
 }
 
 /// A change of the shop's settings, checked: `None` keeps what is stored.
@@ -74,6 +79,10 @@ pub struct SiteChange<'a> {
     pub opening_hours: Option<Option<&'a str>>,
     pub ask_email_after_secs: Option<u32>,
     pub reply_target_secs: Option<u32>,
+    /// `Some(None)` goes back to the widget's default, as `opening_hours` does.
+    pub widget_accent: Option<Option<&'a str>>,
+    pub widget_position: Option<&'a str>,
+    pub widget_lang: Option<Option<&'a str>>,
 }
 
 /// An agent's account, as sign-in needs it.
@@ -455,10 +464,14 @@ impl Store {
             Option<String>,
             Option<i64>,
             Option<i64>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
         );
         let row: Option<SiteRow> = sqlx::query_as(
             "SELECT name, greeting, allowed_origins, opening_hours, ask_email_after_secs, \
-                    reply_target_secs FROM sites WHERE id = $1",
+                    reply_target_secs, widget_accent, widget_position, widget_lang \
+             FROM sites WHERE id = $1",
         )
         .bind(id.as_str())
         .fetch_optional(&self.pool)
@@ -469,7 +482,17 @@ impl Store {
                 .unwrap_or(default)
         };
         Ok(row.map(
-            |(name, greeting, allowed_origins, opening_hours, ask_email, target)| Site {
+            |(
+                name,
+                greeting,
+                allowed_origins,
+                opening_hours,
+                ask_email,
+                target,
+                widget_accent,
+                widget_position,
+                widget_lang,
+            )| Site {
                 id: id.clone(),
                 name,
                 greeting,
@@ -477,6 +500,9 @@ impl Store {
                 opening_hours,
                 ask_email_after_secs: secs(ask_email, DEFAULT_ASK_EMAIL_AFTER_SECS),
                 reply_target_secs: secs(target, DEFAULT_REPLY_TARGET_SECS),
+                widget_accent,
+                widget_position,
+                widget_lang,
             },
         ))
     }
@@ -573,37 +599,45 @@ impl Store {
     }
 
     /// Changes the shop's settings in one statement. `opening_hours`: `None` keeps them,
-    /// `Some(None)` removes them (always open), `Some(Some(json))` sets them; the two waits
-    /// are kept when `None`.
+    /// `Some(None)` removes them (always open), `Some(Some(json))` sets them; the widget's
+    /// accent and language likewise; the two waits and the widget's position are kept when
+    /// `None`.
     pub async fn update_site(&self, id: &SiteId, change: &SiteChange<'_>) -> sqlx::Result<()> {
         let mut sql =
             String::from("UPDATE sites SET name = $1, greeting = $2, allowed_origins = $3");
-        let mut next = 5;
-        let mut set = |column: &str, given: bool| {
-            if given {
-                sql.push_str(&format!(", {column} = ${next}"));
-                next += 1;
-            }
-        };
-        set("opening_hours", change.opening_hours.is_some());
-        set(
-            "ask_email_after_secs",
-            change.ask_email_after_secs.is_some(),
-        );
-        set("reply_target_secs", change.reply_target_secs.is_some());
+        // The text columns given, then the numbers given, bound below in this same order.
+        let texts = [
+            ("opening_hours", change.opening_hours),
+            ("widget_accent", change.widget_accent),
+            ("widget_position", change.widget_position.map(Some)),
+            ("widget_lang", change.widget_lang),
+        ];
+        let numbers = [
+            ("ask_email_after_secs", change.ask_email_after_secs),
+            ("reply_target_secs", change.reply_target_secs),
+        ];
+        let given = texts
+            .iter()
+            .filter_map(|(column, value)| value.map(|_| *column))
+            .chain(
+                numbers
+                    .iter()
+                    .filter_map(|(column, value)| value.map(|_| *column)),
+            );
+        // $1 to $4 are the name, greeting, origins and the site's id.
+        for (parameter, column) in (5..).zip(given) {
+            sql.push_str(&format!(", {column} = ${parameter}"));
+        }
         sql.push_str(" WHERE id = $4");
         let mut query = sqlx::query(&sql)
             .bind(change.name)
             .bind(change.greeting)
             .bind(change.allowed_origins)
             .bind(id.as_str());
-        if let Some(hours) = change.opening_hours {
-            query = query.bind(hours);
+        for text in texts.into_iter().filter_map(|(_, value)| value) {
+            query = query.bind(text);
         }
-        for secs in [change.ask_email_after_secs, change.reply_target_secs]
-            .into_iter()
-            .flatten()
-        {
+        for secs in numbers.into_iter().filter_map(|(_, value)| value) {
             query = query.bind(i64::from(secs));
         }
         query.execute(&self.pool).await?;

@@ -105,6 +105,9 @@ async fn only_the_owner_changes_the_shop_and_its_allowed_storefronts() {
         hours: None,
         ask_email_after_secs: Some(300),
         reply_target_secs: None,
+        widget_accent: None,
+        widget_position: None,
+        widget_lang: None,
     };
     let by_agent = client
         .put(app.url("/api/site"))

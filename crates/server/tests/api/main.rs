@@ -5,6 +5,7 @@ mod helpers;
 mod accounts;
 mod agent;
 mod answers;
+mod appearance;
 mod assets;
 mod assignment;
 mod bad_input;

@@ -6,8 +6,8 @@ use leptos::task::spawn_local;
 use pronto_protocol::agent::{AgentChange, TeamMember};
 use pronto_protocol::limits::MAX_SLOTS;
 
+use super::{show_outcome, status_line};
 use crate::api;
-use crate::components::settings::{show_outcome, status_line};
 use crate::strings;
 
 /// One teammate's slots being edited.

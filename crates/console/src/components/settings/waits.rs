@@ -1,0 +1,71 @@
+//! How long a visitor waits in line before the widget offers e-mail, and the first-reply
+//! target the dashboard measures, both in minutes.
+
+use leptos::prelude::*;
+use pronto_protocol::agent::SiteSettings;
+
+use super::{Site, Status, status_line};
+use crate::strings;
+
+#[component]
+pub fn Waits(
+    /// Where the settings are saved.
+    site: Site,
+    /// The settings as read when the page opened.
+    read: SiteSettings,
+) -> impl IntoView {
+    let status = Status::new(None);
+    let minutes = |secs: Option<u32>| secs.map(|s| (s / 60).to_string()).unwrap_or_default();
+    let ask_email = RwSignal::new(minutes(read.ask_email_after_secs));
+    let target = RwSignal::new(minutes(read.reply_target_secs));
+    let save = move |_| {
+        let secs = |field: RwSignal<String>| {
+            field
+                .get_untracked()
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .map(|m| m.saturating_mul(60))
+        };
+        let (Some(ask), Some(goal)) = (secs(ask_email), secs(target)) else {
+            status.set(Some((false, strings::WHOLE_MINUTES.into())));
+            return;
+        };
+        site.save(
+            status,
+            |settings| {
+                settings.ask_email_after_secs = Some(ask);
+                settings.reply_target_secs = Some(goal);
+            },
+            |_| {},
+        );
+    };
+    let field = move |label: &'static str, name: &'static str, value: RwSignal<String>| {
+        view! {
+            <label class="field">
+                {label}
+                <input
+                    name=name
+                    type="number"
+                    min="0"
+                    inputmode="numeric"
+                    prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))
+                />
+            </label>
+        }
+    };
+    view! {
+        <section class="settings-part waits" aria-labelledby="waits-title">
+            <h3 id="waits-title">{strings::WAITS}</h3>
+            {field(strings::ASK_EMAIL_AFTER, "ask_email_after_minutes", ask_email)}
+            {field(strings::REPLY_TARGET, "reply_target_minutes", target)}
+            <div class="settings-actions">
+                <button type="button" class="button button--primary save-waits" on:click=save>
+                    {strings::SAVE}
+                </button>
+                {status_line(status)}
+            </div>
+        </section>
+    }
+}
