@@ -28,7 +28,7 @@ async fn visitor_of(
     Ok(Json(VisitorHistory {
         visitor,
         visitor_email,
-        locale: app.store.visitor_locale(conversation.visitor).await?,
+        locale: app.store.visitor_languages(conversation.visitor).await?.0,
         first_seen_ms: app.store.first_seen(conversation.visitor).await?,
         earlier: app
             .store

@@ -1,28 +1,19 @@
-//! The visitor's languages: the one the widget speaks to them (its socket's `?lang=`), then
-//! the `Accept-Language` their browser sends with the socket. Shown to agents beside the
-//! visitor, and the language of the e-mails the shop sends them.
+//! The visitor's languages: their browser's (the `Accept-Language` it sends with the socket),
+//! shown to agents beside the visitor; and the one the widget speaks to them (its socket's
+//! `?lang=`), which the shop's e-mails to them are written in.
 
 /// Tags kept per visitor: enough to find one the shop writes in.
 const MAX_TAGS: usize = 4;
 /// Longest tag kept (BCP 47's longest sensible ones, such as `zh-Hant-TW`, are far shorter).
 const MAX_TAG_CHARS: usize = 16;
 
-/// The visitor's languages as kept: the widget's (`widget`, from the socket's query) first,
-/// then their browser's, each once. `None` when neither says a usable one.
-pub fn of_visitor(widget: Option<&str>, accept_language: Option<&str>) -> Option<String> {
-    let widget = widget.and_then(from_accept_language);
-    let browser = accept_language.and_then(from_accept_language);
-    let mut tags: Vec<&str> = Vec::with_capacity(MAX_TAGS);
-    for tag in widget
-        .iter()
-        .chain(browser.iter())
-        .flat_map(|tags| tags.split(','))
-    {
-        if tags.len() < MAX_TAGS && !tags.iter().any(|kept| kept.eq_ignore_ascii_case(tag)) {
-            tags.push(tag);
-        }
-    }
-    (!tags.is_empty()).then(|| tags.join(","))
+/// The language the widget says it speaks on its socket's query (`lang=es`), if it is one
+/// the shop writes in.
+pub fn widget_lang(query: Option<&str>) -> Option<Lang> {
+    query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lang="))
+        .and_then(Lang::from_tag)
 }
 
 /// `es-CL,es;q=0.9,en;q=0.8` → `es-CL,es,en`: the tags, most preferred first (browsers send
@@ -59,14 +50,31 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// The language for a visitor with `locale` (as [`from_accept_language`] keeps it): the
-    /// first of their tags the shop writes in, else English — as the widget picks its own.
-    pub fn for_locale(locale: Option<&str>) -> Self {
+    /// The language to write to a visitor in: the widget's (`lang`, as stored), else the
+    /// first of their browser's `locale` the shop writes in, else English — as the widget
+    /// picks its own.
+    pub fn for_visitor(lang: Option<&str>, locale: Option<&str>) -> Self {
+        lang.and_then(Self::from_tag)
+            .unwrap_or_else(|| Self::for_locale(locale))
+    }
+
+    /// The first of `locale`'s tags (as [`from_accept_language`] keeps them) the shop writes
+    /// in, else English.
+    fn for_locale(locale: Option<&str>) -> Self {
         locale
             .into_iter()
             .flat_map(|tags| tags.split(','))
             .find_map(Self::from_tag)
             .unwrap_or(Self::En)
+    }
+
+    /// As stored and sent: `es`, `en` or `pt`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Es => "es",
+            Self::Pt => "pt",
+        }
     }
 
     /// Matches on the primary subtag: `es-CL` is Spanish, `pt-BR` Portuguese.
@@ -83,7 +91,7 @@ impl Lang {
 
 #[cfg(test)]
 mod tests {
-    use super::{Lang, from_accept_language, of_visitor};
+    use super::{Lang, from_accept_language, widget_lang};
 
     #[test]
     fn tags_are_kept_in_the_browsers_order_without_weights() {
@@ -109,19 +117,12 @@ mod tests {
     }
 
     #[test]
-    fn the_widgets_language_comes_first_then_the_browsers() {
-        assert_eq!(
-            of_visitor(Some("es"), Some("en-US,en;q=0.9,es;q=0.5")).as_deref(),
-            Some("es,en-US,en")
-        );
-        assert_eq!(of_visitor(None, Some("pt-BR")).as_deref(), Some("pt-BR"));
-        assert_eq!(of_visitor(Some("pt"), None).as_deref(), Some("pt"));
-        assert_eq!(
-            of_visitor(Some("es,en,fr,de"), Some("it")).as_deref(),
-            Some("es,en,fr,de"),
-            "at most four"
-        );
-        assert_eq!(of_visitor(Some("<b>"), Some("")), None);
+    fn the_widget_says_its_language_on_the_query() {
+        assert_eq!(widget_lang(Some("lang=es")), Some(Lang::Es));
+        assert_eq!(widget_lang(Some("x=1&lang=pt")), Some(Lang::Pt));
+        assert_eq!(widget_lang(Some("lang=de")), None);
+        assert_eq!(widget_lang(Some("lang=%3Cb%3E")), None);
+        assert_eq!(widget_lang(None), None);
     }
 
     #[test]
@@ -131,5 +132,9 @@ mod tests {
         assert_eq!(Lang::for_locale(Some("EN-gb")), Lang::En);
         assert_eq!(Lang::for_locale(Some("de,fr")), Lang::En);
         assert_eq!(Lang::for_locale(None), Lang::En);
+        // The widget's language, when it said, wins: the shop pinned it, or picked it from
+        // the same browser list.
+        assert_eq!(Lang::for_visitor(Some("pt"), Some("es-CL,es")), Lang::Pt);
+        assert_eq!(Lang::for_visitor(None, Some("es-CL,es")), Lang::Es);
     }
 }

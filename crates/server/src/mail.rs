@@ -150,7 +150,7 @@ async fn round(app: &AppState, mailer: &Mailer, replied_before_ms: i64) -> AppRe
         }
         let news = app.store.messages_after(conversation, mailed_seq).await?;
         let reply_to = mailer.reply_address(&app.tokens, conversation);
-        let lang = Lang::for_locale(unseen.locale.as_deref());
+        let lang = Lang::for_visitor(unseen.lang.as_deref(), unseen.locale.as_deref());
         let (subject, body) = letters::replies(lang, &unseen.shop_name, &news, reply_to.is_some());
         match mailer
             .send(&unseen.email, reply_to.as_deref(), &subject, body)

@@ -47,9 +47,12 @@ async fn send(
         .await?
         .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
     let messages = app.store.messages(conversation.id).await?;
-    let locale = app.store.visitor_locale(conversation.visitor).await?;
-    let (subject, body) =
-        letters::transcript(Lang::for_locale(locale.as_deref()), &shop.name, &messages);
+    let (locale, lang) = app.store.visitor_languages(conversation.visitor).await?;
+    let (subject, body) = letters::transcript(
+        Lang::for_visitor(lang.as_deref(), locale.as_deref()),
+        &shop.name,
+        &messages,
+    );
     mailer
         .send(&email, None, &subject, body)
         .await

@@ -42,14 +42,11 @@ async fn upgrade(
     let page = Page {
         origin: origin::of(&headers).map(str::to_owned),
         same_site: origin::is_same_site(&headers),
-        locale: locale::of_visitor(
-            query
-                .as_deref()
-                .and_then(|query| query.split('&').find_map(|pair| pair.strip_prefix("lang="))),
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|value| value.to_str().ok()),
-        ),
+        locale: headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(locale::from_accept_language),
+        lang: locale::widget_lang(query.as_deref()).map(locale::Lang::code),
     };
     socket::accept(app, peer, ws, move |app, outbox| VisitorSession {
         app,
@@ -86,6 +83,8 @@ struct Page {
     same_site: bool,
     /// The visitor's languages, from their browser (see [`locale`]).
     locale: Option<String>,
+    /// The language the widget speaks to them.
+    lang: Option<&'static str>,
 }
 
 impl Page {
@@ -202,13 +201,24 @@ impl VisitorSession {
             Some(token) if token.len() <= MAX_TOKEN_CHARS => {
                 match self.app.tokens.verify(&site, token) {
                     Some(visitor) => match store.returning_visitor(&site, visitor).await? {
-                        Some((email, locale)) => {
-                            // Written only when the browser says something new: most
-                            // returning visitors cost no write.
-                            if let Some(now) = &self.page.locale
-                                && locale.as_ref() != Some(now)
+                        Some((email, locale, lang)) => {
+                            // Written only when the browser or widget says something new:
+                            // most returning visitors cost no write.
+                            let page = &self.page;
+                            let new_locale =
+                                page.locale.as_ref().filter(|l| Some(*l) != locale.as_ref());
+                            let new_lang = page.lang.filter(|l| lang.as_deref() != Some(*l));
+                            if (new_locale.is_some() || new_lang.is_some())
+                                && let Err(error) = store
+                                    .set_visitor_languages(
+                                        visitor,
+                                        new_locale.map(String::as_str),
+                                        new_lang,
+                                    )
+                                    .await
                             {
-                                store.set_visitor_locale(visitor, now).await?;
+                                // Only the languages are older: greet them all the same.
+                                tracing::warn!(%error, "could not keep the visitor's languages");
                             }
                             Some(Guest {
                                 visitor,
@@ -229,9 +239,12 @@ impl VisitorSession {
             None => {
                 let tokens = &self.app.tokens;
                 let (visitor, token) = store
-                    .create_visitor(&site, self.page.locale.as_deref(), |visitor| {
-                        tokens.issue(&site, visitor)
-                    })
+                    .create_visitor(
+                        &site,
+                        self.page.locale.as_deref(),
+                        self.page.lang,
+                        |visitor| tokens.issue(&site, visitor),
+                    )
                     .await?;
                 // Nobody has told the shop a new visitor's address yet.
                 Guest {
@@ -586,12 +599,13 @@ pub async fn announce(
     if started {
         fanout.visitor_joined(&conversation.site, conversation.visitor);
     }
-    fanout.flushed().await?;
     if started {
-        // Not awaited: the visitor's acknowledgement does not wait on finding an agent.
+        // Not awaited: the visitor's acknowledgement does not wait on finding an agent. Nor
+        // after the flush below, which may fail once the conversation is stored.
         let (app, site) = (app.clone(), conversation.site.clone());
         tokio::spawn(async move { crate::assign::waiting(&app, &site).await });
     }
+    fanout.flushed().await?;
     Ok(())
 }
 

@@ -74,7 +74,18 @@ impl Dialect {
     pub fn lock_site(self) -> Option<&'static str> {
         match self {
             Self::Sqlite => None,
-            Self::Postgres => Some("SELECT id FROM sites WHERE id = $1 FOR UPDATE"),
+            // NO KEY: rows that only point at the site (new visitors, conversations) are not
+            // held up by it.
+            Self::Postgres => Some("SELECT id FROM sites WHERE id = $1 FOR NO KEY UPDATE"),
+        }
+    }
+
+    /// Appended to a `SELECT` whose rows the transaction goes on to change. SQLite's writing
+    /// transaction already excludes every other writer.
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Self::Sqlite => "",
+            Self::Postgres => " FOR UPDATE",
         }
     }
 

@@ -13,8 +13,10 @@ pub struct Unseen {
     pub shop_name: String,
     pub visitor: VisitorId,
     pub email: String,
-    /// The visitor's languages (see `crate::locale`): the letter's language.
+    /// The visitor's browser languages and the widget's (see `crate::locale`): the letter's
+    /// language.
     pub locale: Option<String>,
+    pub lang: Option<String>,
     /// Messages after this one are news to the visitor.
     pub mailed_seq: u32,
     pub last_seq: u32,
@@ -24,9 +26,19 @@ impl Store {
     /// Conversations whose last message is an agent's, sent at or before `replied_before_ms`,
     /// after the last one e-mailed, to a visitor with an e-mail address.
     pub async fn unseen_replies(&self, replied_before_ms: i64) -> sqlx::Result<Vec<Unseen>> {
-        type UnseenRow = (i64, String, String, i64, String, Option<String>, i64, i64);
+        type UnseenRow = (
+            i64,
+            String,
+            String,
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            i64,
+            i64,
+        );
         let rows: Vec<UnseenRow> = sqlx::query_as(
-            "SELECT c.id, c.site_id, s.name, c.visitor_id, v.email, v.locale, c.mailed_seq, c.last_seq \
+            "SELECT c.id, c.site_id, s.name, c.visitor_id, v.email, v.locale, v.lang, c.mailed_seq, c.last_seq \
              FROM conversations c \
              JOIN visitors v ON v.id = c.visitor_id JOIN sites s ON s.id = c.site_id \
              WHERE c.last_seq > c.mailed_seq AND v.email IS NOT NULL \
@@ -40,13 +52,14 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(
-                |(id, site, shop_name, visitor, email, locale, mailed, last)| Unseen {
+                |(id, site, shop_name, visitor, email, locale, lang, mailed, last)| Unseen {
                     conversation: ConversationId(id),
                     site: SiteId::parse(&site).expect("stored site ids are valid"),
                     shop_name,
                     visitor: VisitorId(visitor),
                     email,
                     locale,
+                    lang,
                     mailed_seq: u32::try_from(mailed).unwrap_or(0),
                     last_seq: u32::try_from(last).unwrap_or(0),
                 },

@@ -306,6 +306,13 @@ impl Writing {
     async fn commit(self) -> sqlx::Result<()> {
         self.tx.commit().await
     }
+
+    /// Ends a transaction that changed nothing before this process's turn to write is given
+    /// up (dropping it would roll back only after, and the next writer would find SQLite
+    /// still locked).
+    async fn rollback(self) -> sqlx::Result<()> {
+        self.tx.rollback().await
+    }
 }
 
 type Row = (i64, String, i64, String, Option<i64>, Option<String>, i64);
@@ -659,19 +666,21 @@ impl Store {
         &self,
         site: &SiteId,
         locale: Option<&str>,
+        lang: Option<&str>,
         sign: impl FnOnce(VisitorId) -> String,
     ) -> sqlx::Result<(VisitorId, String)> {
         let mut writing = self.begin_write().await?;
         let tx: &mut AnyConnection = &mut writing.tx;
         // The token column is unique; a random placeholder holds the place until the id is known.
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO visitors (site_id, token, created_ms, locale) VALUES ($1, $2, $3, $4) \
-             RETURNING id",
+            "INSERT INTO visitors (site_id, token, created_ms, locale, lang) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(site.as_str())
         .bind(random_token())
         .bind(now_ms())
         .bind(locale)
+        .bind(lang)
         .fetch_one(&mut *tx)
         .await?;
         let token = sign(VisitorId(id));
@@ -890,39 +899,52 @@ impl Store {
         Ok(u32::try_from(slots).unwrap_or(u32::MAX))
     }
 
-    /// The e-mail address (`None`: none yet) and languages the shop has for `visitor`, when
-    /// the visitor exists and belongs to `site`; `None` otherwise.
+    /// The e-mail address (`None`: none yet), browser languages and widget language the shop
+    /// has for `visitor`, when the visitor exists and belongs to `site`; `None` otherwise.
     pub async fn returning_visitor(
         &self,
         site: &SiteId,
         visitor: VisitorId,
-    ) -> sqlx::Result<Option<(Option<String>, Option<String>)>> {
-        sqlx::query_as("SELECT email, locale FROM visitors WHERE id = $1 AND site_id = $2")
+    ) -> sqlx::Result<Option<(Option<String>, Option<String>, Option<String>)>> {
+        sqlx::query_as("SELECT email, locale, lang FROM visitors WHERE id = $1 AND site_id = $2")
             .bind(visitor.0)
             .bind(site.as_str())
             .fetch_optional(&self.pool)
             .await
     }
 
-    /// The visitor's browser says other languages than last time (see `crate::locale`).
-    pub async fn set_visitor_locale(&self, visitor: VisitorId, locale: &str) -> sqlx::Result<()> {
+    /// The visitor's browser or widget says other languages than last time (see
+    /// `crate::locale`); `None` keeps what is stored.
+    pub async fn set_visitor_languages(
+        &self,
+        visitor: VisitorId,
+        locale: Option<&str>,
+        lang: Option<&str>,
+    ) -> sqlx::Result<()> {
         let _turn = self.write_turn().await;
-        sqlx::query("UPDATE visitors SET locale = $1 WHERE id = $2")
-            .bind(locale)
-            .bind(visitor.0)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE visitors SET locale = COALESCE($1, locale), lang = COALESCE($2, lang) \
+             WHERE id = $3",
+        )
+        .bind(locale)
+        .bind(lang)
+        .bind(visitor.0)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
-    /// The visitor's languages, as their browser last said them.
-    pub async fn visitor_locale(&self, visitor: VisitorId) -> sqlx::Result<Option<String>> {
-        let locale: Option<Option<String>> =
-            sqlx::query_scalar("SELECT locale FROM visitors WHERE id = $1")
+    /// The visitor's browser languages and the widget's language, as last said.
+    pub async fn visitor_languages(
+        &self,
+        visitor: VisitorId,
+    ) -> sqlx::Result<(Option<String>, Option<String>)> {
+        let found: Option<(Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT locale, lang FROM visitors WHERE id = $1")
                 .bind(visitor.0)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(locale.flatten())
+        Ok(found.unwrap_or_default())
     }
 
     /// The server secret called `name`, made with `make` and kept on first use.

@@ -7,6 +7,9 @@ use pronto_protocol::ids::{AgentId, ConversationId, SiteId};
 use super::{ConversationRow, Store, role_name, role_of};
 use crate::clock::now_ms;
 
+/// How often [`Store::assign_next`] picks again when an agent took the visitor it picked.
+const PICK_ATTEMPTS: usize = 3;
+
 /// Why a teammate could not be changed.
 #[derive(Debug, PartialEq, Eq)]
 pub enum AgentChangeRefusal {
@@ -126,6 +129,7 @@ impl Store {
                 .fetch_optional(&mut *writing.tx)
                 .await?;
         let Some(current) = current else {
+            writing.rollback().await?;
             return Ok(Err(AgentChangeRefusal::NotOnTeam));
         };
         if role == Some(Role::Agent) && role_of(&current) == Role::Owner {
@@ -136,6 +140,7 @@ impl Store {
             .fetch_one(&mut *writing.tx)
             .await?;
             if owners <= 1 {
+                writing.rollback().await?;
                 return Ok(Err(AgentChangeRefusal::LastOwner));
             }
         }
@@ -231,32 +236,51 @@ impl Store {
         .fetch_optional(&mut *writing.tx)
         .await?;
         let Some((agent, name)) = free else {
+            writing.rollback().await?;
             return Ok(None);
         };
-        let sql = format!(
-            "SELECT id FROM conversations WHERE site_id = $1 AND state = 'waiting' \
-             ORDER BY id LIMIT 1{}",
-            self.dialect.skip_locked()
-        );
-        let waiting: Option<i64> = sqlx::query_scalar(&sql)
-            .bind(site.as_str())
-            .fetch_optional(&mut *writing.tx)
-            .await?;
-        let Some(conversation) = waiting else {
-            return Ok(None);
-        };
-        sqlx::query(
-            "UPDATE conversations SET state = 'active', agent_id = $1, taken_ms = $2 \
-             WHERE id = $3 AND state = 'waiting'",
-        )
-        .bind(agent)
-        .bind(now_ms())
-        .bind(conversation)
-        .execute(&mut *writing.tx)
-        .await?;
-        writing.commit().await?;
-        let row = self.conversation(ConversationId(conversation)).await?;
-        Ok(row.map(|row| (AgentId(agent), name, row)))
+        // Not SKIP LOCKED as "take next" is: a waiting visitor's own message locks their
+        // conversation's row for a moment, and skipping it would give the slot to someone who
+        // came later, or leave it empty. Other assigners are already kept out by the site's
+        // lock; an agent taking the same visitor by hand wins the row, and then the pick is
+        // tried again (on PostgreSQL a locked `LIMIT 1` that lost its row answers nothing,
+        // so "nothing" is only believed when nobody waits at all).
+        let oldest = "SELECT id FROM conversations WHERE site_id = $1 AND state = 'waiting' \
+                      ORDER BY id LIMIT 1";
+        let locked = format!("{oldest}{}", self.dialect.for_update());
+        for _ in 0..PICK_ATTEMPTS {
+            let waiting: Option<i64> = sqlx::query_scalar(&locked)
+                .bind(site.as_str())
+                .fetch_optional(&mut *writing.tx)
+                .await?;
+            let Some(conversation) = waiting else {
+                let anyone: Option<i64> = sqlx::query_scalar(oldest)
+                    .bind(site.as_str())
+                    .fetch_optional(&mut *writing.tx)
+                    .await?;
+                if anyone.is_none() {
+                    break;
+                }
+                continue;
+            };
+            let given = sqlx::query(
+                "UPDATE conversations SET state = 'active', agent_id = $1, taken_ms = $2 \
+                 WHERE id = $3 AND state = 'waiting'",
+            )
+            .bind(agent)
+            .bind(now_ms())
+            .bind(conversation)
+            .execute(&mut *writing.tx)
+            .await?
+            .rows_affected();
+            if given == 1 {
+                writing.commit().await?;
+                let row = self.conversation(ConversationId(conversation)).await?;
+                return Ok(row.map(|row| (AgentId(agent), name, row)));
+            }
+        }
+        writing.rollback().await?;
+        Ok(None)
     }
 
     /// Whether `agent` said they are away.

@@ -13,6 +13,9 @@ use crate::strings;
 /// One teammate's slots being edited.
 #[derive(Clone)]
 struct Slots {
+    /// Which read of the team this row is from: a new read draws new fields, bound to its
+    /// own values (rows kept by id would stay bound to the old ones).
+    read: u32,
     member: TeamMember,
     /// As typed, checked on save.
     typed: RwSignal<String>,
@@ -23,11 +26,15 @@ pub fn Assignment() -> impl IntoView {
     let automatic = RwSignal::new(false);
     let team = RwSignal::new(Vec::<Slots>::new());
     let status = RwSignal::new(None::<(bool, String)>);
+    let reads = StoredValue::new(0_u32);
     let load = move |members: Vec<TeamMember>| {
+        let read = reads.get_value() + 1;
+        reads.set_value(read);
         team.set(
             members
                 .into_iter()
                 .map(|member| Slots {
+                    read,
                     typed: RwSignal::new(member.slots.to_string()),
                     member,
                 })
@@ -94,7 +101,7 @@ pub fn Assignment() -> impl IntoView {
             </label>
             <p class="settings-hint" id="assignment-hint">{strings::ASSIGN_AUTOMATICALLY_HINT}</p>
             <ul class="slots-list">
-                <For each=move || team.get() key=|row| row.member.id let:row>
+                <For each=move || team.get() key=|row| (row.read, row.member.id) let:row>
                     <li class="slots-row">
                         <label class="field-inline">
                             <span class="slots-name">{row.member.name.clone()}</span>
