@@ -165,6 +165,20 @@ pub struct Week {
 }
 
 impl Week {
+    /// The week of `days`, Monday first: the inverse of [`Week::days`].
+    pub fn from_days(days: [Vec<OpenInterval>; 7]) -> Self {
+        let [mon, tue, wed, thu, fri, sat, sun] = days;
+        Self {
+            mon,
+            tue,
+            wed,
+            thu,
+            fri,
+            sat,
+            sun,
+        }
+    }
+
     /// Monday first, as ISO 8601 counts the days.
     pub fn days(&self) -> [&Vec<OpenInterval>; 7] {
         [

@@ -162,15 +162,7 @@ impl Schedule {
         };
         OpeningHours {
             time_zone: self.time_zone_name.clone(),
-            week: Week {
-                mon: day(0),
-                tue: day(1),
-                wed: day(2),
-                thu: day(3),
-                fri: day(4),
-                sat: day(5),
-                sun: day(6),
-            },
+            week: Week::from_days(std::array::from_fn(day)),
             holidays: self.holidays.iter().map(Date::to_string).collect(),
         }
     }

@@ -160,15 +160,7 @@ impl Draft {
         };
         Some(OpeningHours {
             time_zone: self.time_zone.get_untracked().trim().to_owned(),
-            week: Week {
-                mon: day(0),
-                tue: day(1),
-                wed: day(2),
-                thu: day(3),
-                fri: day(4),
-                sat: day(5),
-                sun: day(6),
-            },
+            week: Week::from_days(std::array::from_fn(day)),
             holidays: self.holidays.with_untracked(|holidays| {
                 holidays
                     .iter()
