@@ -112,6 +112,8 @@
             root,
             {
               server: base.origin,
+              // The page the shopper is on, for the shop's agents (a socket sends no Referer).
+              page: encodeURIComponent(location.href.split("#")[0]),
               site: attribute("data-site"),
               lang: attribute("data-lang"),
               user_id: attribute("data-user-id"),

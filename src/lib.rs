@@ -24,6 +24,7 @@ use crate::transport::Identity;
 /// `options` is an object of strings, each but the first two optional:
 /// - `server`: the Pronto server's origin; `site`: the shop's site id (`data-site`);
 /// - `lang` ("es", "en", "pt"): overrides the browser's preferred languages;
+/// - `page`: the storefront page's address, URI-encoded, which the shop's agents see;
 /// - `user_id` and `user_hash`: a shop customer's id and its HMAC-SHA256 under the site's
 ///   identity secret, when the shop's page vouches for a signed-in customer; their
 ///   conversations then follow them across devices;
@@ -40,9 +41,10 @@ pub fn mount(root: web_sys::HtmlElement, options: JsValue, emit: js_sys::Functio
             .ok()
             .and_then(|value| value.as_string())
     };
-    let (server, site) = (
+    let (server, site, page) = (
         option("server").unwrap_or_default(),
         option("site").unwrap_or_default(),
+        option("page").unwrap_or_default(),
     );
     let (lang, user_id, user_hash, open) = (
         option("lang"),
@@ -74,6 +76,7 @@ pub fn mount(root: web_sys::HtmlElement, options: JsValue, emit: js_sys::Functio
         let setup = Setup {
             server,
             site,
+            page,
             lang,
             identity,
             open,

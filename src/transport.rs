@@ -30,15 +30,16 @@ const ANSWER_TIMEOUT_MS: u32 = 10_000;
 
 /// The visitor socket's address on `server`, an origin such as `https://chat.example.com`:
 /// `wss://` for `https://`, `ws://` for `http://`; with the language the widget speaks, in
-/// which the shop's e-mails to this visitor are written.
-pub fn visitor_url(server: &str, lang: &str) -> String {
+/// which the shop's e-mails to this visitor are written, and the page it is on (already
+/// URI-encoded by the loader), which the shop's agents see.
+pub fn visitor_url(server: &str, lang: &str, page: &str) -> String {
     let server = server.trim().trim_end_matches('/');
     let (scheme, rest) = match server.split_once("://") {
         Some(("https" | "wss", rest)) => ("wss", rest),
         Some((_, rest)) => ("ws", rest),
         None => ("ws", server),
     };
-    format!("{scheme}://{rest}/ws/visitor?lang={lang}")
+    format!("{scheme}://{rest}/ws/visitor?lang={lang}&page={page}")
 }
 
 /// A customer id the shop's backend signed with the site's identity secret (`data-user-id`
@@ -826,12 +827,16 @@ mod tests {
     #[test]
     fn socket_url_follows_the_server_scheme() {
         assert_eq!(
-            visitor_url("http://127.0.0.1:8080", "es"),
-            "ws://127.0.0.1:8080/ws/visitor?lang=es"
+            visitor_url(
+                "http://127.0.0.1:8080",
+                "es",
+                "http%3A%2F%2F127.0.0.1%3A4173%2F"
+            ),
+            "ws://127.0.0.1:8080/ws/visitor?lang=es&page=http%3A%2F%2F127.0.0.1%3A4173%2F"
         );
         assert_eq!(
-            visitor_url("https://chat.example.com/", "pt"),
-            "wss://chat.example.com/ws/visitor?lang=pt"
+            visitor_url("https://chat.example.com/", "pt", ""),
+            "wss://chat.example.com/ws/visitor?lang=pt&page="
         );
     }
 

@@ -295,6 +295,7 @@ async fn the_owner_reads_a_scripted_day_on_the_dashboard() {
         taken_ms: queued.map(|q| start + q),
         answered_ms: reply.map(|r| start + r),
         closed_ms: start + 30 * MINUTE,
+        reply_mailed: false,
     };
     pronto
         .with_past(
@@ -306,6 +307,13 @@ async fn the_owner_reads_a_scripted_day_on_the_dashboard() {
                 chat(nine + 60 * MINUTE, Some(3 * MINUTE), Some(4 * MINUTE)),
                 // Nobody took it.
                 chat(nine + 120 * MINUTE, None, None),
+                // The visitor left an e-mail and went; the answer, two hours on, went by
+                // e-mail: on the e-mail target (3 h).
+                Past {
+                    reply_mailed: true,
+                    closed_ms: nine + 300 * MINUTE,
+                    ..chat(nine + 180 * MINUTE, Some(110 * MINUTE), Some(120 * MINUTE))
+                },
             ],
         )
         .await;
@@ -328,13 +336,17 @@ async fn the_owner_reads_a_scripted_day_on_the_dashboard() {
                 .await;
         }
     };
-    figure("kpi-conversations", "3").await;
-    figure("kpi-on-target", "33 % (1 of 3)").await;
+    figure("kpi-conversations", "4").await;
+    figure("kpi-on-target", "50 % (2 of 4)").await;
     let target = ana.texts("page", ".kpi-on-target .kpi-label").await;
-    assert_eq!(target, ["First reply within 2 min"]);
-    figure("kpi-first-reply", "1 min 30 s").await;
-    figure("kpi-first-reply-p90", "4 min 00 s").await;
-    figure("kpi-queue", "1 min 00 s").await;
+    assert_eq!(
+        target,
+        ["First reply on target (2 min live, 3 h by e-mail)"]
+    );
+    figure("kpi-email-on-target", "100 % (1 of 1)").await;
+    figure("kpi-first-reply", "4 min 00 s").await;
+    figure("kpi-first-reply-p90", "2 h 00 min").await;
+    figure("kpi-queue", "3 min 00 s").await;
     figure("kpi-missed", "1").await;
     figure("kpi-unanswered", "0").await;
     // A row a day, newest first: today (nothing), then yesterday's three.
@@ -343,7 +355,7 @@ async fn the_owner_reads_a_scripted_day_on_the_dashboard() {
             t.len() == 7
         })
         .await;
-    assert!(days[1].contains("\t3\t2\t"), "{days:?}");
+    assert!(days[1].contains("\t4\t3\t"), "{days:?}");
     let agents = ana.texts("page", ".dashboard-agents tbody th").await;
     assert_eq!(agents, [demo::AGENT_NAME]);
     let bars = ana
@@ -373,7 +385,7 @@ async fn the_owner_reads_a_scripted_day_on_the_dashboard() {
         t.len() == 30
     })
     .await;
-    figure("kpi-conversations", "3").await;
+    figure("kpi-conversations", "4").await;
 
     // Back to the chats, which went on meanwhile.
     ana.page("button.page-chats").await.click().await.unwrap();
@@ -585,6 +597,36 @@ async fn the_owner_writes_quick_answers_and_sets_the_waits_in_the_settings() {
         .await;
     let shop = shop_as_a_new_visitor_sees_it(&pronto).await;
     assert_eq!(shop.ask_email_after_secs, 300);
+
+    // The e-mail target, in hours: three unless set; nought is refused in words, four kept.
+    let email_target = owner.page("input[name=email_reply_target_hours]").await;
+    assert_eq!(
+        email_target.prop("value").await.unwrap().as_deref(),
+        Some("3")
+    );
+    for (hours, said) in [
+        (
+            "0",
+            "Write the e-mail target in whole hours, 1 to 168 (a week).",
+        ),
+        ("4", "Saved."),
+    ] {
+        email_target.clear().await.unwrap();
+        email_target.send_keys(hours).await.unwrap();
+        owner.page("button.save-waits").await.click().await.unwrap();
+        owner
+            .wait_for_texts("page", ".waits .settings-status", said, |t| {
+                t.iter().any(|t| t == said)
+            })
+            .await;
+    }
+    let stored = owner
+        .eval(
+            "return fetch('/api/site').then(r => r.json()).then(s => s.email_reply_target_secs)",
+            vec![],
+        )
+        .await;
+    assert_eq!(stored, 4 * 3600);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

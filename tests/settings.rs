@@ -201,6 +201,12 @@ async fn the_owner_sets_up_the_shop_and_sees_the_widget_change_in_the_preview() 
             names.iter().any(|n| n == "Carla")
         })
         .await;
+    // And in Who answers, ready for her number of chats at once, without a reload.
+    owner
+        .wait_for_texts("page", ".slots-name", "Carla in Who answers", |names| {
+            names.iter().any(|n| n == "Carla")
+        })
+        .await;
     add_carla(&owner).await;
     let taken = status_of(&owner, "add-agent", true, "exists").await;
     assert!(taken.contains("e-mail address"), "{taken}");

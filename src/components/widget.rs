@@ -19,6 +19,8 @@ pub struct Setup {
     pub server: String,
     /// The shop's site id, from `data-site`.
     pub site: String,
+    /// The storefront page's address, URI-encoded, for the shop's agents.
+    pub page: String,
     pub lang: Lang,
     /// The shop's signed-in customer, when the page vouches for them.
     pub identity: Option<Identity>,
@@ -35,6 +37,7 @@ pub fn widget(setup: Setup, on_mount: impl FnOnce(Chat, Controls)) -> impl IntoV
     let Setup {
         server,
         site,
+        page,
         lang,
         identity,
         open,
@@ -49,7 +52,7 @@ pub fn widget(setup: Setup, on_mount: impl FnOnce(Chat, Controls)) -> impl IntoV
             let site = site.clone();
             let events = events.clone();
             Some(Transport::new(
-                visitor_url(&server, lang.code()),
+                visitor_url(&server, lang.code(), &page),
                 site_id,
                 token,
                 move || chat.with_untracked(Screen::resume),

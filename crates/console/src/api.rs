@@ -7,7 +7,7 @@ use gloo_net::http::{Request, Response};
 use pronto_protocol::ProtocolError;
 use pronto_protocol::agent::{
     AgentChange, AgentProfile, Assignment, CannedReply, FollowUpMark, FollowUps, LoginRequest,
-    NewAgent, SiteSettings, TeamMember, VisitorHistory,
+    NewAgent, SiteSettings, SiteUpdate, TeamMember, VisitorHistory,
 };
 use pronto_protocol::answers::QuickAnswer;
 use pronto_protocol::dashboard::Dashboard;
@@ -140,9 +140,10 @@ pub async fn site_settings() -> Result<SiteSettings, ApiError> {
     get_json("/api/site").await
 }
 
-/// Changes the shop's settings (owners only); the answer is the settings as stored.
-pub async fn set_site_settings(settings: &SiteSettings) -> Result<SiteSettings, ApiError> {
-    put_json("/api/site", settings).await
+/// Changes the shop's settings `change` gives (owners only); the answer is all the settings
+/// as stored.
+pub async fn set_site_settings(change: &SiteUpdate) -> Result<SiteSettings, ApiError> {
+    put_json("/api/site", change).await
 }
 
 async fn put_json<B: serde::Serialize + ?Sized, T: serde::de::DeserializeOwned>(

@@ -1079,6 +1079,7 @@ mod tests {
             visitor: format!("Visitor {id}"),
             visitor_email: None,
             locale: None,
+            page: None,
             waiting_since_ms: since,
             first_message: "Hola".into(),
         }

@@ -179,7 +179,10 @@ pub const SAVE: &str = "Save";
 pub const SAVED: &str = "Saved.";
 pub const WAITS: &str = "Waiting and targets";
 pub const ASK_EMAIL_AFTER: &str = "Offer to reply by e-mail after this many minutes in line";
-pub const REPLY_TARGET: &str = "First reply on target within (minutes)";
+pub const REPLY_TARGET: &str = "A live chat's first reply is on target within (minutes)";
+pub const EMAIL_REPLY_TARGET: &str =
+    "A first reply that goes by e-mail (the visitor had left) is on target within (hours)";
+pub const WHOLE_HOURS: &str = "Write the e-mail target in whole hours, 1 to 168 (a week).";
 pub const WHOLE_MINUTES: &str = "Write whole minutes, such as 3.";
 pub const SCRIPT_TAG: &str = "Script tag";
 pub const SCRIPT_TAG_HINT: &str = "Paste this line into every page of your shop, in the head or at the end of the body. The widget takes its colour, corner and language from it: paste it again after changing them.";
@@ -333,6 +336,20 @@ pub fn speaks(locale: &str) -> String {
     format!("Speaks {}", visitor_language(locale))
 }
 
+/// Before the page a visitor is on: "On /zapatillas".
+pub const ON_PAGE: &str = "On";
+
+/// A storefront page's address without its origin: `https://tienda.example/zapatillas?talla=38`
+/// → `/zapatillas?talla=38`, the shop's home as `/`.
+pub fn page_path(address: &str) -> String {
+    let after_scheme = address.split_once("://").map_or(address, |(_, rest)| rest);
+    match after_scheme.find(['/', '?']) {
+        Some(at) if after_scheme[at..].starts_with('/') => after_scheme[at..].to_owned(),
+        Some(at) => format!("/{}", &after_scheme[at..]),
+        None => "/".to_owned(),
+    }
+}
+
 pub const CONSOLE_PAGES: &str = "Console pages";
 
 pub const EMAIL_TRANSCRIPT: &str = "E-mail transcript";
@@ -395,6 +412,7 @@ pub const PER_AGENT: &str = "Per agent";
 pub const DATE: &str = "Date";
 pub const AGENT: &str = "Agent";
 pub const ON_TARGET: &str = "On target";
+pub const BY_EMAIL_ON_TARGET: &str = "By e-mail, on target";
 pub const SATISFACTION: &str = "Rated good";
 pub const INSTANT_ANSWERS: &str = "Quick answers that solved it";
 pub const NONE_YET: &str = "—";
@@ -405,14 +423,30 @@ pub fn last_days(days: u32) -> String {
     format!("Last {days} days")
 }
 
-/// The heading of the share answered on target: "First reply within 2 min".
-pub fn on_target_heading(target_secs: u32) -> String {
-    let target = if target_secs.is_multiple_of(60) {
-        format!("{} min", target_secs / 60)
+/// The heading of the share answered on target: "First reply on target (2 min live, 3 h by
+/// e-mail)".
+pub fn on_target_heading(live_secs: u32, email_secs: u32) -> String {
+    format!(
+        "First reply on target ({} live, {} by e-mail)",
+        target_time(live_secs),
+        target_time(email_secs)
+    )
+}
+
+/// The heading of the share of e-mailed first replies on target: "By e-mail within 3 h".
+pub fn email_on_target_heading(email_secs: u32) -> String {
+    format!("First reply by e-mail within {}", target_time(email_secs))
+}
+
+/// A target as the owner set it: "2 min", "3 h", or to the second when neither.
+fn target_time(secs: u32) -> String {
+    if secs >= 3600 && secs.is_multiple_of(3600) {
+        format!("{} h", secs / 3600)
+    } else if secs.is_multiple_of(60) {
+        format!("{} min", secs / 60)
     } else {
-        wait_time(i64::from(target_secs))
-    };
-    format!("First reply within {target}")
+        wait_time(i64::from(secs))
+    }
 }
 
 /// "75 % (3 of 4)", or a dash with nothing to count.
@@ -508,6 +542,17 @@ pub fn api_error_text(error: &ApiError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_is_shown_by_its_path() {
+        assert_eq!(
+            page_path("https://tienda.example/zapatillas/runner?talla=38"),
+            "/zapatillas/runner?talla=38"
+        );
+        assert_eq!(page_path("https://tienda.example"), "/");
+        assert_eq!(page_path("https://tienda.example/"), "/");
+        assert_eq!(page_path("http://127.0.0.1:4173?p=12"), "/?p=12");
+    }
 
     #[test]
     fn wait_times_read_naturally() {

@@ -51,7 +51,8 @@ pub struct IdentitySecret {
     pub secret: String,
 }
 
-/// A shop's settings, from `GET /api/site`; owners change them with `PUT /api/site`.
+/// A shop's settings, from `GET /api/site`; owners change them with `PUT /api/site` (a
+/// [`SiteUpdate`], which a whole `SiteSettings` also reads as).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteSettings {
     pub name: String,
@@ -79,6 +80,11 @@ pub struct SiteSettings {
     /// a `PUT` without it keeps it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_target_secs: Option<u32>,
+    /// The same for a first reply that goes by e-mail because the visitor had left
+    /// (`dashboard::DEFAULT_EMAIL_REPLY_TARGET_SECS` unless set; at most a week). `GET` always
+    /// says; a `PUT` without it keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_reply_target_secs: Option<u32>,
     /// The widget's accent colour, `#rrggbb`, as the owner chose it for the script tag's
     /// `data-accent`. The widget reads it from the tag, not from here: the server keeps the
     /// owner's choice so the console shows it again. `GET` always says, `Some(None)`
@@ -97,6 +103,47 @@ pub struct SiteSettings {
     /// The widget's language, `es`, `en` or `pt` (`data-lang`; kept as the accent is), or
     /// `Some(None)` (`"widget_lang": null`): it follows each visitor's browser. `GET` always says; in a
     /// `PUT`, leave it out to keep it, send `null` to follow the browser again.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub widget_lang: Option<Option<String>>,
+}
+
+/// A change of a shop's settings, `PUT /api/site`: each field given is set, each left out
+/// keeps what is stored. So each part of the owner's settings page sends only its own, and
+/// two tabs (or two quick saves) never put back each other's older values. The fields mean
+/// what they do in [`SiteSettings`]; `hours`, `widget_accent` and `widget_lang` may be `null`
+/// to remove them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greeting: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub hours: Option<Option<OpeningHours>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ask_email_after_secs: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_target_secs: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_reply_target_secs: Option<u32>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub widget_accent: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub widget_position: Option<String>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -366,6 +413,10 @@ pub struct QueueEntry {
     /// (`es-CL,es,en`), when it says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// The storefront page the visitor is on (`https://tienda.example/zapatillas`), as the
+    /// widget said it when it last connected; each page load of the shop reconnects it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
     /// When the visitor joined the queue, by the server's clock (ms since the Unix epoch).
     pub waiting_since_ms: i64,
     pub first_message: String,
@@ -398,6 +449,9 @@ pub struct VisitorHistory {
     /// As in `QueueEntry`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// As in `QueueEntry`: the page they are on, or were on last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
     /// When the shop first saw them, by the server's clock (ms since the Unix epoch).
     pub first_seen_ms: i64,
     /// Their other conversations, newest first, at most
@@ -533,6 +587,40 @@ mod tests {
     use crate::{ErrorCode, decode, encode};
 
     #[test]
+    fn whole_settings_read_as_a_change_of_every_field() {
+        let settings = SiteSettings {
+            name: "Tienda".into(),
+            greeting: "Hola".into(),
+            allowed_origins: vec!["https://tienda.example".into()],
+            hours: Some(None),
+            ask_email_after_secs: Some(60),
+            reply_target_secs: Some(120),
+            email_reply_target_secs: Some(3 * 3600),
+            widget_accent: Some(None),
+            widget_position: Some("left".into()),
+            widget_lang: Some(Some("pt".into())),
+        };
+        let change: SiteUpdate = decode(&encode(&settings)).unwrap();
+        assert_eq!(
+            change,
+            SiteUpdate {
+                name: Some("Tienda".into()),
+                greeting: Some("Hola".into()),
+                allowed_origins: Some(vec!["https://tienda.example".into()]),
+                hours: Some(None),
+                ask_email_after_secs: Some(60),
+                reply_target_secs: Some(120),
+                email_reply_target_secs: Some(3 * 3600),
+                widget_accent: Some(None),
+                widget_position: Some("left".into()),
+                widget_lang: Some(Some("pt".into())),
+            }
+        );
+        assert_eq!(decode::<SiteUpdate>("{}").unwrap(), SiteUpdate::default());
+        assert_eq!(encode(&SiteUpdate::default()), "{}");
+    }
+
+    #[test]
     fn hours_left_out_null_or_set_are_three_different_things() {
         let base = r#""name":"Tienda","greeting":"Hola","allowed_origins":[]"#;
         let read = |extra: &str| decode::<SiteSettings>(&format!("{{{base}{extra}}}")).unwrap();
@@ -609,6 +697,7 @@ mod tests {
                     visitor: "Visitor 3".into(),
                     visitor_email: Some("v3@tienda.cl".into()),
                     locale: Some("es-CL,es".into()),
+                    page: Some("https://tienda.cl/zapatillas".into()),
                     waiting_since_ms: 1,
                     first_message: "Hola".into(),
                 }],

@@ -12,6 +12,10 @@ pub const MAX_DAYS: u32 = 90;
 /// A live chat's first reply should come within this by default (the owner may change it).
 pub const DEFAULT_REPLY_TARGET_SECS: u32 = 120;
 
+/// A first reply that reaches the visitor by e-mail (they had left) should come within this
+/// by default: three hours, as the shop's rules for e-mail say.
+pub const DEFAULT_EMAIL_REPLY_TARGET_SECS: u32 = 3 * 60 * 60;
+
 /// The last `days` days (today included) in the shop's time zone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dashboard {
@@ -19,6 +23,8 @@ pub struct Dashboard {
     pub time_zone: String,
     /// A first reply within this many seconds counts as on target.
     pub reply_target_secs: u32,
+    /// The same for a first reply that went by e-mail because the visitor had left.
+    pub email_reply_target_secs: u32,
     /// Every day of the range, oldest first, also days nobody wrote.
     pub days: Vec<DayNumbers>,
     /// Each agent who held a conversation of the range (the last to hold it), by name.
@@ -38,8 +44,15 @@ pub struct Numbers {
     pub conversations: u32,
     /// Got a reply from an agent.
     pub answered: u32,
-    /// Got the first reply within the target.
+    /// Got the first reply within its target: the e-mail target for those whose first reply
+    /// went by e-mail, the live chat's for the others.
     pub answered_within_target: u32,
+    /// Of those answered, the ones whose first reply went by e-mail (the visitor had left),
+    /// and how many of those within the e-mail target.
+    #[serde(default)]
+    pub answered_by_email: u32,
+    #[serde(default)]
+    pub answered_by_email_within_target: u32,
     /// Ended without any reply.
     pub missed: u32,
     /// From the visitor's first message to the agent's first reply, for those answered.

@@ -46,9 +46,12 @@ pub const MAX_OPEN_INTERVALS_PER_DAY: usize = 8;
 /// open at least one day a week always opens again within a year.
 pub const MAX_HOLIDAYS: usize = 50;
 
-/// The longest an owner may set the wait before the widget offers e-mail, or the target for
-/// a first reply: a day, in seconds.
+/// The longest an owner may set the wait before the widget offers e-mail, or the live chat's
+/// target for a first reply: a day, in seconds.
 pub const MAX_SETTING_SECS: u32 = 86_400;
+
+/// The longest e-mail reply target an owner may set: a week.
+pub const MAX_EMAIL_TARGET_SECS: u32 = 7 * 86_400;
 
 /// Most canned replies one shop may keep…
 pub const MAX_CANNED_REPLIES: usize = 200;
@@ -83,3 +86,7 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const TYPING_REPEAT_MS: u32 = 3_000;
 /// …and how long the other side shows "typing" after the last time it heard so.
 pub const TYPING_LASTS_MS: u32 = 7_000;
+
+/// Longest address of the storefront page a visitor is on that the shop keeps; a longer one
+/// is cut (its start, the shop's origin and path, is what says where they are).
+pub const MAX_PAGE_CHARS: usize = 500;

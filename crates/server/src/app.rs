@@ -40,6 +40,8 @@ pub struct AppState {
     /// Open sockets per client address, against `max_connections_per_ip`.
     pub addresses: Arc<Addresses>,
     pub max_connections_per_ip: usize,
+    /// How often each socket is pinged; silent for two, it is closed (see `socket::run`).
+    pub ping_every: std::time::Duration,
     /// Signs and checks visitor tokens.
     pub tokens: Arc<Signer>,
     /// Failed sign-ins, to slow down password guessing.
@@ -139,6 +141,7 @@ impl Server {
             shutdown,
             addresses: Arc::default(),
             max_connections_per_ip: config.max_connections_per_ip,
+            ping_every: std::time::Duration::from_secs(config.ping_secs.max(1)),
             tokens: Arc::new(Signer::new(secret.as_bytes())),
             sign_ins: Arc::default(),
             secure_cookies: config.secure_cookies,

@@ -85,6 +85,12 @@ pub struct Config {
     /// Open sockets allowed from one client address.
     #[arg(long, env = "PRONTO_MAX_CONNECTIONS_PER_IP", default_value_t = MAX_CONNECTIONS_PER_IP)]
     pub max_connections_per_ip: usize,
+
+    /// Seconds between the server's pings on each socket. A socket silent for two of them
+    /// (not even answering a ping) is closed: a console on a laptop that went to sleep no
+    /// longer counts as an agent online, nor a widget as a visitor there to read.
+    #[arg(long, env = "PRONTO_PING_SECS", default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..))]
+    pub ping_secs: u64,
 }
 
 impl Config {
@@ -98,6 +104,7 @@ impl Config {
             // Test storefronts run on other ports of loopback, as a shop's own domain would.
             demo_origins: "http://127.0.0.1:*".into(),
             max_connections_per_ip: MAX_CONNECTIONS_PER_IP,
+            ping_secs: 25,
             secret: None,
             secure_cookies: false,
             log_json: false,

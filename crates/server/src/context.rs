@@ -25,10 +25,12 @@ async fn visitor_of(
     let row = app.store.conversation(ConversationId(id)).await?;
     let conversation = ensure_of_shop(row, &agent.site)?;
     let (visitor, visitor_email) = app.store.visitor_card(conversation.visitor).await?;
+    let said = app.store.visitor_said(conversation.visitor).await?;
     Ok(Json(VisitorHistory {
         visitor,
         visitor_email,
-        locale: app.store.visitor_languages(conversation.visitor).await?.0,
+        locale: said.locale,
+        page: said.page,
         first_seen_ms: app.store.first_seen(conversation.visitor).await?,
         earlier: app
             .store

@@ -105,9 +105,19 @@ async fn dashboard(
         &time_zone,
         first_day,
         days,
-        shop.reply_target_secs,
+        Targets {
+            live_secs: shop.reply_target_secs,
+            email_secs: shop.email_reply_target_secs,
+        },
         unanswered_now,
     ))
+}
+
+/// How soon a first reply is on target: in the widget, and by e-mail to a visitor who left.
+#[derive(Clone, Copy)]
+pub struct Targets {
+    pub live_secs: u32,
+    pub email_secs: u32,
 }
 
 /// What happened in the range: conversations begun, and quick answers read.
@@ -123,7 +133,7 @@ pub fn report(
     time_zone: &TimeZone,
     first_day: Date,
     days: u32,
-    reply_target_secs: u32,
+    targets: Targets,
     unanswered_now: u32,
 ) -> Dashboard {
     let served = activity.served;
@@ -136,7 +146,7 @@ pub fn report(
         .map(|date| {
             let mut numbers = numbers(
                 served.iter().filter(|s| day_of(s.created_ms) == date),
-                reply_target_secs,
+                targets,
             );
             count_answers(
                 &mut numbers,
@@ -161,17 +171,18 @@ pub fn report(
                 served
                     .iter()
                     .filter(|s| s.agent.as_ref().is_some_and(|(id, _)| *id == agent)),
-                reply_target_secs,
+                targets,
             ),
             agent,
             name,
         })
         .collect();
-    let mut total = numbers(served.iter(), reply_target_secs);
+    let mut total = numbers(served.iter(), targets);
     count_answers(&mut total, activity.answer_uses.iter());
     Dashboard {
         time_zone: time_zone.iana_name().unwrap_or("UTC").to_owned(),
-        reply_target_secs,
+        reply_target_secs: targets.live_secs,
+        email_reply_target_secs: targets.email_secs,
         days,
         agents,
         total,
@@ -186,7 +197,7 @@ fn count_answers<'a>(numbers: &mut Numbers, uses: impl Iterator<Item = &'a Answe
     }
 }
 
-fn numbers<'a>(served: impl Iterator<Item = &'a Served>, reply_target_secs: u32) -> Numbers {
+fn numbers<'a>(served: impl Iterator<Item = &'a Served>, targets: Targets) -> Numbers {
     let mut numbers = Numbers::default();
     let mut first_replies = Vec::new();
     let mut queued = Vec::new();
@@ -196,9 +207,15 @@ fn numbers<'a>(served: impl Iterator<Item = &'a Served>, reply_target_secs: u32)
             Some(answered_ms) => {
                 let secs = whole_secs(answered_ms - conversation.asked_ms);
                 numbers.answered += 1;
-                if secs <= reply_target_secs {
-                    numbers.answered_within_target += 1;
-                }
+                let on_target = if conversation.reply_mailed {
+                    numbers.answered_by_email += 1;
+                    let on_target = secs <= targets.email_secs;
+                    numbers.answered_by_email_within_target += u32::from(on_target);
+                    on_target
+                } else {
+                    secs <= targets.live_secs
+                };
+                numbers.answered_within_target += u32::from(on_target);
                 first_replies.push(secs);
             }
             None if conversation.closed => numbers.missed += 1,
@@ -238,7 +255,8 @@ fn to_csv(dashboard: &Dashboard) -> String {
     let mut csv = String::from(
         "date,conversations,answered,answered_within_target,missed,\
          first_reply_median_secs,first_reply_p90_secs,queue_median_secs,queue_p90_secs,\
-         rated,rated_good,instant_answers,instant_answers_helped\n",
+         rated,rated_good,instant_answers,instant_answers_helped,\
+         answered_by_email,answered_by_email_within_target\n",
     );
     let rows = dashboard
         .days
@@ -248,7 +266,7 @@ fn to_csv(dashboard: &Dashboard) -> String {
     for (date, n) in rows {
         let cell = |secs: Option<u32>| secs.map(|s| s.to_string()).unwrap_or_default();
         csv.push_str(&format!(
-            "{date},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{date},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             n.conversations,
             n.answered,
             n.answered_within_target,
@@ -261,6 +279,8 @@ fn to_csv(dashboard: &Dashboard) -> String {
             n.rated_good,
             n.instant_answers,
             n.instant_answers_helped,
+            n.answered_by_email,
+            n.answered_by_email_within_target,
         ));
     }
     csv
@@ -296,6 +316,7 @@ mod tests {
             asked_ms: late,
             taken_ms: None,
             answered_ms: None,
+            reply_mailed: false,
             closed: true,
             agent: None,
             rating: None,
@@ -304,14 +325,54 @@ mod tests {
             served: &served,
             answer_uses: &[],
         };
-        let dashboard = report(&activity, &santiago, first, 2, 120, 0);
+        let targets = Targets {
+            live_secs: 120,
+            email_secs: 3 * 3600,
+        };
+        let dashboard = report(&activity, &santiago, first, 2, targets, 0);
         let counts: Vec<_> = dashboard
             .days
             .iter()
             .map(|d| (d.date.as_str(), d.numbers.conversations, d.numbers.missed))
             .collect();
         assert_eq!(counts, [("2026-12-01", 1, 1), ("2026-12-02", 0, 0)]);
-        let utc = report(&activity, &TimeZone::UTC, first, 2, 120, 0);
+        let utc = report(&activity, &TimeZone::UTC, first, 2, targets, 0);
         assert_eq!(utc.days[1].numbers.conversations, 1);
+    }
+
+    #[test]
+    fn a_reply_that_went_by_e_mail_is_held_to_the_e_mail_target() {
+        const HOUR: i64 = 3_600_000;
+        let chat = |answered_after: i64, reply_mailed: bool| Served {
+            created_ms: 0,
+            asked_ms: 0,
+            taken_ms: Some(0),
+            answered_ms: Some(answered_after),
+            reply_mailed,
+            closed: true,
+            agent: None,
+            rating: None,
+        };
+        let served = [
+            // Two hours is late in the widget, on time by e-mail; four is late either way.
+            chat(2 * HOUR, false),
+            chat(2 * HOUR, true),
+            chat(4 * HOUR, true),
+            chat(60_000, false),
+        ];
+        let targets = Targets {
+            live_secs: 120,
+            email_secs: 3 * 3600,
+        };
+        let numbers = numbers(served.iter(), targets);
+        assert_eq!(
+            (
+                numbers.answered,
+                numbers.answered_within_target,
+                numbers.answered_by_email,
+                numbers.answered_by_email_within_target,
+            ),
+            (4, 2, 2, 1)
+        );
     }
 }

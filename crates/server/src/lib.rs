@@ -30,6 +30,7 @@ mod presence;
 mod queue;
 mod reply_time;
 mod settings;
+mod shop_page;
 mod socket;
 mod storage;
 mod team;

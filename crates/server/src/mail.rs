@@ -158,6 +158,10 @@ async fn round(app: &AppState, mailer: &Mailer, replied_before_ms: i64) -> AppRe
         {
             Ok(()) => {
                 tracing::info!(conversation_id = %conversation, site = %unseen.site, "replies e-mailed");
+                // Only the dashboard's count is at stake: the round goes on.
+                if let Err(error) = app.store.replies_mailed(conversation, mailed_seq).await {
+                    tracing::warn!(conversation_id = %conversation, %error, "could not note the reply went by e-mail");
+                }
             }
             Err(error) => {
                 // Put the mark back: the next round tries again.

@@ -8,11 +8,12 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use pronto_protocol::ErrorCode;
-use pronto_protocol::agent::{IdentitySecret, SiteSettings, WIDGET_POSITIONS};
+use pronto_protocol::agent::{IdentitySecret, SiteSettings, SiteUpdate, WIDGET_POSITIONS};
 use pronto_protocol::answers::LANGUAGES;
 use pronto_protocol::ids::SiteId;
 use pronto_protocol::limits::{
-    MAX_ALLOWED_ORIGINS, MAX_GREETING_CHARS, MAX_NAME_CHARS, MAX_SETTING_SECS,
+    MAX_ALLOWED_ORIGINS, MAX_EMAIL_TARGET_SECS, MAX_GREETING_CHARS, MAX_NAME_CHARS,
+    MAX_SETTING_SECS,
 };
 
 use crate::app::AppState;
@@ -52,6 +53,7 @@ async fn settings_of(app: &AppState, site: &SiteId) -> AppResult<SiteSettings> {
             .collect(),
         ask_email_after_secs: Some(site.ask_email_after_secs),
         reply_target_secs: Some(site.reply_target_secs),
+        email_reply_target_secs: Some(site.email_reply_target_secs),
         widget_accent: Some(site.widget_accent),
         widget_position: Some(
             site.widget_position
@@ -65,31 +67,33 @@ async fn change(
     State(app): State<AppState>,
     headers: HeaderMap,
     Owner(owner): Owner,
-    settings: Result<Json<SiteSettings>, JsonRejection>,
+    settings: Result<Json<SiteUpdate>, JsonRejection>,
 ) -> AppResult<Json<SiteSettings>> {
     ensure_same_site(&headers)?;
     let invalid = |why: String| AppError::refused(ErrorCode::InvalidSetting, why);
     // A body that does not read as settings (a day named `monday`, a number for a name) is
     // refused in the same typed way as a value out of bounds.
     let Json(settings) = settings.map_err(|rejection| invalid(rejection.body_text()))?;
-    let name = settings.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+    // Each field left out keeps what is stored.
+    let name = settings.name.as_deref().map(str::trim);
+    if name.is_some_and(|name| name.is_empty() || name.chars().count() > MAX_NAME_CHARS) {
         return Err(invalid(format!(
             "the shop's name is 1 to {MAX_NAME_CHARS} characters"
         )));
     }
-    let greeting = settings.greeting.trim();
-    if greeting.chars().count() > MAX_GREETING_CHARS {
+    let greeting = settings.greeting.as_deref().map(str::trim);
+    if greeting.is_some_and(|greeting| greeting.chars().count() > MAX_GREETING_CHARS) {
         return Err(invalid(format!(
             "the greeting is at most {MAX_GREETING_CHARS} characters"
         )));
     }
-    if settings.allowed_origins.len() > MAX_ALLOWED_ORIGINS {
+    let origins = settings.allowed_origins.as_deref().unwrap_or_default();
+    if origins.len() > MAX_ALLOWED_ORIGINS {
         return Err(invalid(format!(
             "at most {MAX_ALLOWED_ORIGINS} storefront origins"
         )));
     }
-    for origin in &settings.allowed_origins {
+    for origin in origins {
         if !is_origin_pattern(origin) {
             return Err(invalid(format!(
                 "{origin:?} is not an origin such as https://tienda.example or http://127.0.0.1:*"
@@ -107,14 +111,28 @@ async fn change(
             Some(Some(stored))
         }
     };
-    for (what, secs) in [
-        ("ask_email_after_secs", settings.ask_email_after_secs),
-        ("reply_target_secs", settings.reply_target_secs),
+    for (what, secs, most, words) in [
+        (
+            "ask_email_after_secs",
+            settings.ask_email_after_secs,
+            MAX_SETTING_SECS,
+            "a day",
+        ),
+        (
+            "reply_target_secs",
+            settings.reply_target_secs,
+            MAX_SETTING_SECS,
+            "a day",
+        ),
+        (
+            "email_reply_target_secs",
+            settings.email_reply_target_secs,
+            MAX_EMAIL_TARGET_SECS,
+            "a week",
+        ),
     ] {
-        if secs.is_some_and(|secs| secs > MAX_SETTING_SECS) {
-            return Err(invalid(format!(
-                "{what} is at most {MAX_SETTING_SECS} (a day)"
-            )));
+        if secs.is_some_and(|secs| secs > most) {
+            return Err(invalid(format!("{what} is at most {most} ({words})")));
         }
     }
     let widget_accent = settings
@@ -143,14 +161,15 @@ async fn change(
              each visitor's browser"
         )));
     }
-    let allowed_origins = settings.allowed_origins.join(" ");
+    let allowed_origins = settings.allowed_origins.as_ref().map(|list| list.join(" "));
     let change = SiteChange {
         name,
         greeting,
-        allowed_origins: &allowed_origins,
+        allowed_origins: allowed_origins.as_deref(),
         opening_hours: hours.as_ref().map(Option::as_deref),
         ask_email_after_secs: settings.ask_email_after_secs,
         reply_target_secs: settings.reply_target_secs,
+        email_reply_target_secs: settings.email_reply_target_secs,
         widget_accent: widget_accent.as_ref().map(Option::as_deref),
         widget_position: settings.widget_position.as_deref(),
         widget_lang: settings.widget_lang.as_ref().map(Option::as_deref),

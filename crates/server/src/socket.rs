@@ -3,9 +3,11 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::response::{IntoResponse, Response};
 
+use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
@@ -14,6 +16,7 @@ use pronto_protocol::{ErrorCode, ProtocolError, decode_frame};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::app::AppState;
@@ -56,9 +59,9 @@ pub fn accept<S: Session>(
             let metrics = app.metrics.clone();
             let _counted = metrics.socket_opened(S::SIDE);
             let (outbox, outgoing) = Outbox::new();
-            let shutdown = app.shutdown.clone();
+            let (shutdown, ping_every) = (app.shutdown.clone(), app.ping_every);
             let session = start(app, outbox);
-            run(ws, session, outgoing, shutdown, &metrics).await;
+            run(ws, session, outgoing, shutdown, ping_every, &metrics).await;
         })
 }
 
@@ -80,23 +83,32 @@ pub trait Session: Send + 'static {
     fn on_leave(&mut self);
 }
 
-/// Runs a socket until the client leaves, the server shuts down, or the hub kicks it.
+/// Runs a socket until the client leaves, the server shuts down, the hub kicks it, or it
+/// goes silent: nothing heard from it, not even the answer to a ping, for two `ping_every`.
+/// (A peer that vanished — a laptop asleep, a phone out of coverage — sends no goodbye, and
+/// TCP may take many minutes to notice; meanwhile an agent would count as online and be
+/// handed visitors, and a visitor as there to read replies that should go by e-mail.)
 async fn run<S: Session>(
     socket: WebSocket,
     mut session: S,
     outgoing: mpsc::Receiver<Utf8Bytes>,
     shutdown: CancellationToken,
+    ping_every: Duration,
     metrics: &Metrics,
 ) {
     let (sink, mut stream) = socket.split();
     let kick = session.outbox().kick.clone();
-    let mut writer = tokio::spawn(write(sink, outgoing, shutdown, kick));
+    let mut writer = tokio::spawn(write(sink, outgoing, shutdown, kick, ping_every));
     let mut budget = FrameBudget::default();
     let mut strikes = 0;
+    let mut heard = Instant::now();
+    let mut check = tokio::time::interval_at(heard + ping_every, ping_every);
+    check.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             incoming = stream.next() => match incoming {
                 Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
+                    heard = Instant::now();
                     if budget.admit() {
                         strikes = 0;
                         let arrived = std::time::Instant::now();
@@ -107,7 +119,7 @@ async fn run<S: Session>(
                         slow_down(&session, message, strikes);
                     }
                 }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => heard = Instant::now(),
                 Some(Ok(Message::Close(_))) | None => break,
                 Some(Err(error)) => {
                     // Invalid UTF-8 in a text frame, a bad opcode, a message over the
@@ -120,6 +132,10 @@ async fn run<S: Session>(
                     let _ = tokio::time::timeout(CLOSING_GRACE, &mut writer).await;
                     break;
                 }
+            },
+            _ = check.tick() => if heard.elapsed() >= 2 * ping_every {
+                tracing::info!(side = ?S::SIDE, "socket silent for two pings: closed");
+                break;
             },
             _ = &mut writer => break,
         }
@@ -180,13 +196,19 @@ async fn write(
     mut frames: mpsc::Receiver<Utf8Bytes>,
     shutdown: CancellationToken,
     kick: CancellationToken,
+    ping_every: Duration,
 ) {
+    let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
-        let frame = tokio::select! {
-            // Frames first: an error frame queued just before a kick still goes out.
+        let message = tokio::select! {
             biased;
+            // A ping before frames: however busy the socket, the peer gets its chance to
+            // answer within each round (see `run`).
+            _ = ping.tick() => Message::Ping(Bytes::new()),
+            // Frames before a kick: an error frame queued just before it still goes out.
             frame = frames.recv() => match frame {
-                Some(frame) => frame,
+                Some(frame) => Message::Text(frame),
                 None => return,
             },
             () = shutdown.cancelled() => {
@@ -202,7 +224,7 @@ async fn write(
             // The send first: a frame queued before a kick (a refusal) still goes out, unless
             // the peer is not reading at all, in which case the kick wins.
             biased;
-            sent = sink.send(Message::Text(frame)) => if sent.is_err() { return },
+            sent = sink.send(message) => if sent.is_err() { return },
             // A peer that stopped reading blocks `send`; the kick must still get through.
             () = kick.cancelled() => return,
             () = shutdown.cancelled() => return,

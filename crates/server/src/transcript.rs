@@ -47,9 +47,9 @@ async fn send(
         .await?
         .ok_or_else(|| AppError::refused(ErrorCode::UnknownSite, "no such site"))?;
     let messages = app.store.messages(conversation.id).await?;
-    let (locale, lang) = app.store.visitor_languages(conversation.visitor).await?;
+    let said = app.store.visitor_said(conversation.visitor).await?;
     let (subject, body) = letters::transcript(
-        Lang::for_visitor(lang.as_deref(), locale.as_deref()),
+        Lang::for_visitor(said.lang.as_deref(), said.locale.as_deref()),
         &shop.name,
         &messages,
     );

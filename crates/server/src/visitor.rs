@@ -24,8 +24,8 @@ use crate::hub::{ConnectionId, Outbox};
 use crate::operations::Side;
 use crate::reply_time::ReplyOutlook;
 use crate::socket::{self, Session};
-use crate::storage::{ConversationRow, Site, VisitorId, VisitorSent};
-use crate::{fanout, locale, origin, presence, token};
+use crate::storage::{ConversationRow, Site, VisitorId, VisitorSaid, VisitorSent};
+use crate::{fanout, locale, origin, presence, shop_page, token};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws/visitor", get(upgrade))
@@ -39,14 +39,19 @@ async fn upgrade(
     State(app): State<AppState>,
 ) -> Response {
     // Which sites this page may chat for is only known at `hello`; remember where it is.
-    let page = Page {
-        origin: origin::of(&headers).map(str::to_owned),
-        same_site: origin::is_same_site(&headers),
+    let origin = origin::of(&headers);
+    let said = VisitorSaid {
         locale: headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|value| value.to_str().ok())
             .and_then(locale::from_accept_language),
-        lang: locale::widget_lang(query.as_deref()).map(locale::Lang::code),
+        lang: locale::widget_lang(query.as_deref()).map(|lang| lang.code().to_owned()),
+        page: shop_page::from_query(query.as_deref(), origin),
+    };
+    let page = Page {
+        origin: origin.map(str::to_owned),
+        same_site: origin::is_same_site(&headers),
+        said,
     };
     socket::accept(app, peer, ws, move |app, outbox| VisitorSession {
         app,
@@ -81,10 +86,8 @@ struct Told {
 struct Page {
     origin: Option<String>,
     same_site: bool,
-    /// The visitor's languages, from their browser (see [`locale`]).
-    locale: Option<String>,
-    /// The language the widget speaks to them.
-    lang: Option<&'static str>,
+    /// The visitor's languages, the widget's, and the page's address.
+    said: VisitorSaid,
 }
 
 impl Page {
@@ -201,24 +204,13 @@ impl VisitorSession {
             Some(token) if token.len() <= MAX_TOKEN_CHARS => {
                 match self.app.tokens.verify(&site, token) {
                     Some(visitor) => match store.returning_visitor(&site, visitor).await? {
-                        Some((email, locale, lang)) => {
-                            // Written only when the browser or widget says something new:
-                            // most returning visitors cost no write.
-                            let page = &self.page;
-                            let new_locale =
-                                page.locale.as_ref().filter(|l| Some(*l) != locale.as_ref());
-                            let new_lang = page.lang.filter(|l| lang.as_deref() != Some(*l));
-                            if (new_locale.is_some() || new_lang.is_some())
-                                && let Err(error) = store
-                                    .set_visitor_languages(
-                                        visitor,
-                                        new_locale.map(String::as_str),
-                                        new_lang,
-                                    )
-                                    .await
+                        Some((email, before)) => {
+                            // Written only when the browser or widget says something new.
+                            if let Some(news) = self.page.said.news_since(&before)
+                                && let Err(error) = store.set_visitor_said(visitor, &news).await
                             {
-                                // Only the languages are older: greet them all the same.
-                                tracing::warn!(%error, "could not keep the visitor's languages");
+                                // Only the languages or page are older: greet them all the same.
+                                tracing::warn!(%error, "could not keep what the visitor's browser said");
                             }
                             Some(Guest {
                                 visitor,
@@ -239,12 +231,9 @@ impl VisitorSession {
             None => {
                 let tokens = &self.app.tokens;
                 let (visitor, token) = store
-                    .create_visitor(
-                        &site,
-                        self.page.locale.as_deref(),
-                        self.page.lang,
-                        |visitor| tokens.issue(&site, visitor),
-                    )
+                    .create_visitor(&site, &self.page.said, |visitor| {
+                        tokens.issue(&site, visitor)
+                    })
                     .await?;
                 // Nobody has told the shop a new visitor's address yet.
                 Guest {

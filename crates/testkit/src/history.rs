@@ -14,6 +14,8 @@ pub struct Past {
     pub taken_ms: Option<i64>,
     pub answered_ms: Option<i64>,
     pub closed_ms: i64,
+    /// The first reply went by e-mail: the visitor had left before it came.
+    pub reply_mailed: bool,
 }
 
 /// Writes into the database at `database_url` that the agent `agent_email` of site `site`
@@ -34,6 +36,7 @@ pub async fn served(database_url: &str, site: &str, agent_email: &str, chats: i6
                 taken_ms: Some(taken),
                 answered_ms: Some(taken + MINUTE),
                 closed_ms: taken + 4 * MINUTE,
+                reply_mailed: false,
             }
         })
         .collect();
@@ -74,8 +77,9 @@ pub async fn write(database_url: &str, site: &str, agent_email: &str, history: &
         ];
         let conversation: i64 = sqlx::query_scalar(
             "INSERT INTO conversations \
-                 (site_id, visitor_id, state, agent_id, created_ms, taken_ms, closed_ms, last_seq) \
-             VALUES ($1, $2, 'closed', $3, $4, $5, $6, $7) RETURNING id",
+                 (site_id, visitor_id, state, agent_id, created_ms, taken_ms, closed_ms, last_seq, \
+                  reply_mailed) \
+             VALUES ($1, $2, 'closed', $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(site)
         .bind(visitor)
@@ -84,6 +88,7 @@ pub async fn write(database_url: &str, site: &str, agent_email: &str, history: &
         .bind(past.taken_ms)
         .bind(past.closed_ms)
         .bind(said.iter().flatten().count() as i64)
+        .bind(i64::from(past.reply_mailed))
         .fetch_one(&mut db)
         .await
         .expect("a conversation of the past");

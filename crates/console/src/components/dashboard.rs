@@ -79,7 +79,10 @@ pub fn DashboardView() -> impl IntoView {
 /// Everything the report says, once it is here.
 fn figures(dashboard: Dashboard) -> impl IntoView {
     let total = &dashboard.total;
-    let target = strings::on_target_heading(dashboard.reply_target_secs);
+    let target = strings::on_target_heading(
+        dashboard.reply_target_secs,
+        dashboard.email_reply_target_secs,
+    );
     let key_figures = [
         (
             "kpi-conversations",
@@ -90,6 +93,14 @@ fn figures(dashboard: Dashboard) -> impl IntoView {
             "kpi-on-target",
             target,
             strings::share(total.answered_within_target, total.conversations),
+        ),
+        (
+            "kpi-email-on-target",
+            strings::email_on_target_heading(dashboard.email_reply_target_secs),
+            strings::share(
+                total.answered_by_email_within_target,
+                total.answered_by_email,
+            ),
         ),
         (
             "kpi-first-reply",
@@ -225,6 +236,7 @@ fn table(first: &'static str, class: &'static str, rows: impl IntoView) -> impl 
                         <th scope="col">{strings::CONVERSATIONS}</th>
                         <th scope="col">{strings::ANSWERED}</th>
                         <th scope="col">{strings::ON_TARGET}</th>
+                        <th scope="col">{strings::BY_EMAIL_ON_TARGET}</th>
                         <th scope="col">{strings::MISSED}</th>
                         <th scope="col">{format!("{} ({})", strings::FIRST_REPLY, strings::MEDIAN)}</th>
                         <th scope="col">{format!("{} ({})", strings::FIRST_REPLY, strings::P90)}</th>
@@ -245,6 +257,7 @@ fn row(name: String, n: &Numbers) -> impl IntoView + use<> {
             <td>{n.conversations}</td>
             <td>{n.answered}</td>
             <td>{strings::share(n.answered_within_target, n.conversations)}</td>
+            <td>{strings::share(n.answered_by_email_within_target, n.answered_by_email)}</td>
             <td>{n.missed}</td>
             <td>{strings::maybe_duration(n.first_reply_median_secs)}</td>
             <td>{strings::maybe_duration(n.first_reply_p90_secs)}</td>

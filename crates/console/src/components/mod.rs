@@ -19,5 +19,6 @@ mod queue_entry;
 mod settings;
 mod transfer;
 mod visitor_history;
+mod visitor_page;
 
 pub use app::App;

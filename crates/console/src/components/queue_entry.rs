@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use pronto_protocol::agent::{AgentToServer, QueueEntry};
 
+use super::visitor_page::visitor_page;
 use crate::state::Console;
 use crate::strings;
 use crate::transport::Sender;
@@ -28,6 +29,7 @@ pub fn QueueItem(
         let label = strings::visitor_language(&locale);
         view! { <span class="queue-language" title=locale>{label}</span> }
     });
+    let page = entry.page.map(visitor_page);
     view! {
         <li class="queue-entry">
             <div class="queue-entry-head">
@@ -36,6 +38,7 @@ pub fn QueueItem(
                 <span class="queue-wait">{wait}</span>
             </div>
             {language}
+            {page}
             <p class="queue-first-message" title=full_message>
                 {entry.first_message}
             </p>

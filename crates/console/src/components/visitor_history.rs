@@ -7,6 +7,7 @@ use pronto_protocol::agent::{EarlierConversation, VisitorHistory};
 use pronto_protocol::chat::Author;
 use pronto_protocol::ids::ConversationId;
 
+use super::visitor_page::visitor_page;
 use crate::api;
 use crate::clock;
 use crate::strings;
@@ -30,6 +31,9 @@ pub fn VisitorPast(
             if let Some(locale) = &history.locale {
                 summary = format!("{summary} · {}", strings::speaks(locale));
             }
+            let page = history
+                .page
+                .map(|page| view! { <div class="visitor-now">{visitor_page(page)}</div> });
             let visitor = Signal::stored(history.visitor.clone());
             let earlier = history
                 .earlier
@@ -37,6 +41,7 @@ pub fn VisitorPast(
                 .map(|conversation| earlier_conversation(conversation, visitor))
                 .collect_view();
             view! {
+                {page}
                 <details class="visitor-past">
                     <summary class="visitor-past-summary">{summary}</summary>
                     <div class="visitor-past-list">{earlier}</div>

@@ -98,4 +98,25 @@ impl Store {
         .rows_affected();
         Ok(moved == 1)
     }
+
+    /// Replies after `mailed_seq` were just e-mailed: when none of the agent's came before
+    /// them, the first reply was among them and the conversation's first reply went by e-mail
+    /// (the dashboard holds it to the e-mail target).
+    pub async fn replies_mailed(
+        &self,
+        conversation: ConversationId,
+        mailed_seq: u32,
+    ) -> sqlx::Result<()> {
+        let _turn = self.write_turn().await;
+        sqlx::query(
+            "UPDATE conversations SET reply_mailed = 1 WHERE id = $1 AND reply_mailed = 0 \
+             AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = $1 \
+                             AND m.author = 'agent' AND m.seq <= $2)",
+        )
+        .bind(conversation.0)
+        .bind(i64::from(mailed_seq))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 }

@@ -20,10 +20,11 @@ pub use mail::Unseen;
 pub use notes::NoteAdded;
 pub use reports::Served;
 pub use team::AgentChangeRefusal;
+pub use visitors::VisitorSaid;
 
 use pronto_protocol::agent::{AgentConversation, AgentProfile, QueueEntry, Role};
 use pronto_protocol::chat::{Author, ChatMessage, Conversation, ConversationState};
-use pronto_protocol::dashboard::DEFAULT_REPLY_TARGET_SECS;
+use pronto_protocol::dashboard::{DEFAULT_EMAIL_REPLY_TARGET_SECS, DEFAULT_REPLY_TARGET_SECS};
 use pronto_protocol::ids::{AgentId, ClientMessageId, ConversationId, SiteId};
 use pronto_protocol::limits::MAX_CONVERSATIONS_PER_HOUR;
 use pronto_protocol::limits::QUEUE_VIEW_ENTRIES;
@@ -61,8 +62,9 @@ pub struct Site {
     pub opening_hours: Option<String>,
     /// After this long in line the widget offers to reply by e-mail.
     pub ask_email_after_secs: u32,
-    /// The dashboard's target for a live chat's first reply.
+    /// The dashboard's targets for a live chat's first reply and for one that went by e-mail.
     pub reply_target_secs: u32,
+    pub email_reply_target_secs: u32,
     /// The widget's look as the owner chose it for the script tag (`#rrggbb`, `right` or
     /// `left`, `es`/`en`/`pt`); `None`: the widget's default. Checked by `settings`.
     pub widget_accent: Option<String>,
@@ -72,13 +74,15 @@ pub struct Site {
 
 /// A change of the shop's settings, checked: `None` keeps what is stored.
 pub struct SiteChange<'a> {
-    pub name: &'a str,
-    pub greeting: &'a str,
-    pub allowed_origins: &'a str,
+    pub name: Option<&'a str>,
+    pub greeting: Option<&'a str>,
+    /// Space-separated, as stored.
+    pub allowed_origins: Option<&'a str>,
     /// `Some(None)` removes the opening hours, `Some(Some(json))` sets them.
     pub opening_hours: Option<Option<&'a str>>,
     pub ask_email_after_secs: Option<u32>,
     pub reply_target_secs: Option<u32>,
+    pub email_reply_target_secs: Option<u32>,
     /// `Some(None)` goes back to the widget's default, as `opening_hours` does.
     pub widget_accent: Option<Option<&'a str>>,
     pub widget_position: Option<&'a str>,
@@ -471,13 +475,15 @@ impl Store {
             Option<String>,
             Option<i64>,
             Option<i64>,
+            Option<i64>,
             Option<String>,
             Option<String>,
             Option<String>,
         );
         let row: Option<SiteRow> = sqlx::query_as(
             "SELECT name, greeting, allowed_origins, opening_hours, ask_email_after_secs, \
-                    reply_target_secs, widget_accent, widget_position, widget_lang \
+                    reply_target_secs, email_reply_target_secs, widget_accent, \
+                    widget_position, widget_lang \
              FROM sites WHERE id = $1",
         )
         .bind(id.as_str())
@@ -496,6 +502,7 @@ impl Store {
                 opening_hours,
                 ask_email,
                 target,
+                email_target,
                 widget_accent,
                 widget_position,
                 widget_lang,
@@ -507,6 +514,7 @@ impl Store {
                 opening_hours,
                 ask_email_after_secs: secs(ask_email, DEFAULT_ASK_EMAIL_AFTER_SECS),
                 reply_target_secs: secs(target, DEFAULT_REPLY_TARGET_SECS),
+                email_reply_target_secs: secs(email_target, DEFAULT_EMAIL_REPLY_TARGET_SECS),
                 widget_accent,
                 widget_position,
                 widget_lang,
@@ -607,13 +615,13 @@ impl Store {
 
     /// Changes the shop's settings in one statement. `opening_hours`: `None` keeps them,
     /// `Some(None)` removes them (always open), `Some(Some(json))` sets them; the widget's
-    /// accent and language likewise; the two waits and the widget's position are kept when
-    /// `None`.
+    /// accent and language likewise; every other field is kept when `None`.
     pub async fn update_site(&self, id: &SiteId, change: &SiteChange<'_>) -> sqlx::Result<()> {
-        let mut sql =
-            String::from("UPDATE sites SET name = $1, greeting = $2, allowed_origins = $3");
         // The text columns given, then the numbers given, bound below in this same order.
         let texts = [
+            ("name", change.name.map(Some)),
+            ("greeting", change.greeting.map(Some)),
+            ("allowed_origins", change.allowed_origins.map(Some)),
             ("opening_hours", change.opening_hours),
             ("widget_accent", change.widget_accent),
             ("widget_position", change.widget_position.map(Some)),
@@ -622,6 +630,7 @@ impl Store {
         let numbers = [
             ("ask_email_after_secs", change.ask_email_after_secs),
             ("reply_target_secs", change.reply_target_secs),
+            ("email_reply_target_secs", change.email_reply_target_secs),
         ];
         let given = texts
             .iter()
@@ -631,16 +640,16 @@ impl Store {
                     .iter()
                     .filter_map(|(column, value)| value.map(|_| *column)),
             );
-        // $1 to $4 are the name, greeting, origins and the site's id.
-        for (parameter, column) in (5..).zip(given) {
-            sql.push_str(&format!(", {column} = ${parameter}"));
+        // $1 is the site's id.
+        let set: Vec<String> = (2..)
+            .zip(given)
+            .map(|(parameter, column)| format!("{column} = ${parameter}"))
+            .collect();
+        if set.is_empty() {
+            return Ok(());
         }
-        sql.push_str(" WHERE id = $4");
-        let mut query = sqlx::query(&sql)
-            .bind(change.name)
-            .bind(change.greeting)
-            .bind(change.allowed_origins)
-            .bind(id.as_str());
+        let sql = format!("UPDATE sites SET {} WHERE id = $1", set.join(", "));
+        let mut query = sqlx::query(&sql).bind(id.as_str());
         for text in texts.into_iter().filter_map(|(_, value)| value) {
             query = query.bind(text);
         }
@@ -665,22 +674,22 @@ impl Store {
     pub async fn create_visitor(
         &self,
         site: &SiteId,
-        locale: Option<&str>,
-        lang: Option<&str>,
+        said: &VisitorSaid,
         sign: impl FnOnce(VisitorId) -> String,
     ) -> sqlx::Result<(VisitorId, String)> {
         let mut writing = self.begin_write().await?;
         let tx: &mut AnyConnection = &mut writing.tx;
         // The token column is unique; a random placeholder holds the place until the id is known.
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO visitors (site_id, token, created_ms, locale, lang) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO visitors (site_id, token, created_ms, locale, lang, page) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(site.as_str())
         .bind(random_token())
         .bind(now_ms())
-        .bind(locale)
-        .bind(lang)
+        .bind(&said.locale)
+        .bind(&said.lang)
+        .bind(&said.page)
         .fetch_one(&mut *tx)
         .await?;
         let token = sign(VisitorId(id));
@@ -897,54 +906,6 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok(u32::try_from(slots).unwrap_or(u32::MAX))
-    }
-
-    /// The e-mail address (`None`: none yet), browser languages and widget language the shop
-    /// has for `visitor`, when the visitor exists and belongs to `site`; `None` otherwise.
-    pub async fn returning_visitor(
-        &self,
-        site: &SiteId,
-        visitor: VisitorId,
-    ) -> sqlx::Result<Option<(Option<String>, Option<String>, Option<String>)>> {
-        sqlx::query_as("SELECT email, locale, lang FROM visitors WHERE id = $1 AND site_id = $2")
-            .bind(visitor.0)
-            .bind(site.as_str())
-            .fetch_optional(&self.pool)
-            .await
-    }
-
-    /// The visitor's browser or widget says other languages than last time (see
-    /// `crate::locale`); `None` keeps what is stored.
-    pub async fn set_visitor_languages(
-        &self,
-        visitor: VisitorId,
-        locale: Option<&str>,
-        lang: Option<&str>,
-    ) -> sqlx::Result<()> {
-        let _turn = self.write_turn().await;
-        sqlx::query(
-            "UPDATE visitors SET locale = COALESCE($1, locale), lang = COALESCE($2, lang) \
-             WHERE id = $3",
-        )
-        .bind(locale)
-        .bind(lang)
-        .bind(visitor.0)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// The visitor's browser languages and the widget's language, as last said.
-    pub async fn visitor_languages(
-        &self,
-        visitor: VisitorId,
-    ) -> sqlx::Result<(Option<String>, Option<String>)> {
-        let found: Option<(Option<String>, Option<String>)> =
-            sqlx::query_as("SELECT locale, lang FROM visitors WHERE id = $1")
-                .bind(visitor.0)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(found.unwrap_or_default())
     }
 
     /// The server secret called `name`, made with `make` and kept on first use.
@@ -1353,7 +1314,7 @@ impl Store {
             "SELECT c.id, c.visitor_id, c.created_ms, \
                     (SELECT substr(body, 1, {QUEUE_PREVIEW_CHARS}) FROM messages m \
                      WHERE m.conversation_id = c.id ORDER BY seq LIMIT 1), \
-                    v.name, v.email, v.locale \
+                    v.name, v.email, v.locale, v.page \
              FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
              WHERE c.site_id = $1 AND c.state = 'waiting' \
              ORDER BY c.id LIMIT {QUEUE_VIEW_ENTRIES}"
@@ -1366,6 +1327,7 @@ impl Store {
             Option<String>,
             Option<String>,
             Option<String>,
+            Option<String>,
         );
         let rows: Vec<EntryRow> = sqlx::query_as(&sql)
             .bind(site.as_str())
@@ -1374,11 +1336,12 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(
-                |(id, visitor, created_ms, first, name, email, locale)| QueueEntry {
+                |(id, visitor, created_ms, first, name, email, locale, page)| QueueEntry {
                     conversation: ConversationId(id),
                     visitor: visitor_label(VisitorId(visitor), name),
                     visitor_email: email,
                     locale,
+                    page,
                     waiting_since_ms: created_ms,
                     first_message: first.unwrap_or_default(),
                 },

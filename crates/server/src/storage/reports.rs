@@ -14,6 +14,8 @@ pub struct Served {
     pub taken_ms: Option<i64>,
     /// The first agent message.
     pub answered_ms: Option<i64>,
+    /// That first reply reached the visitor by e-mail: they had left before it came.
+    pub reply_mailed: bool,
     pub closed: bool,
     /// The agent holding it (or who held it when it closed), with their name.
     pub agent: Option<(AgentId, String)>,
@@ -33,6 +35,7 @@ impl Store {
             Option<i64>,
             Option<i64>,
             Option<i64>,
+            i64,
         );
         let rows: Vec<ServedRow> = sqlx::query_as(
             "SELECT c.created_ms, c.taken_ms, c.state, c.agent_id, a.name, \
@@ -40,7 +43,7 @@ impl Store {
                   WHERE m.conversation_id = c.id AND m.author = 'visitor'), \
                  (SELECT MIN(m.sent_ms) FROM messages m \
                   WHERE m.conversation_id = c.id AND m.author = 'agent'), \
-                 c.rating \
+                 c.rating, c.reply_mailed \
              FROM conversations c LEFT JOIN agents a ON a.id = c.agent_id \
              WHERE c.site_id = $1 AND c.created_ms >= $2 ORDER BY c.created_ms, c.id",
         )
@@ -51,12 +54,23 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(
-                |(created_ms, taken_ms, state, agent, name, asked_ms, answered_ms, rating)| {
+                |(
+                    created_ms,
+                    taken_ms,
+                    state,
+                    agent,
+                    name,
+                    asked_ms,
+                    answered_ms,
+                    rating,
+                    reply_mailed,
+                )| {
                     Served {
                         created_ms,
                         asked_ms: asked_ms.unwrap_or(created_ms),
                         taken_ms,
                         answered_ms,
+                        reply_mailed: reply_mailed != 0,
                         closed: state == "closed",
                         agent: agent.map(|id| (AgentId(id), name.unwrap_or_default())),
                         rating: rating.map(|rating| rating != 0),

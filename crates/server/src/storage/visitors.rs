@@ -1,11 +1,99 @@
-//! A visitor's past in storage: when the shop first saw them and their other conversations.
+//! A visitor in storage: what their browser and widget last said, when the shop first saw
+//! them and their other conversations.
 
 use pronto_protocol::agent::EarlierConversation;
-use pronto_protocol::ids::ConversationId;
+use pronto_protocol::ids::{ConversationId, SiteId};
 
 use super::{Row, Store, VisitorId, conversation_row};
 
+/// What a visitor's browser and widget say when they connect: the browser's languages and the
+/// widget's (see `crate::locale`), and the page they are on (`crate::shop_page`). `None`:
+/// not said.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VisitorSaid {
+    pub locale: Option<String>,
+    pub lang: Option<String>,
+    pub page: Option<String>,
+}
+
+impl VisitorSaid {
+    /// What of this differs from `before`, what was stored; `None` when nothing does, so most
+    /// returning visitors on the same page cost no write.
+    pub fn news_since(&self, before: &VisitorSaid) -> Option<VisitorSaid> {
+        let new = |now: &Option<String>, was: &Option<String>| {
+            now.clone().filter(|n| Some(n) != was.as_ref())
+        };
+        let news = VisitorSaid {
+            locale: new(&self.locale, &before.locale),
+            lang: new(&self.lang, &before.lang),
+            page: new(&self.page, &before.page),
+        };
+        (news != VisitorSaid::default()).then_some(news)
+    }
+}
+
 impl Store {
+    /// The e-mail address (`None`: none yet) and what was last said of `visitor`, when the
+    /// visitor exists and belongs to `site`; `None` otherwise.
+    pub async fn returning_visitor(
+        &self,
+        site: &SiteId,
+        visitor: VisitorId,
+    ) -> sqlx::Result<Option<(Option<String>, VisitorSaid)>> {
+        type Found = (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let row: Option<Found> = sqlx::query_as(
+            "SELECT email, locale, lang, page FROM visitors WHERE id = $1 AND site_id = $2",
+        )
+        .bind(visitor.0)
+        .bind(site.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(email, locale, lang, page)| (email, VisitorSaid { locale, lang, page })))
+    }
+
+    /// The visitor's browser or widget says something new (see [`VisitorSaid::news_since`]);
+    /// `None` fields keep what is stored.
+    pub async fn set_visitor_said(
+        &self,
+        visitor: VisitorId,
+        news: &VisitorSaid,
+    ) -> sqlx::Result<()> {
+        let _turn = self.write_turn().await;
+        sqlx::query(
+            "UPDATE visitors SET locale = COALESCE($1, locale), lang = COALESCE($2, lang), \
+                 page = COALESCE($3, page) \
+             WHERE id = $4",
+        )
+        .bind(&news.locale)
+        .bind(&news.lang)
+        .bind(&news.page)
+        .bind(visitor.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// What `visitor`'s browser and widget said when they last connected.
+    pub async fn visitor_said(&self, visitor: VisitorId) -> sqlx::Result<VisitorSaid> {
+        let found: Option<(Option<String>, Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT locale, lang, page FROM visitors WHERE id = $1")
+                .bind(visitor.0)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(
+            found.map_or_else(VisitorSaid::default, |(locale, lang, page)| VisitorSaid {
+                locale,
+                lang,
+                page,
+            }),
+        )
+    }
+
     /// When the shop first saw `visitor` (ms since the Unix epoch).
     pub async fn first_seen(&self, visitor: VisitorId) -> sqlx::Result<i64> {
         sqlx::query_scalar("SELECT created_ms FROM visitors WHERE id = $1")

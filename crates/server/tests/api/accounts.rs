@@ -105,6 +105,7 @@ async fn only_the_owner_changes_the_shop_and_its_allowed_storefronts() {
         hours: None,
         ask_email_after_secs: Some(300),
         reply_target_secs: None,
+        email_reply_target_secs: Some(5 * 3600),
         widget_accent: None,
         widget_position: None,
         widget_lang: None,
@@ -130,7 +131,12 @@ async fn only_the_owner_changes_the_shop_and_its_allowed_storefronts() {
         ask_email_after_secs: Some(limits::MAX_SETTING_SECS + 1),
         ..wanted.clone()
     };
-    for bad in [bad_origin, bad_wait] {
+    // E-mail may wait longer than a live chat, but not past a week.
+    let bad_email_target = SiteSettings {
+        email_reply_target_secs: Some(limits::MAX_EMAIL_TARGET_SECS + 1),
+        ..wanted.clone()
+    };
+    for bad in [bad_origin, bad_wait, bad_email_target] {
         let refused = client
             .put(app.url("/api/site"))
             .header("cookie", &owner)
@@ -154,8 +160,9 @@ async fn only_the_owner_changes_the_shop_and_its_allowed_storefronts() {
         .unwrap();
     assert_eq!(saved.status(), 200);
     let saved: SiteSettings = saved.json().await.unwrap();
-    // The wait was set; the reply target, left out, kept its default.
+    // The wait and the e-mail target were set; the live target, left out, kept its default.
     assert_eq!(saved.ask_email_after_secs, Some(300));
+    assert_eq!(saved.email_reply_target_secs, Some(5 * 3600));
     assert_eq!(
         saved.reply_target_secs,
         Some(pronto_protocol::dashboard::DEFAULT_REPLY_TARGET_SECS)
@@ -322,4 +329,61 @@ async fn a_signed_in_customer_gets_one_history_across_devices_and_nobody_else_do
             "{answer:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_change_of_one_setting_keeps_every_other_as_stored() {
+    let app = spawn_app().await;
+    let owner = app.sign_in().await;
+    let before: SiteSettings = app.get_json(&owner, "/api/site").await;
+    // Two tabs of the settings page, each saving its own part from what it read earlier: the
+    // widget's corner in one, the shop's name in the other.
+    let corner = app
+        .put_json(
+            &owner,
+            "/api/site",
+            serde_json::json!({"widget_position": "left"}),
+        )
+        .await;
+    assert_eq!(corner.status(), 200);
+    let renamed = app
+        .put_json(
+            &owner,
+            "/api/site",
+            serde_json::json!({"name": "Zapatillas Sur"}),
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+    let after: SiteSettings = renamed.json().await.unwrap();
+    assert_eq!(after.widget_position.as_deref(), Some("left"));
+    assert_eq!(after.name, "Zapatillas Sur");
+    assert_eq!(
+        SiteSettings {
+            name: before.name.clone(),
+            widget_position: before.widget_position.clone(),
+            ..after.clone()
+        },
+        before,
+        "nothing else changed"
+    );
+
+    // An empty change keeps everything; a bad field in a change refuses all of it.
+    let same = app
+        .put_json(&owner, "/api/site", serde_json::json!({}))
+        .await;
+    assert_eq!(same.json::<SiteSettings>().await.unwrap(), after);
+    let refused = app
+        .put_json(
+            &owner,
+            "/api/site",
+            serde_json::json!({"greeting": "¡Hola!", "name": "  "}),
+        )
+        .await;
+    assert_eq!(refused.status(), 400);
+    assert_eq!(
+        refused.json::<ProtocolError>().await.unwrap().code,
+        ErrorCode::InvalidSetting
+    );
+    let kept: SiteSettings = app.get_json(&owner, "/api/site").await;
+    assert_eq!(kept, after);
 }

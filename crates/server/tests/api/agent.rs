@@ -517,3 +517,127 @@ async fn an_agent_who_steps_away_is_not_counted_as_there_until_back() {
     ana.send(&AgentToServer::Away { away: false }).await;
     visitor.next_matching(is(true)).await;
 }
+
+#[tokio::test]
+async fn agents_see_the_storefront_page_the_visitor_is_on() {
+    use crate::helpers::{Socket, hello};
+    use pronto_protocol::agent::VisitorHistory;
+    use pronto_protocol::visitor::VisitorToServer;
+    let app = spawn_app().await;
+    let cookie = app.sign_in().await;
+    let (mut ana, _) = app.agent().await;
+    // The widget on a storefront page says where it is, as the loader URI-encodes it.
+    let on_page = |page: &'static str, token: Option<String>| {
+        let app = &app;
+        async move {
+            let url = format!(
+                "ws://{}/ws/visitor?lang=es&page={}",
+                app.addr,
+                form_encode(page)
+            );
+            let mut visitor: Socket<VisitorToServer, ServerToVisitor> =
+                Socket::try_connect(&url, &[("origin", "http://127.0.0.1:4173")])
+                    .await
+                    .unwrap();
+            visitor.send(&hello(token)).await;
+            let ServerToVisitor::Welcome { token, .. } = visitor.next().await else {
+                panic!("a welcome first");
+            };
+            (visitor, token)
+        }
+    };
+    let (mut carla, token) =
+        on_page("http://127.0.0.1:4173/zapatillas/runner?talla=38", None).await;
+    carla.send(&say("¿La tienen en azul?")).await;
+    let queued = ana
+        .next_matching(|f| matches!(f, ServerToAgent::Queue { entries, .. } if !entries.is_empty()))
+        .await;
+    let ServerToAgent::Queue { entries, .. } = queued else {
+        unreachable!()
+    };
+    assert_eq!(
+        entries[0].page.as_deref(),
+        Some("http://127.0.0.1:4173/zapatillas/runner?talla=38")
+    );
+    let conversation = take_next(&mut ana).await.id;
+    let context = format!("/api/conversations/{}/visitor", conversation.0);
+    let page_shown = || async { app.get_json::<VisitorHistory>(&cookie, &context).await.page };
+    assert_eq!(
+        page_shown().await.as_deref(),
+        Some("http://127.0.0.1:4173/zapatillas/runner?talla=38")
+    );
+
+    // She goes on to the cart: the next page's widget says so, and agents see it.
+    drop(carla);
+    let (_carla, _) = on_page("http://127.0.0.1:4173/carrito", Some(token.clone())).await;
+    assert_eq!(
+        page_shown().await.as_deref(),
+        Some("http://127.0.0.1:4173/carrito")
+    );
+
+    // A page of another site, or not a web page at all, is not shown: the last one stays.
+    for forged in ["https://otra.example/", "javascript:alert(1)"] {
+        let (_tab, _) = on_page(forged, Some(token.clone())).await;
+        assert_eq!(
+            page_shown().await.as_deref(),
+            Some("http://127.0.0.1:4173/carrito"),
+            "{forged}"
+        );
+    }
+}
+
+/// `text` as a query value, as the browser's `encodeURIComponent` would write it.
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_console_gone_silent_is_let_go_while_one_that_answers_pings_stays() {
+    use crate::operations::until_sample;
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    // Pings each second: a socket silent for two is gone.
+    let app = crate::helpers::spawn_app_with(|config| config.ping_secs = 1).await;
+    let (mut ana, _) = app.agent().await;
+    let (mut bruno, _) = app.agent_as(pronto_server::demo::SECOND_AGENT_EMAIL).await;
+    until_sample(&app, "pronto_sockets{side=\"agent\"}", 2.0).await;
+
+    // Bruno's console keeps reading (and so answers pings) until a visitor is in line; Ana's
+    // laptop has gone to sleep: nothing is read from her socket, so nothing answers.
+    let listening = tokio::spawn(async move {
+        bruno
+            .next_matching(
+                |f| matches!(f, ServerToAgent::Queue { entries, .. } if !entries.is_empty()),
+            )
+            .await;
+        bruno
+    });
+    until_sample(&app, "pronto_sockets{side=\"agent\"}", 1.0).await;
+
+    // The server hung up on Ana: her console, awake again, finds the connection closed.
+    loop {
+        match tokio::time::timeout(crate::helpers::PATIENCE, ana.ws.next())
+            .await
+            .expect("the socket ends in time")
+        {
+            // What was on its way before the server hung up.
+            Some(Ok(Message::Text(_) | Message::Ping(_) | Message::Pong(_))) => {}
+            Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+            Some(Ok(other)) => panic!("unexpected {other:?}"),
+        }
+    }
+
+    // Bruno, who answered, is still there: he hears of the next visitor and takes them.
+    let (mut visitor, _) = app.greeted_visitor(None).await;
+    visitor.send(&say("¿Siguen ahí?")).await;
+    let mut bruno = listening.await.unwrap();
+    let conversation = take_next(&mut bruno).await;
+    assert_eq!(conversation.messages[0].text, "¿Siguen ahí?");
+}

@@ -21,6 +21,24 @@ fn past(at: i64, queued: Option<i64>, reply: Option<i64>, closed: i64) -> Past {
         taken_ms: queued.map(|q| at + q),
         answered_ms: reply.map(|r| at + r),
         closed_ms: closed,
+        reply_mailed: false,
+    }
+}
+
+/// As `past`, but the visitor had left before the reply, which went by e-mail.
+fn mailed(at: i64, queued: i64, reply: i64, closed: i64) -> Past {
+    Past {
+        reply_mailed: true,
+        ..past(at, Some(queued), Some(reply), closed)
+    }
+}
+
+/// `numbers` with `by_email` first replies e-mailed, `on_target` of them within three hours.
+fn with_email(numbers: Numbers, by_email: u32, on_target: u32) -> Numbers {
+    Numbers {
+        answered_by_email: by_email,
+        answered_by_email_within_target: on_target,
+        ..numbers
     }
 }
 
@@ -101,6 +119,11 @@ async fn the_dashboard_adds_up_a_scripted_day() {
                 Some(10 * MINUTE),
                 at(13) + 30 * MINUTE,
             ),
+            // The visitor left an e-mail and went; the reply, two hours on, went by e-mail:
+            // on the e-mail target (3 h), though far past the live chat's.
+            mailed(at(14), 110 * MINUTE, 2 * HOUR, at(14) + 3 * HOUR),
+            // Four hours: late even by e-mail.
+            mailed(at(15), 230 * MINUTE, 4 * HOUR, at(15) + 5 * HOUR),
         ],
     )
     .await;
@@ -117,14 +140,24 @@ async fn the_dashboard_adds_up_a_scripted_day() {
     let dashboard: Dashboard = response.json().await.unwrap();
     assert_eq!(dashboard.time_zone, "UTC");
     assert_eq!(dashboard.reply_target_secs, 120);
-    // First replies 60, 90, 240, 600 s; queue 30, 60, 180, 300 s.
-    let day = numbers(5, 4, 2, 1, Some((90, 600)), Some((60, 300)));
+    assert_eq!(dashboard.email_reply_target_secs, 3 * 3600);
+    // First replies 60, 90, 240, 600, 7200 (by e-mail), 14400 (by e-mail) s; queue 30, 60,
+    // 180, 300, 6600, 13800 s. On target: 60 and 90 live, 7200 by e-mail.
+    let day = with_email(
+        numbers(7, 6, 3, 1, Some((240, 14_400)), Some((180, 13_800))),
+        2,
+        1,
+    );
     let today = numbers(1, 0, 0, 0, None, None);
     let days: Vec<_> = dashboard.days.iter().map(|d| d.numbers.clone()).collect();
     assert_eq!(days, [day.clone(), today]);
     assert_eq!(
         dashboard.total,
-        numbers(6, 4, 2, 1, Some((90, 600)), Some((60, 300)))
+        with_email(
+            numbers(8, 6, 3, 1, Some((240, 14_400)), Some((180, 13_800))),
+            2,
+            1
+        )
     );
     assert_eq!(dashboard.unanswered_now, 1);
     let agents: Vec<_> = dashboard
@@ -138,7 +171,11 @@ async fn the_dashboard_adds_up_a_scripted_day() {
             ("Ana", numbers(2, 2, 1, 0, Some((90, 240)), Some((60, 180)))),
             (
                 "Bruno",
-                numbers(2, 2, 1, 0, Some((60, 600)), Some((30, 300)))
+                with_email(
+                    numbers(4, 4, 2, 0, Some((600, 14_400)), Some((300, 13_800))),
+                    2,
+                    1
+                )
             ),
         ]
     );
@@ -164,10 +201,10 @@ async fn the_dashboard_adds_up_a_scripted_day() {
     assert_eq!(
         lines,
         [
-            "date,conversations,answered,answered_within_target,missed,first_reply_median_secs,first_reply_p90_secs,queue_median_secs,queue_p90_secs,rated,rated_good,instant_answers,instant_answers_helped",
-            &format!("{},5,4,2,1,90,600,60,300,0,0,0,0", dates.0),
-            &format!("{},1,0,0,0,,,,,0,0,0,0", dates.1),
-            "total,6,4,2,1,90,600,60,300,0,0,0,0",
+            "date,conversations,answered,answered_within_target,missed,first_reply_median_secs,first_reply_p90_secs,queue_median_secs,queue_p90_secs,rated,rated_good,instant_answers,instant_answers_helped,answered_by_email,answered_by_email_within_target",
+            &format!("{},7,6,3,1,240,14400,180,13800,0,0,0,0,2,1", dates.0),
+            &format!("{},1,0,0,0,,,,,0,0,0,0,0,0", dates.1),
+            "total,8,6,3,1,240,14400,180,13800,0,0,0,0,2,1",
         ]
     );
 }

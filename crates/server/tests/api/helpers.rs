@@ -51,6 +51,16 @@ pub async fn spawn_app_mailing_with(smtp_url: String, adjust: impl FnOnce(&mut C
     app
 }
 
+/// Starts a server with the settings `adjust` makes.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let scratch = Scratch::from_env().await;
+    let mut config = config_for(&scratch, Path::new("no-assets-here"));
+    adjust(&mut config);
+    let mut app = start(config, None).await;
+    app._scratch = Some(scratch);
+    app
+}
+
 /// Starts a server serving `assets` (for the static-file tests).
 pub async fn spawn_app_with_assets(assets: &Path) -> TestApp {
     let scratch = Scratch::from_env().await;

@@ -32,6 +32,7 @@ fn past(asked_ms: i64, answered_after_ms: Option<i64>) -> Past {
         taken_ms: answered,
         answered_ms: answered,
         closed_ms: answered.unwrap_or(asked_ms) + MINUTE,
+        reply_mailed: false,
     }
 }
 

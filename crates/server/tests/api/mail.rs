@@ -4,11 +4,13 @@
 
 use pronto_protocol::agent::{AgentToServer, ServerToAgent};
 use pronto_protocol::chat::Author;
+use pronto_protocol::dashboard::{Dashboard, Numbers};
 use pronto_protocol::ids::ConversationId;
 use pronto_protocol::visitor::{ServerToVisitor, VisitorToServer};
 use pronto_protocol::{ErrorCode, ProtocolError};
 use pronto_testkit::client::take_next;
 use pronto_testkit::smtp::SmtpSink;
+use std::time::{Duration, Instant};
 
 use crate::helpers::{Socket, TestApp, reply, say, spawn_app_mailing_to};
 use crate::operations::until_sample;
@@ -82,6 +84,51 @@ async fn a_reply_the_visitor_left_before_reading_reaches_them_by_e_mail_once() {
         "{body}"
     );
     assert!(!body.contains("48 horas"), "{body}");
+
+    // Her first reply came while she was there: the dashboard holds it to the live target.
+    let owner = app.sign_in().await;
+    let numbers = first_replies(&app, &owner, |n| n.answered == 1).await;
+    assert_eq!(numbers.answered_by_email, 0);
+}
+
+/// The dashboard's numbers for today, once `ready` holds of them (the mailer notes a reply
+/// went by e-mail just after sending it).
+async fn first_replies(app: &TestApp, owner: &str, ready: impl Fn(&Numbers) -> bool) -> Numbers {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let dashboard: Dashboard = app.get_json(owner, "/api/site/dashboard?days=1").await;
+        if ready(&dashboard.total) {
+            return dashboard.total;
+        }
+        assert!(Instant::now() < deadline, "{:?}", dashboard.total);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_first_reply_that_went_by_e_mail_is_held_to_the_e_mail_target() {
+    let smtp = SmtpSink::start().await;
+    let app = spawn_app_mailing_to(smtp.url()).await;
+    let (mut ana, _) = app.agent().await;
+    let (mut visitor, conversation) = carla_asks(&app, &mut ana, "¿Tienen talla 38?").await;
+    // Carla has gone before any reply.
+    visitor.ws.close(None).await.unwrap();
+    until_sample(&app, "pronto_sockets{side=\"visitor\"}", 0.0).await;
+    ana.send(&reply(conversation, "Sí, hay talla 38 en negro."))
+        .await;
+    assert_eq!(smtp.wait_for(1).await.len(), 1);
+
+    // Answered within seconds: on target for e-mail (3 h), and counted as e-mailed.
+    let owner = app.sign_in().await;
+    let numbers = first_replies(&app, &owner, |n| n.answered_by_email == 1).await;
+    assert_eq!(
+        (
+            numbers.answered,
+            numbers.answered_within_target,
+            numbers.answered_by_email_within_target
+        ),
+        (1, 1, 1)
+    );
 }
 
 /// Asks for `conversation`'s transcript by e-mail, as the account of `cookie`.

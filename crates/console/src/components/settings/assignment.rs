@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use pronto_protocol::agent::{AgentChange, TeamMember};
+use pronto_protocol::ids::AgentId;
 use pronto_protocol::limits::MAX_SLOTS;
 
 use super::{show_outcome, status_line};
@@ -22,7 +23,10 @@ struct Slots {
 }
 
 #[component]
-pub fn Assignment() -> impl IntoView {
+pub fn Assignment(
+    /// Counts the Team section's changes (an agent added): each one re-reads the team here.
+    team_changed: RwSignal<u32>,
+) -> impl IntoView {
     let automatic = RwSignal::new(false);
     let team = RwSignal::new(Vec::<Slots>::new());
     let status = RwSignal::new(None::<(bool, String)>);
@@ -50,6 +54,31 @@ pub fn Assignment() -> impl IntoView {
             }
             Err(error) => status.set(Some((false, strings::api_error_text(&error)))),
         }
+    });
+    // A new teammate shows up here too; numbers typed and not yet saved stay as typed.
+    Effect::new(move |seen: Option<()>| {
+        team_changed.track();
+        if seen.is_none() {
+            return;
+        }
+        spawn_local(async move {
+            match api::team().await {
+                Ok(members) => {
+                    let typed: Vec<(AgentId, String)> = team
+                        .get_untracked()
+                        .iter()
+                        .map(|row| (row.member.id, row.typed.get_untracked()))
+                        .collect();
+                    load(members);
+                    for row in team.get_untracked() {
+                        if let Some((_, text)) = typed.iter().find(|(id, _)| *id == row.member.id) {
+                            row.typed.set(text.clone());
+                        }
+                    }
+                }
+                Err(error) => status.set(Some((false, strings::api_error_text(&error)))),
+            }
+        });
     });
     let save = move |_| {
         // Every number is checked before anything is sent, so a typo changes nothing.

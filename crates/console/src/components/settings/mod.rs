@@ -15,7 +15,7 @@ mod waits;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use pronto_protocol::agent::SiteSettings;
+use pronto_protocol::agent::{SiteSettings, SiteUpdate};
 use wasm_bindgen::JsCast;
 
 use crate::api;
@@ -40,21 +40,18 @@ type Status = RwSignal<Option<(bool, String)>>;
 struct Site(RwSignal<Option<SiteSettings>>);
 
 impl Site {
-    /// Sends the saved settings with `change` made (`PUT /api/site`) and says how it went on
+    /// Sends the fields `change` sets (`PUT /api/site`; those it leaves out are kept as
+    /// stored, so a section never puts back another's older values) and says how it went on
     /// `status`. On success the server's answer — the settings as stored, trimmed and
     /// checked — becomes the saved copy and is handed to `stored`, so the section shows what
     /// was kept.
     fn save(
         self,
         status: Status,
-        change: impl FnOnce(&mut SiteSettings),
+        change: impl FnOnce(&mut SiteUpdate),
         stored: impl FnOnce(&SiteSettings) + 'static,
     ) {
-        let Some(mut body) = self.0.get_untracked() else {
-            return;
-        };
-        // Left out, the hours are kept: only the hours section sends them.
-        body.hours = None;
+        let mut body = SiteUpdate::default();
         change(&mut body);
         status.set(None);
         spawn_local(async move {
@@ -71,6 +68,7 @@ impl Site {
 pub fn SettingsView() -> impl IntoView {
     let site = Site(RwSignal::new(None));
     let status = Status::new(None);
+    let team_changed = RwSignal::new(0_u32);
     spawn_local(async move {
         match api::site_settings().await {
             Ok(read) => {
@@ -106,8 +104,8 @@ pub fn SettingsView() -> impl IntoView {
             <CannedReplies />
             <QuickAnswers />
             {when_loaded(|site, read| view! { <Waits site=site read=read /> }.into_any())}
-            <Team />
-            <Assignment />
+            <Team changed=team_changed />
+            <Assignment team_changed=team_changed />
         </section>
     }
 }

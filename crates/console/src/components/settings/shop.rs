@@ -22,9 +22,9 @@ pub fn Shop(
         site.save(
             status,
             |settings| {
-                settings.name = name.get_untracked();
-                settings.greeting = greeting.get_untracked();
-                settings.allowed_origins = lines(&origins.get_untracked());
+                settings.name = Some(name.get_untracked());
+                settings.greeting = Some(greeting.get_untracked());
+                settings.allowed_origins = Some(lines(&origins.get_untracked()));
             },
             // What the server kept (trimmed), so the fields show what visitors will see.
             move |stored| {

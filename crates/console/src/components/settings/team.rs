@@ -12,7 +12,10 @@ use crate::api;
 use crate::strings;
 
 #[component]
-pub fn Team() -> impl IntoView {
+pub fn Team(
+    /// Counted up when the team changes (an agent added), for the sections that list it too.
+    changed: RwSignal<u32>,
+) -> impl IntoView {
     let team = RwSignal::new(Vec::<TeamMember>::new());
     let read_status = Status::new(None);
     let read_team = move || {
@@ -48,7 +51,10 @@ pub fn Team() -> impl IntoView {
                     </li>
                 </For>
             </ul>
-            <AddAgent on_added=Callback::new(move |()| read_team()) />
+            <AddAgent on_added=Callback::new(move |()| {
+                read_team();
+                changed.update(|count| *count += 1);
+            }) />
         </section>
     }
 }

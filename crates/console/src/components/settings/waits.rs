@@ -1,8 +1,9 @@
 //! How long a visitor waits in line before the widget offers e-mail, and the first-reply
-//! target the dashboard measures, both in minutes.
+//! targets the dashboard measures: the live chat's in minutes, e-mail's in hours.
 
 use leptos::prelude::*;
 use pronto_protocol::agent::SiteSettings;
+use pronto_protocol::limits::MAX_EMAIL_TARGET_SECS;
 
 use super::{Site, Status, status_line};
 use crate::strings;
@@ -18,6 +19,11 @@ pub fn Waits(
     let minutes = |secs: Option<u32>| secs.map(|s| (s / 60).to_string()).unwrap_or_default();
     let ask_email = RwSignal::new(minutes(read.ask_email_after_secs));
     let target = RwSignal::new(minutes(read.reply_target_secs));
+    let email_target = RwSignal::new(
+        read.email_reply_target_secs
+            .map(|s| (s / 3600).to_string())
+            .unwrap_or_default(),
+    );
     let save = move |_| {
         let secs = |field: RwSignal<String>| {
             field
@@ -31,11 +37,20 @@ pub fn Waits(
             status.set(Some((false, strings::WHOLE_MINUTES.into())));
             return;
         };
+        let email_hours = email_target.get_untracked().trim().parse::<u32>().ok();
+        let Some(email_goal) = email_hours
+            .filter(|hours| (1..=MAX_EMAIL_TARGET_SECS / 3600).contains(hours))
+            .map(|hours| hours * 3600)
+        else {
+            status.set(Some((false, strings::WHOLE_HOURS.into())));
+            return;
+        };
         site.save(
             status,
             |settings| {
                 settings.ask_email_after_secs = Some(ask);
                 settings.reply_target_secs = Some(goal);
+                settings.email_reply_target_secs = Some(email_goal);
             },
             |_| {},
         );
@@ -60,6 +75,7 @@ pub fn Waits(
             <h3 id="waits-title">{strings::WAITS}</h3>
             {field(strings::ASK_EMAIL_AFTER, "ask_email_after_minutes", ask_email)}
             {field(strings::REPLY_TARGET, "reply_target_minutes", target)}
+            {field(strings::EMAIL_REPLY_TARGET, "email_reply_target_hours", email_target)}
             <div class="settings-actions">
                 <button type="button" class="button button--primary save-waits" on:click=save>
                     {strings::SAVE}
