@@ -15,7 +15,18 @@ const SHIPPING: &str = "Enviamos a todo Chile en 24 a 48 horas, gratis desde $30
 
 /// A shopper, named by the shop's page, who opened the widget and wrote `text`.
 async fn shopper_writes(shopper: &Person, shop: &Storefront, name: &str, text: &str) {
-    shopper.goto(&shop.url("/")).await;
+    shopper_writes_on(shopper, shop, "/", name, text).await;
+}
+
+/// As [`shopper_writes`], from the storefront's page at `path`.
+async fn shopper_writes_on(
+    shopper: &Person,
+    shop: &Storefront,
+    path: &str,
+    name: &str,
+    text: &str,
+) {
+    shopper.goto(&shop.url(path)).await;
     shopper.widget(WIDGET_LAUNCHER).await.click().await.unwrap();
     shopper
         .eval(
@@ -49,22 +60,51 @@ async fn an_agent_juggles_two_chats_with_canned_replies_and_hands_one_to_a_teamm
         ],
     )
     .await;
-    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let shop = Storefront::start(
+        &pronto,
+        vec![
+            ("/", String::new(), SHOP_PAGE.into()),
+            ("/zapatillas/runner", String::new(), SHOP_PAGE.into()),
+        ],
+    )
+    .await;
     let mut browsers = Browsers::start().await;
     let (carla, diego) = (browsers.person().await, browsers.person().await);
     let (ana, bruno) = (browsers.person().await, browsers.person().await);
 
     shopper_writes(&carla, &shop, "Carla", "Hola, ¿cuánto tarda el envío?").await;
-    shopper_writes(&diego, &shop, "Diego", "¿Tienen la talla 44?").await;
+    shopper_writes_on(
+        &diego,
+        &shop,
+        "/zapatillas/runner?talla=44",
+        "Diego",
+        "¿Tienen la talla 44?",
+    )
+    .await;
     // Bruno has the console open too, with nothing on his screen yet.
     pronto
         .sign_in(&bruno, demo::SECOND_AGENT_EMAIL, demo::SECOND_AGENT_NAME)
         .await;
 
-    // Ana takes both: two conversations side by side in her list.
+    // Ana takes both: two conversations side by side in her list. The queue says which page
+    // of the shop each is on, linked to it.
     pronto
         .sign_in(&ana, demo::AGENT_EMAIL, demo::AGENT_NAME)
         .await;
+    let pages = ana
+        .wait_for_texts("page", "li.queue-entry .visitor-page a", "the pages", |t| {
+            t.len() == 2
+        })
+        .await;
+    assert_eq!(pages, ["/", "/zapatillas/runner?talla=44"]);
+    let link = ana
+        .eval(
+            "return document.querySelectorAll('li.queue-entry .visitor-page a')[1].href",
+            vec![],
+        )
+        .await;
+    assert_eq!(link, shop.url("/zapatillas/runner?talla=44"));
+    ana.screenshot("console-queue-pages").await;
     ana.click_in_row_once_shown("li.queue-entry", "Carla", "button.take")
         .await;
     ana.click_in_row_once_shown("li.queue-entry", "Diego", "button.take")
@@ -72,6 +112,14 @@ async fn an_agent_juggles_two_chats_with_canned_replies_and_hands_one_to_a_teamm
     ana.wait_for_texts("page", ".conversation-tab", "two conversations", |t| {
         t.len() == 2
     })
+    .await;
+    // Beside Diego's chat, the page he is on.
+    ana.wait_for_texts(
+        "page",
+        ".visitor-now .visitor-page a",
+        "Diego's page",
+        |t| t == ["/zapatillas/runner?talla=44"],
+    )
     .await;
 
     // In Diego's chat (on screen after taking him) she calls up a canned reply by its
