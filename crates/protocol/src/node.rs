@@ -6,7 +6,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{AgentId, SiteId};
+use crate::ids::{AgentId, ConversationId, SiteId};
+
+/// An agent's reply: its conversation and number there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    pub conversation: ConversationId,
+    pub seq: u32,
+}
 
 /// One event for the connected people of one site.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,7 +26,14 @@ pub struct Envelope {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum NodeEvent {
     /// An encoded `ServerToVisitor` frame for every tab of one visitor (their row id).
-    ToVisitor { visitor: i64, frame: String },
+    /// `reply`: the frame is an agent's reply, which a server that shows it in an open widget
+    /// notes as seen, so that no server of the deployment e-mails it.
+    ToVisitor {
+        visitor: i64,
+        frame: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply: Option<Reply>,
+    },
     /// An encoded `ServerToAgent` frame for every console tab of one agent.
     ToAgent { agent: AgentId, frame: String },
     /// The site's queue changed: every server tells its own waiting visitors their places and
@@ -52,6 +66,10 @@ mod tests {
             event: NodeEvent::ToVisitor {
                 visitor: 7,
                 frame: r#"{"type":"closed"}"#.into(),
+                reply: Some(Reply {
+                    conversation: ConversationId(3),
+                    seq: 2,
+                }),
             },
         };
         let text = encode(&envelope);

@@ -252,15 +252,9 @@ impl AgentSession {
                     message,
                 } => {
                     self.app.metrics.message_stored(Side::Agent);
+                    // Whichever server shows it in the visitor's widget notes it as seen,
+                    // so it is not e-mailed (see `fanout::deliver`).
                     self.app.fanout.message_stored(&conversation, &message);
-                    // The visitor's widget is open here and shows it: no e-mail for it. (A
-                    // write on every reply, so only where e-mail is on.)
-                    if self.app.mailing() && self.app.hub.has_visitor(conversation.visitor) {
-                        self.app
-                            .store
-                            .seen_up_to(conversation.id, message.seq)
-                            .await?;
-                    }
                     // Acknowledged once everyone can hear of it (see `Fanout::flushed`).
                     self.app.fanout.flushed().await?;
                     self.outbox.deliver(ServerToAgent::Ack {

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::error::AppError;
-use crate::fanout::Fanout;
+use crate::fanout::{Fanout, Here};
 use crate::hub::Hub;
 use crate::limits::{Addresses, SignInGuard, Slot};
 use crate::mail::Mailer;
@@ -119,11 +119,22 @@ impl Server {
             reply_times.clone(),
             shutdown.clone(),
         ));
-        let fanout = match &config.redis_url {
-            Some(url) => {
-                Fanout::redis(url, &config.redis_prefix, hub.clone(), announcer.clone()).await?
+        // Where replies are e-mailed, the replies a widget here showed are noted as seen.
+        let (shown, replies_shown) = match &config.smtp_url {
+            Some(_) => {
+                let (shown, replies_shown) = tokio::sync::mpsc::unbounded_channel();
+                (Some(shown), Some(replies_shown))
             }
-            None => Fanout::local(hub.clone(), announcer.clone()),
+            None => (None, None),
+        };
+        let here = Here {
+            hub: hub.clone(),
+            announcer: announcer.clone(),
+            shown,
+        };
+        let fanout = match &config.redis_url {
+            Some(url) => Fanout::redis(url, &config.redis_prefix, here).await?,
+            None => Fanout::local(here),
         };
         let mailer = match &config.smtp_url {
             Some(smtp_url) => Some(Arc::new(Mailer::new(
@@ -152,6 +163,9 @@ impl Server {
             mail_inbound_secret: config.mail_inbound_secret.as_deref().map(Arc::from),
         };
         tokio::spawn(crate::presence::keep_fresh(state.clone()));
+        if let Some(replies_shown) = replies_shown {
+            tokio::spawn(crate::mail::note_shown(state.store.clone(), replies_shown));
+        }
         if let Some(mailer) = mailer {
             let grace = std::time::Duration::from_secs(config.mail_after_secs);
             tokio::spawn(crate::mail::deliver_unseen(state.clone(), mailer, grace));

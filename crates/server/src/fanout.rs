@@ -14,9 +14,9 @@ use std::time::Duration;
 use axum::extract::ws::Utf8Bytes;
 use futures::StreamExt;
 use pronto_protocol::agent::ServerToAgent;
-use pronto_protocol::chat::ChatMessage;
+use pronto_protocol::chat::{Author, ChatMessage};
 use pronto_protocol::ids::{AgentId, SiteId};
-use pronto_protocol::node::{Envelope, NodeEvent};
+use pronto_protocol::node::{Envelope, NodeEvent, Reply};
 use pronto_protocol::visitor::ServerToVisitor;
 use pronto_protocol::{decode, encode};
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -37,32 +37,30 @@ const PUBLISH_PATIENCE: Duration = Duration::from_secs(15);
 
 /// The way events reach people.
 pub struct Fanout {
-    hub: Arc<Hub>,
-    announcer: Arc<Announcer>,
+    here: Here,
     redis: Option<RedisBus>,
+}
+
+/// What delivers events to this server's people: its sockets, the announcer of places and
+/// waits, and, where replies are e-mailed, where to note the replies a widget here showed.
+#[derive(Clone)]
+pub struct Here {
+    pub hub: Arc<Hub>,
+    pub announcer: Arc<Announcer>,
+    pub shown: Option<mpsc::UnboundedSender<Reply>>,
 }
 
 impl Fanout {
     /// Events for this server's sockets only.
-    pub fn local(hub: Arc<Hub>, announcer: Arc<Announcer>) -> Self {
-        Self {
-            hub,
-            announcer,
-            redis: None,
-        }
+    pub fn local(here: Here) -> Self {
+        Self { here, redis: None }
     }
 
     /// Events through Redis at `url`, on channels named `{prefix}:site:{site}`.
-    pub async fn redis(
-        url: &str,
-        prefix: &str,
-        hub: Arc<Hub>,
-        announcer: Arc<Announcer>,
-    ) -> redis::RedisResult<Self> {
-        let bus = RedisBus::connect(url, prefix, hub.clone(), announcer.clone()).await?;
+    pub async fn redis(url: &str, prefix: &str, here: Here) -> redis::RedisResult<Self> {
+        let bus = RedisBus::connect(url, prefix, here.clone()).await?;
         Ok(Self {
-            hub,
-            announcer,
+            here,
             redis: Some(bus),
         })
     }
@@ -88,6 +86,7 @@ impl Fanout {
             NodeEvent::ToVisitor {
                 visitor: visitor.0,
                 frame: encode(frame),
+                reply: None,
             },
         );
     }
@@ -106,11 +105,18 @@ impl Fanout {
     /// holding it hears of it (the sender's own tabs included: clients keep each number once).
     pub fn message_stored(&self, conversation: &ConversationRow, message: &ChatMessage) {
         let site = &conversation.site;
-        self.to_visitor(
+        let reply = matches!(message.author, Author::Agent { .. }).then_some(Reply {
+            conversation: conversation.id,
+            seq: message.seq,
+        });
+        self.send(
             site,
-            conversation.visitor,
-            &ServerToVisitor::Message {
-                message: message.clone(),
+            NodeEvent::ToVisitor {
+                visitor: conversation.visitor.0,
+                frame: encode(&ServerToVisitor::Message {
+                    message: message.clone(),
+                }),
+                reply,
             },
         );
         if let Some(agent) = conversation.agent {
@@ -168,7 +174,7 @@ impl Fanout {
         };
         match &self.redis {
             Some(bus) => bus.publish(&envelope),
-            None => deliver(&self.hub, &self.announcer, envelope),
+            None => deliver(&self.here, envelope),
         }
     }
 }
@@ -188,11 +194,28 @@ pub async fn tell_again(store: &Store, fanout: &Fanout, prior: &Prior) -> AppRes
 }
 
 /// Hands an event to this server's sockets.
-fn deliver(hub: &Hub, announcer: &Announcer, envelope: Envelope) {
+fn deliver(here: &Here, envelope: Envelope) {
+    let Here {
+        hub,
+        announcer,
+        shown,
+    } = here;
     let Envelope { site, event } = envelope;
     match event {
-        NodeEvent::ToVisitor { visitor, frame } => {
-            hub.to_visitor(VisitorId(visitor), &Utf8Bytes::from(frame));
+        NodeEvent::ToVisitor {
+            visitor,
+            frame,
+            reply,
+        } => {
+            let visitor = VisitorId(visitor);
+            hub.to_visitor(visitor, &Utf8Bytes::from(frame));
+            // On screen here: noted as seen, so no server e-mails it. (The note is written
+            // by a task: delivering never waits for the database.)
+            if let (Some(reply), Some(shown)) = (reply, shown)
+                && hub.has_visitor(visitor)
+            {
+                let _ = shown.send(reply);
+            }
         }
         NodeEvent::ToAgent { agent, frame } => hub.to_agent(&site, agent, &Utf8Bytes::from(frame)),
         NodeEvent::QueueChanged => announcer.poke(&site),
@@ -238,12 +261,7 @@ struct Listening {
 }
 
 impl RedisBus {
-    async fn connect(
-        url: &str,
-        prefix: &str,
-        hub: Arc<Hub>,
-        announcer: Arc<Announcer>,
-    ) -> redis::RedisResult<Self> {
+    async fn connect(url: &str, prefix: &str, here: Here) -> redis::RedisResult<Self> {
         let client = redis::Client::open(url)?;
         let publisher = client
             .get_multiplexed_async_connection_with_config(
@@ -258,13 +276,7 @@ impl RedisBus {
         }));
         let (outgoing, queued) = mpsc::unbounded_channel();
         tokio::spawn(publish_in_order(publisher, queued));
-        tokio::spawn(listen_forever(
-            client,
-            stream,
-            listening.clone(),
-            hub,
-            announcer,
-        ));
+        tokio::spawn(listen_forever(client, stream, listening.clone(), here));
         Ok(Self {
             prefix: prefix.to_owned(),
             outgoing,
@@ -393,8 +405,7 @@ async fn listen_forever(
     client: redis::Client,
     mut stream: redis::aio::PubSubStream,
     listening: Arc<Mutex<Listening>>,
-    hub: Arc<Hub>,
-    announcer: Arc<Announcer>,
+    here: Here,
 ) {
     loop {
         while let Some(message) = stream.next().await {
@@ -402,12 +413,12 @@ async fn listen_forever(
                 .ok()
                 .and_then(|text| decode::<Envelope>(text).ok())
             {
-                Some(envelope) => deliver(&hub, &announcer, envelope),
+                Some(envelope) => deliver(&here, envelope),
                 None => tracing::warn!(channel = message.get_channel_name(), "unreadable event"),
             }
         }
         tracing::error!("lost the Redis subscription; disconnecting everyone here");
-        hub.disconnect_everyone();
+        here.hub.disconnect_everyone();
         stream = loop {
             tokio::time::sleep(REDIS_RETRY).await;
             match resubscribe(&client, &listening).await {

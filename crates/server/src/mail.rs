@@ -12,13 +12,15 @@ use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use pronto_protocol::ids::ConversationId;
+use pronto_protocol::node::Reply;
+use tokio::sync::mpsc;
 
 use crate::app::AppState;
 use crate::clock::now_ms;
 use crate::error::AppResult;
 use crate::letters;
 use crate::locale::Lang;
-use crate::storage::Unseen;
+use crate::storage::{Store, Unseen};
 use crate::token::Signer;
 
 /// How often the server looks for replies to e-mail.
@@ -110,6 +112,17 @@ impl<'a> Relay<'a> {
             port,
             credentials,
         })
+    }
+}
+
+/// Notes each agent's reply a widget on this server showed as seen, so that no server
+/// e-mails it (see `fanout::deliver`), until the server stops.
+pub async fn note_shown(store: Store, mut shown: mpsc::UnboundedReceiver<Reply>) {
+    while let Some(reply) = shown.recv().await {
+        if let Err(error) = store.seen_up_to(reply.conversation, reply.seq).await {
+            // At worst the visitor is e-mailed a reply they saw.
+            tracing::warn!(conversation_id = %reply.conversation, %error, "could not note a reply as seen");
+        }
     }
 }
 

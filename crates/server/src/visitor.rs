@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use axum::routing::get;
 use pronto_protocol::agent::ServerToAgent;
-use pronto_protocol::chat::{ChatMessage, ConversationState, validate_text};
+use pronto_protocol::chat::{Author, ChatMessage, ConversationState, validate_text};
 use pronto_protocol::ids::ConversationId;
 use pronto_protocol::ids::{ClientMessageId, SiteId};
 use pronto_protocol::limits::{MAX_CONVERSATIONS_PER_HOUR, MAX_TOKEN_CHARS, MAX_USER_ID_CHARS};
@@ -80,6 +80,8 @@ struct Told {
     conversation: ConversationId,
     state: ConversationState,
     last_seq: u32,
+    /// The newest agent's reply it showed that the widget did not have.
+    newest_reply: Option<u32>,
 }
 
 /// The page that opened the socket.
@@ -289,16 +291,22 @@ impl VisitorSession {
         let Some(latest) = store.latest_conversation(visitor).await? else {
             return Ok(());
         };
-        let after = match &told {
-            Some(told) if told.conversation == latest.id => told.last_seq,
-            _ => 0,
-        };
-        for message in store.messages_after(latest.id, after).await? {
+        let told = told.filter(|told| told.conversation == latest.id);
+        let after = told.as_ref().map_or(0, |told| told.last_seq);
+        let missed = store.messages_after(latest.id, after).await?;
+        let shown = newest_reply(&missed).or(told.as_ref().and_then(|told| told.newest_reply));
+        for message in missed {
             self.outbox.deliver(ServerToVisitor::Message { message });
         }
-        let known_state = told
-            .filter(|told| told.conversation == latest.id)
-            .map(|told| told.state);
+        // Replies they had been sent by e-mail, or would have been: now on screen.
+        if let Some(seq) = shown
+            && self.app.mailing()
+            && let Err(error) = store.seen_up_to(latest.id, seq).await
+        {
+            // At worst they are e-mailed a reply they saw.
+            tracing::warn!(%error, "could not note the replies shown as seen");
+        }
+        let known_state = told.map(|told| told.state);
         if known_state.as_ref() != Some(&latest.state) {
             match &latest.state {
                 ConversationState::Active { agent_name } => {
@@ -357,6 +365,7 @@ impl VisitorSession {
                 .chain(resume.filter(|_| resumed).map(|r| r.last_seq))
                 .max()
                 .unwrap_or(0),
+            newest_reply: newest_reply(&c.messages),
         });
         let answers = store.quick_answers(&shop.id).await?;
         let welcome = ServerToVisitor::Welcome {
@@ -604,4 +613,13 @@ pub fn too_many_conversations() -> AppError {
         ErrorCode::TooManyConversations,
         format!("at most {MAX_CONVERSATIONS_PER_HOUR} new conversations an hour"),
     )
+}
+
+/// The number of the newest agent's reply among `messages`.
+fn newest_reply(messages: &[ChatMessage]) -> Option<u32> {
+    messages
+        .iter()
+        .filter(|m| matches!(m.author, Author::Agent { .. }))
+        .map(|m| m.seq)
+        .max()
 }

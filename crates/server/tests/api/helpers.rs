@@ -33,6 +33,22 @@ pub async fn spawn_two_on(scratch: &Scratch) -> (TestApp, TestApp) {
     (first, second)
 }
 
+/// Two servers of one deployment on `scratch`, as [`spawn_two_on`], both e-mailing through
+/// the SMTP server at `smtp_url` replies left unseen for `mail_after_secs`.
+pub async fn spawn_two_mailing_on(
+    scratch: &Scratch,
+    smtp_url: String,
+    mail_after_secs: u64,
+) -> (TestApp, TestApp) {
+    let config = || {
+        let mut config = config_for(scratch, Path::new("no-assets-here"));
+        config.smtp_url = Some(smtp_url.clone());
+        config.mail_after_secs = mail_after_secs;
+        config
+    };
+    (start(config(), None).await, start(config(), None).await)
+}
+
 /// Starts a server that e-mails through the SMTP server at `smtp_url`, at once (no grace
 /// time).
 pub async fn spawn_app_mailing_to(smtp_url: String) -> TestApp {

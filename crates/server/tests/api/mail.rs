@@ -401,3 +401,39 @@ async fn a_visitor_is_written_to_in_their_browsers_language_and_agents_see_it() 
         mail[1].body()
     );
 }
+
+#[tokio::test]
+async fn a_reply_read_through_another_server_is_not_e_mailed() {
+    let scratch = pronto_testkit::Scratch::from_env().await;
+    if scratch.backend != pronto_testkit::Backend::Postgres {
+        // Servers of one deployment share PostgreSQL and Redis: the PostgreSQL run checks it.
+        return;
+    }
+    let smtp = SmtpSink::start().await;
+    // Behind a load balancer: Carla's widget on one server, Ana's console on the other; a
+    // reply waits three seconds unseen before it is e-mailed.
+    let (one, other) = crate::helpers::spawn_two_mailing_on(&scratch, smtp.url(), 3).await;
+    let (mut ana, _) = other.agent().await;
+    let (mut carla, conversation) = carla_asks(&one, &mut ana, "¿Tienen la 40 en rojo?").await;
+
+    // She reads the first reply in her widget: the server showing it notes it as seen.
+    ana.send(&reply(conversation, "Sí, nos quedan dos pares."))
+        .await;
+    carla
+        .next_matching(|f| matches!(f, ServerToVisitor::Message { message } if message.text.contains("dos pares")))
+        .await;
+
+    // She leaves before the second: that one, and only that one, goes by e-mail (had the
+    // first been e-mailed, it would have gone three seconds earlier).
+    carla.ws.close(None).await.unwrap();
+    until_sample(&one, "pronto_sockets{side=\"visitor\"}", 0.0).await;
+    ana.send(&reply(conversation, "Te los guardo hasta el viernes."))
+        .await;
+    let mail = smtp.wait_for(1).await;
+    let body = mail[0].body();
+    assert!(
+        body.starts_with("Ana:\nTe los guardo hasta el viernes.\n"),
+        "{body}"
+    );
+    assert!(!body.contains("dos pares"), "{body}");
+}
