@@ -112,8 +112,9 @@
             root,
             {
               server: base.origin,
-              // The page the shopper is on, for the shop's agents (a socket sends no Referer).
-              page: encodeURIComponent(location.href.split("#")[0]),
+              // The page the shopper is on, for the shop's agents (a socket sends no Referer):
+              // its address without query or fragment, which may hold tokens or e-mails.
+              page: encodeURIComponent((location.origin + location.pathname).slice(0, 500)),
               site: attribute("data-site"),
               lang: attribute("data-lang"),
               user_id: attribute("data-user-id"),

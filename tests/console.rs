@@ -96,14 +96,15 @@ async fn an_agent_juggles_two_chats_with_canned_replies_and_hands_one_to_a_teamm
             t.len() == 2
         })
         .await;
-    assert_eq!(pages, ["/", "/zapatillas/runner?talla=44"]);
+    // The path alone: a query may hold a token or an e-mail address.
+    assert_eq!(pages, ["/", "/zapatillas/runner"]);
     let link = ana
         .eval(
             "return document.querySelectorAll('li.queue-entry .visitor-page a')[1].href",
             vec![],
         )
         .await;
-    assert_eq!(link, shop.url("/zapatillas/runner?talla=44"));
+    assert_eq!(link, shop.url("/zapatillas/runner"));
     ana.screenshot("console-queue-pages").await;
     ana.click_in_row_once_shown("li.queue-entry", "Carla", "button.take")
         .await;
@@ -118,7 +119,7 @@ async fn an_agent_juggles_two_chats_with_canned_replies_and_hands_one_to_a_teamm
         "page",
         ".visitor-now .visitor-page a",
         "Diego's page",
-        |t| t == ["/zapatillas/runner?talla=44"],
+        |t| t == ["/zapatillas/runner"],
     )
     .await;
 

@@ -16,6 +16,10 @@ pub const DEFAULT_REPLY_TARGET_SECS: u32 = 120;
 /// by default: three hours, as the shop's rules for e-mail say.
 pub const DEFAULT_EMAIL_REPLY_TARGET_SECS: u32 = 3 * 60 * 60;
 
+fn default_email_reply_target() -> u32 {
+    DEFAULT_EMAIL_REPLY_TARGET_SECS
+}
+
 /// The last `days` days (today included) in the shop's time zone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dashboard {
@@ -23,7 +27,9 @@ pub struct Dashboard {
     pub time_zone: String,
     /// A first reply within this many seconds counts as on target.
     pub reply_target_secs: u32,
-    /// The same for a first reply that went by e-mail because the visitor had left.
+    /// The same for a first reply that went by e-mail because the visitor had left (a
+    /// server older than this target does not say: the default then).
+    #[serde(default = "default_email_reply_target")]
     pub email_reply_target_secs: u32,
     /// Every day of the range, oldest first, also days nobody wrote.
     pub days: Vec<DayNumbers>,

@@ -152,7 +152,7 @@ impl Server {
             shutdown,
             addresses: Arc::default(),
             max_connections_per_ip: config.max_connections_per_ip,
-            ping_every: std::time::Duration::from_secs(config.ping_secs.max(1)),
+            ping_every: std::time::Duration::from_secs(config.ping_secs.clamp(1, 3600)),
             tokens: Arc::new(Signer::new(secret.as_bytes())),
             sign_ins: Arc::default(),
             secure_cookies: config.secure_cookies,

@@ -89,7 +89,7 @@ pub struct Config {
     /// Seconds between the server's pings on each socket. A socket silent for two of them
     /// (not even answering a ping) is closed: a console on a laptop that went to sleep no
     /// longer counts as an agent online, nor a widget as a visitor there to read.
-    #[arg(long, env = "PRONTO_PING_SECS", default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "PRONTO_PING_SECS", default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub ping_secs: u64,
 }
 

@@ -106,6 +106,9 @@ async fn run<S: Session>(
     check.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            // What the peer sent first: an answer to a ping that waited while a frame was
+            // handled must count before the silence is judged.
+            biased;
             incoming = stream.next() => match incoming {
                 Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
                     heard = Instant::now();
@@ -114,6 +117,8 @@ async fn run<S: Session>(
                         let arrived = std::time::Instant::now();
                         handle(&mut session, message).await;
                         metrics.frame_handled(S::SIDE, arrived.elapsed());
+                        // Handling may have taken a while; the peer was heard all along.
+                        heard = Instant::now();
                     } else {
                         strikes += 1;
                         slow_down(&session, message, strikes);

@@ -17,8 +17,8 @@ pub struct VisitorSaid {
 }
 
 impl VisitorSaid {
-    /// What of this differs from `before`, what was stored; `None` when nothing does, so most
-    /// returning visitors on the same page cost no write.
+    /// What of this differs from `before`, what was stored; `None` when nothing does (a
+    /// returning visitor's new page is a write each page load; the same page, none).
     pub fn news_since(&self, before: &VisitorSaid) -> Option<VisitorSaid> {
         let new = |now: &Option<String>, was: &Option<String>| {
             now.clone().filter(|n| Some(n) != was.as_ref())

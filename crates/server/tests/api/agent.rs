@@ -555,16 +555,17 @@ async fn agents_see_the_storefront_page_the_visitor_is_on() {
     let ServerToAgent::Queue { entries, .. } = queued else {
         unreachable!()
     };
+    // Without its query, which may hold a token or an e-mail address.
     assert_eq!(
         entries[0].page.as_deref(),
-        Some("http://127.0.0.1:4173/zapatillas/runner?talla=38")
+        Some("http://127.0.0.1:4173/zapatillas/runner")
     );
     let conversation = take_next(&mut ana).await.id;
     let context = format!("/api/conversations/{}/visitor", conversation.0);
     let page_shown = || async { app.get_json::<VisitorHistory>(&cookie, &context).await.page };
     assert_eq!(
         page_shown().await.as_deref(),
-        Some("http://127.0.0.1:4173/zapatillas/runner?talla=38")
+        Some("http://127.0.0.1:4173/zapatillas/runner")
     );
 
     // She goes on to the cart: the next page's widget says so, and agents see it.
@@ -637,7 +638,10 @@ async fn a_console_gone_silent_is_let_go_while_one_that_answers_pings_stays() {
     // Bruno, who answered, is still there: he hears of the next visitor and takes them.
     let (mut visitor, _) = app.greeted_visitor(None).await;
     visitor.send(&say("¿Siguen ahí?")).await;
-    let mut bruno = listening.await.unwrap();
+    let mut bruno = tokio::time::timeout(crate::helpers::PATIENCE, listening)
+        .await
+        .expect("Bruno hears of the visitor in time")
+        .unwrap();
     let conversation = take_next(&mut bruno).await;
     assert_eq!(conversation.messages[0].text, "¿Siguen ahí?");
 }

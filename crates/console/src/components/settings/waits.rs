@@ -17,52 +17,71 @@ pub fn Waits(
 ) -> impl IntoView {
     let status = Status::new(None);
     let minutes = |secs: Option<u32>| secs.map(|s| (s / 60).to_string()).unwrap_or_default();
-    let ask_email = RwSignal::new(minutes(read.ask_email_after_secs));
-    let target = RwSignal::new(minutes(read.reply_target_secs));
-    let email_target = RwSignal::new(
-        read.email_reply_target_secs
-            .map(|s| (s / 3600).to_string())
-            .unwrap_or_default(),
-    );
+    let hours = |secs: Option<u32>| secs.map(|s| (s / 3600).to_string()).unwrap_or_default();
+    let shown_of = move |settings: &SiteSettings| {
+        [
+            minutes(settings.ask_email_after_secs),
+            minutes(settings.reply_target_secs),
+            hours(settings.email_reply_target_secs),
+        ]
+    };
+    // What the fields showed as stored: only a field the owner changed is sent, so a value
+    // set more finely elsewhere (5400 s shows as 1 hour) is not rounded by saving another.
+    let shown = StoredValue::new(shown_of(&read));
+    let [ask_email, target, email_target] = shown.get_value().map(RwSignal::new);
     let save = move |_| {
-        let secs = |field: RwSignal<String>| {
-            field
-                .get_untracked()
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .map(|m| m.saturating_mul(60))
+        let [was_ask, was_target, was_email] = shown.get_value();
+        let changed = |field: RwSignal<String>, was: &str| {
+            let now = field.get_untracked();
+            (now.trim() != was.trim()).then(|| now.trim().parse::<u32>())
         };
-        let (Some(ask), Some(goal)) = (secs(ask_email), secs(target)) else {
-            status.set(Some((false, strings::WHOLE_MINUTES.into())));
-            return;
+        let in_minutes = |field, was: &str| match changed(field, was) {
+            None => Ok(None),
+            Some(Ok(minutes)) => Ok(Some(minutes.saturating_mul(60))),
+            Some(Err(_)) => Err(strings::WHOLE_MINUTES),
         };
-        let email_hours = email_target.get_untracked().trim().parse::<u32>().ok();
-        let Some(email_goal) = email_hours
-            .filter(|hours| (1..=MAX_EMAIL_TARGET_SECS / 3600).contains(hours))
-            .map(|hours| hours * 3600)
-        else {
-            status.set(Some((false, strings::WHOLE_HOURS.into())));
-            return;
+        let most_hours = MAX_EMAIL_TARGET_SECS / 3600;
+        let email_goal = match changed(email_target, &was_email) {
+            None => Ok(None),
+            Some(Ok(hours)) if (1..=most_hours).contains(&hours) => Ok(Some(hours * 3600)),
+            Some(_) => Err(strings::WHOLE_HOURS),
+        };
+        let checked = (|| {
+            Ok::<_, &str>((
+                in_minutes(ask_email, &was_ask)?,
+                in_minutes(target, &was_target)?,
+                email_goal?,
+            ))
+        })();
+        let (ask, goal, email_goal) = match checked {
+            Ok(checked) => checked,
+            Err(why) => {
+                status.set(Some((false, why.into())));
+                return;
+            }
         };
         site.save(
             status,
             |settings| {
-                settings.ask_email_after_secs = Some(ask);
-                settings.reply_target_secs = Some(goal);
-                settings.email_reply_target_secs = Some(email_goal);
+                settings.ask_email_after_secs = ask;
+                settings.reply_target_secs = goal;
+                settings.email_reply_target_secs = email_goal;
             },
-            |_| {},
+            move |stored| shown.set_value(shown_of(stored)),
         );
     };
-    let field = move |label: &'static str, name: &'static str, value: RwSignal<String>| {
+    let field = move |label: &'static str,
+                      name: &'static str,
+                      value: RwSignal<String>,
+                      (min, max): (u32, Option<u32>)| {
         view! {
             <label class="field">
                 {label}
                 <input
                     name=name
                     type="number"
-                    min="0"
+                    min=min
+                    max=max
                     inputmode="numeric"
                     prop:value=move || value.get()
                     on:input=move |ev| value.set(event_target_value(&ev))
@@ -73,9 +92,14 @@ pub fn Waits(
     view! {
         <section class="settings-part waits" aria-labelledby="waits-title">
             <h3 id="waits-title">{strings::WAITS}</h3>
-            {field(strings::ASK_EMAIL_AFTER, "ask_email_after_minutes", ask_email)}
-            {field(strings::REPLY_TARGET, "reply_target_minutes", target)}
-            {field(strings::EMAIL_REPLY_TARGET, "email_reply_target_hours", email_target)}
+            {field(strings::ASK_EMAIL_AFTER, "ask_email_after_minutes", ask_email, (0, None))}
+            {field(strings::REPLY_TARGET, "reply_target_minutes", target, (0, None))}
+            {field(
+                strings::EMAIL_REPLY_TARGET,
+                "email_reply_target_hours",
+                email_target,
+                (1, Some(MAX_EMAIL_TARGET_SECS / 3600)),
+            )}
             <div class="settings-actions">
                 <button type="button" class="button button--primary save-waits" on:click=save>
                     {strings::SAVE}
