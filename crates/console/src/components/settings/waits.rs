@@ -34,7 +34,7 @@ pub fn Waits(
                 .map(|m| m.saturating_mul(60))
         };
         let (Some(ask), Some(goal)) = (secs(ask_email), secs(target)) else {
-            status.set(Some((false, strings::WHOLE_MINUTES.into())));
+            status.set(Some((false, strings::whole_minutes().into())));
             return;
         };
         let email_hours = email_target.get_untracked().trim().parse::<u32>().ok();
@@ -42,7 +42,7 @@ pub fn Waits(
             .filter(|hours| (1..=MAX_EMAIL_TARGET_SECS / 3600).contains(hours))
             .map(|hours| hours * 3600)
         else {
-            status.set(Some((false, strings::WHOLE_HOURS.into())));
+            status.set(Some((false, strings::whole_hours().into())));
             return;
         };
         site.save(
@@ -72,13 +72,13 @@ pub fn Waits(
     };
     view! {
         <section class="settings-part waits" aria-labelledby="waits-title">
-            <h3 id="waits-title">{strings::WAITS}</h3>
-            {field(strings::ASK_EMAIL_AFTER, "ask_email_after_minutes", ask_email)}
-            {field(strings::REPLY_TARGET, "reply_target_minutes", target)}
-            {field(strings::EMAIL_REPLY_TARGET, "email_reply_target_hours", email_target)}
+            <h3 id="waits-title">{strings::waits()}</h3>
+            {field(strings::ask_email_after(), "ask_email_after_minutes", ask_email)}
+            {field(strings::reply_target(), "reply_target_minutes", target)}
+            {field(strings::email_reply_target(), "email_reply_target_hours", email_target)}
             <div class="settings-actions">
                 <button type="button" class="button button--primary save-waits" on:click=save>
-                    {strings::SAVE}
+                    {strings::save()}
                 </button>
                 {status_line(status)}
             </div>
