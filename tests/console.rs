@@ -944,6 +944,10 @@ async fn the_console_speaks_spanish_and_portuguese_when_chosen() {
     })
     .await;
     shopper_writes(&carla, &shop, "Carla", "Hola, ¿tienen la talla 38?").await;
+    // The English header on a phone, to compare with the others below.
+    ana.resize(390, 844).await;
+    ana.screenshot("console-en-narrow").await;
+    ana.resize(1280, 860).await;
 
     for (lang, heading, take, sign_out, language) in [
         (
@@ -995,14 +999,22 @@ async fn the_console_speaks_spanish_and_portuguese_when_chosen() {
         ana.screenshot(&format!("console-{lang}")).await;
         // On a phone the header wraps rather than running off the screen.
         ana.resize(390, 844).await;
-        ana.wait_until(
-            "the header within the screen",
-            "const h = document.querySelector('.console-header');
-             return h.scrollWidth <= h.clientWidth;",
-            vec![],
-        )
-        .await;
         ana.screenshot(&format!("console-{lang}-narrow")).await;
+        let overflowing = ana
+            .eval(
+                "const w = document.documentElement.clientWidth;
+                 return Array.from(document.querySelectorAll('.console-header *'))
+                     .filter(e => e.getBoundingClientRect().right > w + 0.5
+                         && !e.closest('.visually-hidden'))
+                     .map(e => `${e.tagName}.${e.className}: ${e.getBoundingClientRect().right} > ${w}`);",
+                vec![],
+            )
+            .await;
+        assert_eq!(
+            overflowing,
+            serde_json::json!([]),
+            "the header fits a phone"
+        );
         ana.resize(1280, 860).await;
     }
 }

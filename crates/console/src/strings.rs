@@ -100,7 +100,7 @@ pub fn take() -> &'static str {
     pick("Take", "Tomar", "Atender")
 }
 pub fn take_next() -> &'static str {
-    pick("Take next", "Tomar el siguiente", "Atender o próximo")
+    pick("Take next", "Tomar el siguiente", "Atender próximo")
 }
 
 /// Under the queue list when more visitors wait than it shows.
