@@ -1017,4 +1017,32 @@ async fn the_console_speaks_spanish_and_portuguese_when_chosen() {
         );
         ana.resize(1280, 860).await;
     }
+
+    // The owner's pages speak it too.
+    ana.page("button.page-dashboard")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ana.wait_for_texts("page", "#dashboard-title", "the numbers", |t| {
+        t.iter().any(|t| t == "Números")
+    })
+    .await;
+    ana.screenshot("console-pt-dashboard").await;
+    ana.page("button.page-settings")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ana.wait_for_texts("page", "#hours-title", "the opening hours", |t| {
+        t.iter().any(|t| t == "Horário de atendimento")
+    })
+    .await;
+    ana.screenshot("console-pt-settings").await;
+    ana.eval(
+        "document.querySelector('#hours-title').scrollIntoView()",
+        vec![],
+    )
+    .await;
+    ana.screenshot("console-pt-hours").await;
 }
