@@ -929,3 +929,121 @@ async fn with_automatic_assignment_each_shopper_goes_to_the_agent_with_room() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_speaks_spanish_and_portuguese_when_chosen() {
+    let pronto = Pronto::start().await;
+    let shop = Storefront::start(&pronto, vec![("/", String::new(), SHOP_PAGE.into())]).await;
+    let mut browsers = Browsers::start().await;
+    let (carla, ana) = (browsers.person().await, browsers.person().await);
+    pronto
+        .sign_in(&ana, demo::AGENT_EMAIL, demo::AGENT_NAME)
+        .await;
+    // An English browser gets English until the agent chooses.
+    ana.wait_for_texts("page", ".queue .panel-title", "the queue in English", |t| {
+        t.iter().any(|t| t.starts_with("Waiting visitors"))
+    })
+    .await;
+    shopper_writes(&carla, &shop, "Carla", "Hola, ¿tienen la talla 38?").await;
+    // The English header on a phone, to compare with the others below.
+    ana.resize(390, 844).await;
+    ana.screenshot("console-en-narrow").await;
+    ana.resize(1280, 860).await;
+
+    for (lang, heading, take, sign_out, language) in [
+        (
+            "es",
+            "Visitantes en espera",
+            "Tomar",
+            "Cerrar sesión",
+            "Inglés",
+        ),
+        ("pt", "Visitantes aguardando", "Atender", "Sair", "Inglês"),
+    ] {
+        ana.page("select[name=console-language]")
+            .await
+            .select_by_value(lang)
+            .await
+            .unwrap();
+        // The page reloads in the chosen language, and says which to screen readers.
+        ana.wait_until(
+            "the page in the chosen language",
+            "return document.documentElement.lang === arguments[0]",
+            vec![lang.into()],
+        )
+        .await;
+        ana.wait_for_texts("page", ".queue .panel-title", heading, |t| {
+            t.iter().any(|t| t.starts_with(heading))
+        })
+        .await;
+        ana.wait_for_texts("page", ".queue-entry button.take", take, |t| {
+            t.iter().any(|t| t == take)
+        })
+        .await;
+        ana.wait_for_texts("page", ".queue-language", language, |t| {
+            t.iter().any(|t| t.starts_with(language))
+        })
+        .await;
+        ana.wait_for_texts("page", "button.sign-out", sign_out, |t| {
+            t.iter().any(|t| t == sign_out)
+        })
+        .await;
+        assert_eq!(
+            ana.eval(
+                "return document.querySelector('select[name=console-language]').value",
+                vec![]
+            )
+            .await,
+            lang,
+            "the switch shows the language chosen"
+        );
+        ana.screenshot(&format!("console-{lang}")).await;
+        // On a phone the header wraps rather than running off the screen.
+        ana.resize(390, 844).await;
+        ana.screenshot(&format!("console-{lang}-narrow")).await;
+        let overflowing = ana
+            .eval(
+                "const w = document.documentElement.clientWidth;
+                 return Array.from(document.querySelectorAll('.console-header *'))
+                     .filter(e => e.getBoundingClientRect().right > w + 0.5
+                         && !e.closest('.visually-hidden'))
+                     .map(e => `${e.tagName}.${e.className}: ${e.getBoundingClientRect().right} > ${w}`);",
+                vec![],
+            )
+            .await;
+        assert_eq!(
+            overflowing,
+            serde_json::json!([]),
+            "the header fits a phone"
+        );
+        ana.resize(1280, 860).await;
+    }
+
+    // The owner's pages speak it too.
+    ana.page("button.page-dashboard")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ana.wait_for_texts("page", "#dashboard-title", "the numbers", |t| {
+        t.iter().any(|t| t == "Números")
+    })
+    .await;
+    ana.screenshot("console-pt-dashboard").await;
+    ana.page("button.page-settings")
+        .await
+        .click()
+        .await
+        .unwrap();
+    ana.wait_for_texts("page", "#hours-title", "the opening hours", |t| {
+        t.iter().any(|t| t == "Horário de atendimento")
+    })
+    .await;
+    ana.screenshot("console-pt-settings").await;
+    ana.eval(
+        "document.querySelector('#hours-title').scrollIntoView()",
+        vec![],
+    )
+    .await;
+    ana.screenshot("console-pt-hours").await;
+}

@@ -261,7 +261,7 @@ impl Console {
                         .flatten()
                         .map(|e| format!("{}: {}", e.visitor, e.first_message));
                     alerts::alert(
-                        strings::VISITOR_WAITING,
+                        strings::visitor_waiting(),
                         &newest.unwrap_or_default(),
                         "queue",
                     );

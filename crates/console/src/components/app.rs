@@ -20,6 +20,8 @@ enum Session {
 
 #[component]
 pub fn App() -> impl IntoView {
+    // The tab's title, in the console's language (index.html's is English).
+    document().set_title(strings::page_title());
     let session = RwSignal::new(Session::Checking);
     spawn_local(async move {
         // Any failure means the agent signs in again; the form reports a server that is down.
@@ -41,7 +43,7 @@ pub fn App() -> impl IntoView {
 
     move || match session.get() {
         Session::Checking => {
-            view! { <p class="console-loading" role="status">{strings::LOADING}</p> }.into_any()
+            view! { <p class="console-loading" role="status">{strings::loading()}</p> }.into_any()
         }
         Session::SignedOut => view! { <Login on_signed_in=signed_in /> }.into_any(),
         Session::SignedIn(agent) => view! { <Desk agent on_signed_out=signed_out /> }.into_any(),

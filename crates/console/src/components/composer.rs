@@ -168,10 +168,10 @@ pub fn Composer(
                     .collect_view();
                 view! {
                     <div class="canned">
-                        <ul id=list_id.clone() class="canned-list" role="listbox" aria-label=strings::CANNED_REPLIES>
+                        <ul id=list_id.clone() class="canned-list" role="listbox" aria-label=strings::canned_replies()>
                             {options}
                         </ul>
-                        <p id=hint_id.clone() class="canned-hint">{strings::CANNED_HINT}</p>
+                        <p id=hint_id.clone() class="canned-hint">{strings::canned_hint()}</p>
                     </div>
                 }
             })
@@ -196,7 +196,7 @@ pub fn Composer(
         >
             {list}
             <label class="visually-hidden" for=field_id.clone()>
-                {move || if as_note.get() { strings::NOTE } else { strings::REPLY }}
+                {move || if as_note.get() { strings::note() } else { strings::reply() }}
             </label>
             <textarea
                 id=field_id
@@ -205,7 +205,7 @@ pub fn Composer(
                 rows="3"
                 maxlength=MAX_MESSAGE_CHARS
                 placeholder=move || {
-                    if as_note.get() { strings::NOTE_PLACEHOLDER } else { strings::REPLY_PLACEHOLDER }
+                    if as_note.get() { strings::note_placeholder() } else { strings::reply_placeholder() }
                 }
                 aria-controls=move || suggesting().then(|| list_id.clone())
                 aria-describedby=move || suggesting().then(|| hint_id.clone())
@@ -223,10 +223,10 @@ pub fn Composer(
                 aria-pressed=move || as_note.get().to_string()
                 on:click=switch_note
             >
-                {strings::NOTE}
+                {strings::note()}
             </button>
             <button type="submit" class="button button--primary send" disabled=move || !can_send()>
-                {move || if as_note.get() { strings::ADD_NOTE } else { strings::SEND }}
+                {move || if as_note.get() { strings::add_note() } else { strings::send() }}
             </button>
         </form>
     }

@@ -67,7 +67,7 @@ pub fn Conversation(
         if closed.get() {
             view! {
                 <div class="conversation-closed">
-                    <p class="conversation-closed-notice" role="status">{strings::CONVERSATION_CLOSED}</p>
+                    <p class="conversation-closed-notice" role="status">{strings::conversation_closed()}</p>
                     <MarkFollowUp id />
                     <button
                         type="button"
@@ -75,7 +75,7 @@ pub fn Conversation(
                         node_ref=dismiss_button
                         on:click=move |_| console.dismiss(id)
                     >
-                        {strings::REMOVE_FROM_LIST}
+                        {strings::remove_from_list()}
                     </button>
                 </div>
             }
@@ -121,7 +121,7 @@ pub fn Conversation(
                                         disabled=sending
                                         on:click=send_transcript
                                     >
-                                        {strings::EMAIL_TRANSCRIPT}
+                                        {strings::email_transcript()}
                                     </button>
                                 }
                             })
@@ -139,7 +139,7 @@ pub fn Conversation(
                                     disabled=move || !console.is_online()
                                     on:click=move |_| close.run(())
                                 >
-                                    {strings::CLOSE_CONVERSATION}
+                                    {strings::close_conversation()}
                                 </button>
                                 </div>
                             }
@@ -149,9 +149,9 @@ pub fn Conversation(
             <VisitorPast id />
             {move || {
                 (messages.with(Vec::is_empty) && pending.with(Vec::is_empty))
-                    .then(|| view! { <p class="messages-empty">{strings::NO_MESSAGES}</p> })
+                    .then(|| view! { <p class="messages-empty">{strings::no_messages()}</p> })
             }}
-            <ol class="messages" aria-label=strings::MESSAGES aria-live="polite" node_ref=list>
+            <ol class="messages" aria-label=strings::messages() aria-live="polite" node_ref=list>
                 // Keyed by time too, so the server's copy of a reply replaces the one shown at
                 // its acknowledgement (same `seq`, the server's timestamp); notes by their id.
                 <For
@@ -178,7 +178,7 @@ pub fn Conversation(
                 </For>
             </ol>
             <p class="visitor-typing">
-                {move || console.visitor_is_typing(id).then_some(strings::VISITOR_TYPING)}
+                {move || console.visitor_is_typing(id).then_some(strings::visitor_typing())}
             </p>
             <div class="conversation-footer">{footer}</div>
         </section>

@@ -19,10 +19,10 @@ pub fn ConversationList() -> impl IntoView {
     let full = move || open() >= console.slots.get() as usize;
 
     view! {
-        <section class="panel conversations" aria-label=strings::YOUR_CONVERSATIONS>
+        <section class="panel conversations" aria-label=strings::your_conversations()>
             <header class="panel-header">
                 <h2 class="panel-title">
-                    {strings::YOUR_CONVERSATIONS}
+                    {strings::your_conversations()}
                     " "
                     <span
                         class="slots-count"
@@ -36,7 +36,7 @@ pub fn ConversationList() -> impl IntoView {
             {move || {
                 empty()
                     .then(|| {
-                        view! { <p class="panel-empty conversations-empty">{strings::NO_CONVERSATIONS}</p> }
+                        view! { <p class="panel-empty conversations-empty">{strings::no_conversations()}</p> }
                     })
             }}
             <ul class="conversation-list">

@@ -42,7 +42,7 @@ pub fn ConversationTab(
                     <span class="conversation-tab-visitor">{move || console.visitor(id)}</span>
                     {move || {
                         closed()
-                            .then(|| view! { <span class="conversation-tab-closed">{strings::CLOSED}</span> })
+                            .then(|| view! { <span class="conversation-tab-closed">{strings::closed()}</span> })
                     }}
                     {move || {
                         let count = unread();

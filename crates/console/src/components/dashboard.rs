@@ -40,8 +40,10 @@ pub fn DashboardView() -> impl IntoView {
     };
 
     let body = move || match report.get() {
-        None => view! { <p class="dashboard-status" role="status">{strings::LOADING_NUMBERS}</p> }
-            .into_any(),
+        None => {
+            view! { <p class="dashboard-status" role="status">{strings::loading_numbers()}</p> }
+                .into_any()
+        }
         Some(Err(error)) => {
             view! { <p class="dashboard-status" role="alert">{error}</p> }.into_any()
         }
@@ -51,9 +53,9 @@ pub fn DashboardView() -> impl IntoView {
     view! {
         <section class="dashboard" aria-labelledby="dashboard-title">
             <header class="dashboard-header">
-                <h2 id="dashboard-title">{strings::NUMBERS}</h2>
+                <h2 id="dashboard-title">{strings::numbers()}</h2>
                 <label class="dashboard-period">
-                    {strings::PERIOD}
+                    {strings::period()}
                     <select name="days" on:change=choose>
                         {PERIODS
                             .into_iter()
@@ -68,7 +70,7 @@ pub fn DashboardView() -> impl IntoView {
                     </select>
                 </label>
                 <a class="button dashboard-csv" href=move || api::dashboard_path(days.get(), true) download="">
-                    {strings::DOWNLOAD_CSV}
+                    {strings::download_csv()}
                 </a>
             </header>
             {body}
@@ -86,7 +88,7 @@ fn figures(dashboard: Dashboard) -> impl IntoView {
     let key_figures = [
         (
             "kpi-conversations",
-            strings::CONVERSATIONS.to_owned(),
+            strings::conversations().to_owned(),
             total.conversations.to_string(),
         ),
         (
@@ -104,37 +106,37 @@ fn figures(dashboard: Dashboard) -> impl IntoView {
         ),
         (
             "kpi-first-reply",
-            format!("{} ({})", strings::FIRST_REPLY, strings::MEDIAN),
+            format!("{} ({})", strings::first_reply(), strings::median()),
             strings::maybe_duration(total.first_reply_median_secs),
         ),
         (
             "kpi-first-reply-p90",
-            format!("{} ({})", strings::FIRST_REPLY, strings::P90),
+            format!("{} ({})", strings::first_reply(), strings::p90()),
             strings::maybe_duration(total.first_reply_p90_secs),
         ),
         (
             "kpi-queue",
-            format!("{} ({})", strings::TIME_IN_QUEUE, strings::MEDIAN),
+            format!("{} ({})", strings::time_in_queue(), strings::median()),
             strings::maybe_duration(total.queue_median_secs),
         ),
         (
             "kpi-missed",
-            strings::MISSED.to_owned(),
+            strings::missed().to_owned(),
             total.missed.to_string(),
         ),
         (
             "kpi-unanswered",
-            strings::UNANSWERED_NOW.to_owned(),
+            strings::unanswered_now().to_owned(),
             dashboard.unanswered_now.to_string(),
         ),
         (
             "kpi-satisfaction",
-            strings::SATISFACTION.to_owned(),
+            strings::satisfaction().to_owned(),
             strings::share(total.rated_good, total.rated),
         ),
         (
             "kpi-instant-answers",
-            strings::INSTANT_ANSWERS.to_owned(),
+            strings::instant_answers().to_owned(),
             strings::share(total.instant_answers_helped, total.instant_answers),
         ),
     ];
@@ -165,10 +167,10 @@ fn figures(dashboard: Dashboard) -> impl IntoView {
     view! {
         <dl class="kpis">{key_figures}</dl>
         {chart(&dashboard.days)}
-        <h3>{strings::PER_DAY}</h3>
-        {table(strings::DATE, "dashboard-days", day_rows)}
-        <h3>{strings::PER_AGENT}</h3>
-        {table(strings::AGENT, "dashboard-agents", agent_rows)}
+        <h3>{strings::per_day()}</h3>
+        {table(strings::date(), "dashboard-days", day_rows)}
+        <h3>{strings::per_agent()}</h3>
+        {table(strings::agent(), "dashboard-agents", agent_rows)}
     }
 }
 
@@ -215,7 +217,7 @@ fn chart(days: &[DayNumbers]) -> impl IntoView + use<> {
             viewBox=format!("0 0 {CHART_WIDTH} {CHART_HEIGHT}")
             preserveAspectRatio="none"
             role="img"
-            aria-label=strings::CHART_LABEL
+            aria-label=strings::chart_label()
         >
             {bars}
         </svg>
@@ -233,15 +235,15 @@ fn table(first: &'static str, class: &'static str, rows: impl IntoView) -> impl 
                 <thead>
                     <tr>
                         <th scope="col">{first}</th>
-                        <th scope="col">{strings::CONVERSATIONS}</th>
-                        <th scope="col">{strings::ANSWERED}</th>
-                        <th scope="col">{strings::ON_TARGET}</th>
-                        <th scope="col">{strings::BY_EMAIL_ON_TARGET}</th>
-                        <th scope="col">{strings::MISSED}</th>
-                        <th scope="col">{format!("{} ({})", strings::FIRST_REPLY, strings::MEDIAN)}</th>
-                        <th scope="col">{format!("{} ({})", strings::FIRST_REPLY, strings::P90)}</th>
-                        <th scope="col">{format!("{} ({})", strings::TIME_IN_QUEUE, strings::MEDIAN)}</th>
-                        <th scope="col">{strings::SATISFACTION}</th>
+                        <th scope="col">{strings::conversations()}</th>
+                        <th scope="col">{strings::answered()}</th>
+                        <th scope="col">{strings::on_target()}</th>
+                        <th scope="col">{strings::by_email_on_target()}</th>
+                        <th scope="col">{strings::missed()}</th>
+                        <th scope="col">{format!("{} ({})", strings::first_reply(), strings::median())}</th>
+                        <th scope="col">{format!("{} ({})", strings::first_reply(), strings::p90())}</th>
+                        <th scope="col">{format!("{} ({})", strings::time_in_queue(), strings::median())}</th>
+                        <th scope="col">{strings::satisfaction()}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

@@ -13,6 +13,7 @@ use crate::components::conversation_list::ConversationList;
 use crate::components::dashboard::DashboardView;
 use crate::components::error_banner::{ErrorBanner, InfoBanner};
 use crate::components::follow_ups::FollowUpsPanel;
+use crate::components::language_switch::LanguageSwitch;
 use crate::components::queue::Queue;
 use crate::components::settings::SettingsView;
 use crate::state::Console;
@@ -100,9 +101,9 @@ pub fn Desk(
     };
 
     let link_text = move || match console.link.get() {
-        LinkStatus::Connecting => strings::CONNECTING,
+        LinkStatus::Connecting => strings::connecting(),
         LinkStatus::Online => "",
-        LinkStatus::Reconnecting { .. } => strings::RECONNECTING,
+        LinkStatus::Reconnecting { .. } => strings::reconnecting(),
     };
     let link_class = move || {
         if console.is_online() {
@@ -126,7 +127,7 @@ pub fn Desk(
                 storage::set_alerts(true);
                 alerts_on.try_set(true);
             } else {
-                console.show_error(strings::ALERTS_BLOCKED.into());
+                console.show_error(strings::alerts_blocked().into());
             }
         });
     };
@@ -148,10 +149,10 @@ pub fn Desk(
             }
         };
         view! {
-            <nav class="console-pages" aria-label=strings::CONSOLE_PAGES>
-                {tab(Page::Chats, strings::CHATS, "page-chats")}
-                {tab(Page::Dashboard, strings::DASHBOARD, "page-dashboard")}
-                {tab(Page::Settings, strings::SETTINGS, "page-settings")}
+            <nav class="console-pages" aria-label=strings::console_pages()>
+                {tab(Page::Chats, strings::chats(), "page-chats")}
+                {tab(Page::Dashboard, strings::dashboard(), "page-dashboard")}
+                {tab(Page::Settings, strings::settings(), "page-settings")}
             </nav>
         }
     });
@@ -162,7 +163,7 @@ pub fn Desk(
         Some(id) => view! { <Conversation id /> }.into_any(),
         None => view! {
             <div class="conversation-placeholder">
-                <p>{strings::NO_SELECTION}</p>
+                <p>{strings::no_selection()}</p>
             </div>
         }
         .into_any(),
@@ -178,18 +179,19 @@ pub fn Desk(
                 {pages}
                 <p class=link_class role="status">{link_text}</p>
                 <div class="console-account">
+                    <LanguageSwitch />
                     <button
                         type="button"
                         class="button alerts-toggle"
                         aria-pressed=move || alerts_on.get().to_string()
                         on:click=toggle_alerts
                     >
-                        {strings::ALERTS}
+                        {strings::alerts()}
                     </button>
                     <button
                         type="button"
                         class="button away-toggle"
-                        title=strings::AWAY_HINT
+                        title=strings::away_hint()
                         aria-pressed=move || console.away.get().to_string()
                         disabled=move || !console.is_online()
                         on:click=move |_| {
@@ -197,12 +199,12 @@ pub fn Desk(
                             away_sender.send(AgentToServer::Away { away });
                         }
                     >
-                        {strings::STEP_AWAY}
+                        {strings::step_away()}
                     </button>
-                    <span class="visually-hidden">{strings::SIGNED_IN_AS}" "</span>
+                    <span class="visually-hidden">{strings::signed_in_as()}" "</span>
                     <span class="agent-name">{move || console.agent.with(|a| a.name.clone())}</span>
                     <button type="button" class="button sign-out" on:click=sign_out>
-                        {strings::SIGN_OUT}
+                        {strings::sign_out()}
                     </button>
                 </div>
             </header>

@@ -67,7 +67,7 @@ fn banner(notice: Notice, class: &'static str, dismiss: Callback<u32>) -> impl I
             class=format!("{class}-dismiss")
             on:click=move |_| dismiss.run(notice.id)
         >
-            {strings::DISMISS}
+            {strings::dismiss()}
         </button>
     }
 }

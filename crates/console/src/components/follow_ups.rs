@@ -75,17 +75,17 @@ pub fn FollowUpsPanel() -> impl IntoView {
     };
 
     view! {
-        <section class="panel follow-ups" aria-label=strings::FOLLOW_UPS>
+        <section class="panel follow-ups" aria-label=strings::follow_ups()>
             <header class="panel-header">
                 <h2 class="panel-title">
-                    {strings::FOLLOW_UPS}
+                    {strings::follow_ups()}
                     {move || {
                         let due = due();
                         (due > 0).then(|| view! { <span class="follow-ups-due">{strings::due_count(due)}</span> })
                     }}
                 </h2>
             </header>
-            {move || empty().then(|| view! { <p class="panel-empty follow-ups-empty">{strings::NO_FOLLOW_UPS}</p> })}
+            {move || empty().then(|| view! { <p class="panel-empty follow-ups-empty">{strings::no_follow_ups()}</p> })}
             <ol class="follow-up-list">
                 <For
                     each=marked
@@ -105,7 +105,7 @@ fn FollowUpItem(follow_up: FollowUp) -> impl IntoView {
     let sender = expect_context::<Sender>();
     let id = follow_up.conversation;
     let when = if follow_up.due {
-        strings::DUE.to_owned()
+        strings::due().to_owned()
     } else {
         follow_up.on.clone()
     };
@@ -129,12 +129,12 @@ fn FollowUpItem(follow_up: FollowUp) -> impl IntoView {
                 disabled=move || !console.is_online()
                 on:click=follow_up_now
             >
-                {strings::FOLLOW_UP_NOW}
+                {strings::follow_up_now()}
             </button>
         }
         .into_any()
     } else {
-        view! { <span class="follow-up-open">{strings::STILL_OPEN}</span> }.into_any()
+        view! { <span class="follow-up-open">{strings::still_open()}</span> }.into_any()
     };
     // A mark can go from the list too: one whose visitor wrote again since is answered in
     // the newer conversation, and "Follow up now" would be refused.
@@ -158,7 +158,7 @@ fn FollowUpItem(follow_up: FollowUp) -> impl IntoView {
             <div class="follow-up-actions">
                 {action}
                 <button type="button" class="button follow-up-cancel" aria-label=cancel_label on:click=cancel>
-                    {strings::TAKE_OFF_FOLLOW_UP}
+                    {strings::take_off_follow_up()}
                 </button>
             </div>
         </li>
@@ -214,7 +214,7 @@ pub fn MarkFollowUp(id: ConversationId) -> impl IntoView {
                                 mark(None);
                             }
                         >
-                            {strings::TAKE_OFF_FOLLOW_UP}
+                            {strings::take_off_follow_up()}
                         </button>
                     }
                         .into_any()
@@ -223,7 +223,7 @@ pub fn MarkFollowUp(id: ConversationId) -> impl IntoView {
                     let field = field.clone();
                     view! {
                         <label class="follow-up-label" for=field.clone()>
-                            {strings::FOLLOW_UP_ON}
+                            {strings::follow_up_on_label()}
                         </label>
                         <input
                             type="date"
@@ -245,7 +245,7 @@ pub fn MarkFollowUp(id: ConversationId) -> impl IntoView {
                                 }
                             }
                         >
-                            {strings::SET_FOLLOW_UP}
+                            {strings::set_follow_up()}
                         </button>
                     }
                         .into_any()

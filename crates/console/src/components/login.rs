@@ -7,6 +7,7 @@ use pronto_protocol::agent::AgentProfile;
 use pronto_protocol::limits::{MAX_NAME_CHARS, MAX_PASSWORD_CHARS};
 
 use crate::api::{self, ApiError};
+use crate::components::language_switch::LanguageSwitch;
 use crate::strings;
 
 #[component]
@@ -38,7 +39,7 @@ pub fn Login(
                 Ok(agent) => on_signed_in.run(agent),
                 Err(ApiError::Refused(refusal)) => error.set(Some(refusal.message)),
                 Err(ApiError::Status(_) | ApiError::Network(_)) => {
-                    error.set(Some(strings::SERVER_UNREACHABLE.into()))
+                    error.set(Some(strings::server_unreachable().into()))
                 }
             }
         });
@@ -46,11 +47,12 @@ pub fn Login(
 
     view! {
         <main class="login-page">
+            <LanguageSwitch />
             <form class="login" aria-labelledby="login-title" on:submit=submit>
                 <p class="login-product">{strings::PRODUCT}</p>
-                <h1 id="login-title" class="login-title">{strings::SIGN_IN_TITLE}</h1>
+                <h1 id="login-title" class="login-title">{strings::sign_in_title()}</h1>
                 <div class="field">
-                    <label for="login-email">{strings::EMAIL}</label>
+                    <label for="login-email">{strings::email()}</label>
                     <input
                         id="login-email"
                         name="email"
@@ -62,7 +64,7 @@ pub fn Login(
                     />
                 </div>
                 <div class="field">
-                    <label for="login-password">{strings::PASSWORD}</label>
+                    <label for="login-password">{strings::password()}</label>
                     <input
                         id="login-password"
                         name="password"
@@ -77,7 +79,7 @@ pub fn Login(
                     error.get().map(|message| view! { <p class="login-error" role="alert">{message}</p> })
                 }}
                 <button type="submit" class="button button--primary login-submit" disabled=move || pending.get()>
-                    {move || if pending.get() { strings::SIGNING_IN } else { strings::SIGN_IN }}
+                    {move || if pending.get() { strings::signing_in() } else { strings::sign_in() }}
                 </button>
             </form>
         </main>

@@ -38,7 +38,7 @@ pub fn NoteItem(note: Note) -> impl IntoView {
     let sent = clock::local_time(note.sent_at_ms);
     view! {
         <li class="message message--note">
-            <span class="message-author">{note.author}{strings::NOTE_SUFFIX}</span>
+            <span class="message-author">{note.author}{strings::note_suffix()}</span>
             <p class="note-text">{note.text}</p>
             <time class="message-time" datetime=sent.iso>
                 {strings::clock_time(sent.hours, sent.minutes)}

@@ -11,6 +11,7 @@ mod dashboard;
 mod desk;
 mod error_banner;
 mod follow_ups;
+mod language_switch;
 mod login;
 mod message;
 mod pending;

@@ -34,7 +34,7 @@ pub fn PendingItem(
     };
 
     let (class, status, actions) = match state {
-        ReplyState::Sending => ("message--sending", strings::SENDING.to_owned(), None),
+        ReplyState::Sending => ("message--sending", strings::sending().to_owned(), None),
         ReplyState::Failed(reason) => {
             let retry_id = id.clone();
             let actions = view! {
@@ -47,7 +47,7 @@ pub fn PendingItem(
                             refocus();
                         }
                     >
-                        {strings::RETRY}
+                        {strings::retry()}
                     </button>
                     <button
                         type="button"
@@ -57,7 +57,7 @@ pub fn PendingItem(
                             refocus();
                         }
                     >
-                        {strings::DISCARD}
+                        {strings::discard()}
                     </button>
                 </div>
             };
@@ -69,7 +69,7 @@ pub fn PendingItem(
         <li class=format!("{look} {class}")>
             <span class="message-author">
                 {author}
-                {(kind == Kind::Note).then_some(strings::NOTE_SUFFIX)}
+                {(kind == Kind::Note).then_some(strings::note_suffix())}
             </span>
             // A text node, as for stored messages.
             <p class=text_class>{text}</p>

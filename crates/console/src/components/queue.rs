@@ -46,10 +46,10 @@ pub fn Queue() -> impl IntoView {
     };
 
     view! {
-        <section class="panel queue" aria-label=strings::WAITING_VISITORS>
+        <section class="panel queue" aria-label=strings::waiting_visitors()>
             <header class="panel-header">
                 <h2 class="panel-title">
-                    {strings::WAITING_VISITORS}
+                    {strings::waiting_visitors()}
                     " "
                     <span class="queue-count">{move || console.queue_total.get()}</span>
                 </h2>
@@ -59,10 +59,10 @@ pub fn Queue() -> impl IntoView {
                     disabled=move || empty() || !console.is_online()
                     on:click=take_next
                 >
-                    {strings::TAKE_NEXT}
+                    {strings::take_next()}
                 </button>
             </header>
-            {move || empty().then(|| view! { <p class="panel-empty queue-empty">{strings::NOBODY_WAITING}</p> })}
+            {move || empty().then(|| view! { <p class="panel-empty queue-empty">{strings::nobody_waiting()}</p> })}
             <ol class="queue-list">
                 <For
                     each=move || console.queue.get()

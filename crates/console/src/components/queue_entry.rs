@@ -49,7 +49,7 @@ pub fn QueueItem(
                 disabled=move || !console.is_online()
                 on:click=take
             >
-                {strings::TAKE}
+                {strings::take()}
             </button>
         </li>
     }

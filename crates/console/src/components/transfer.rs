@@ -46,7 +46,7 @@ pub fn Transfer(
             return;
         }
         if replies_pending() {
-            console.show_error(strings::TRANSFER_WAITS_FOR_REPLIES.into());
+            console.show_error(strings::transfer_waits_for_replies().into());
             return;
         }
         team.set(Some(Team::Loading));
@@ -84,7 +84,7 @@ pub fn Transfer(
         move || {
             let list = match team.get()? {
                 Team::Loading => {
-                    view! { <p class="transfer-status">{strings::LOADING_TEAM}</p> }.into_any()
+                    view! { <p class="transfer-status">{strings::loading_team()}</p> }.into_any()
                 }
                 Team::Loaded(members) => {
                     let others: Vec<TeamMember> =
@@ -106,7 +106,7 @@ pub fn Transfer(
                                             on:click=move |_| hand_to.run(to)
                                         >
                                             {name}
-                                            {(!online).then(|| view! { <span class="transfer-away">" ("{strings::AWAY}")"</span> })}
+                                            {(!online).then(|| view! { <span class="transfer-away">" ("{strings::away()}")"</span> })}
                                         </button>
                                     </li>
                                 }
@@ -114,16 +114,16 @@ pub fn Transfer(
                             .collect_view();
                         view! { <ul class="transfer-list">{items}</ul> }.into_any()
                     } else {
-                        view! { <p class="transfer-status">{strings::NOBODY_TO_TRANSFER_TO}</p> }
+                        view! { <p class="transfer-status">{strings::nobody_to_transfer_to()}</p> }
                             .into_any()
                     }
                 }
             };
             Some(view! {
-                <div id=menu_id.clone() class="transfer-menu" role="group" aria-label=strings::TRANSFER_TO>
+                <div id=menu_id.clone() class="transfer-menu" role="group" aria-label=strings::transfer_to_label()>
                     {list}
                     <button type="button" class="button transfer-cancel" on:click=move |_| close()>
-                        {strings::CANCEL}
+                        {strings::cancel()}
                     </button>
                 </div>
             })
@@ -141,7 +141,7 @@ pub fn Transfer(
                 disabled=move || !console.is_online()
                 on:click=toggle
             >
-                {strings::TRANSFER}
+                {strings::transfer()}
             </button>
             {menu}
         </div>

@@ -10,7 +10,7 @@ pub fn visitor_page(address: String) -> impl IntoView {
     let path = strings::page_path(&address);
     view! {
         <span class="visitor-page">
-            {strings::ON_PAGE}
+            {strings::on_page()}
             " "
             <a href=address.clone() title=address target="_blank" rel="noopener noreferrer">
                 {path}

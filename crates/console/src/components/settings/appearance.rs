@@ -119,12 +119,12 @@ pub fn Appearance(
 
     view! {
         <section class="settings-part appearance" aria-labelledby="appearance-title">
-            <h3 id="appearance-title">{strings::APPEARANCE}</h3>
+            <h3 id="appearance-title">{strings::appearance()}</h3>
             <div class="appearance-choices">
                 <fieldset class="choices accent-choice">
-                    <legend>{strings::ACCENT}</legend>
+                    <legend>{strings::accent()}</legend>
                     <label class="field-inline">
-                        {strings::ACCENT_PICKER}
+                        {strings::accent_picker()}
                         <input
                             type="color"
                             name="accent_picker"
@@ -140,7 +140,7 @@ pub fn Appearance(
                         />
                     </label>
                     <label class="field-inline">
-                        {strings::ACCENT_CODE}
+                        {strings::accent_code()}
                         <input
                             name="accent"
                             class="accent-code"
@@ -157,12 +157,12 @@ pub fn Appearance(
                         class="button default-accent"
                         on:click=move |_| look.accent.set(String::new())
                     >
-                        {strings::DEFAULT_ACCENT}
+                        {strings::default_accent()}
                     </button>
                 </fieldset>
                 <fieldset class="choices position-choice">
-                    <legend>{strings::POSITION}</legend>
-                    {[(WIDGET_POSITIONS[0], strings::POSITION_RIGHT), (WIDGET_POSITIONS[1], strings::POSITION_LEFT)]
+                    <legend>{strings::position()}</legend>
+                    {[(WIDGET_POSITIONS[0], strings::position_right()), (WIDGET_POSITIONS[1], strings::position_left())]
                         .map(|(value, label)| {
                             view! {
                                 <label class="choice">
@@ -180,14 +180,14 @@ pub fn Appearance(
                         .collect_view()}
                 </fieldset>
                 <label class="field">
-                    {strings::WIDGET_LANGUAGE}
+                    {strings::widget_language()}
                     <select
                         name="widget_lang"
                         prop:value=move || look.lang.get()
                         on:change=move |ev| look.lang.set(event_target_value(&ev))
                     >
                         <option value="" prop:selected=move || look.lang.get().is_empty()>
-                            {strings::FOLLOW_BROWSER}
+                            {strings::follow_browser()}
                         </option>
                         {LANGUAGES
                             .map(|lang| {
@@ -203,7 +203,7 @@ pub fn Appearance(
             </div>
             <div class="settings-actions">
                 <button type="button" class="button button--primary save-appearance" on:click=save>
-                    {strings::SAVE_APPEARANCE}
+                    {strings::save_appearance()}
                 </button>
                 {status_line(status)}
             </div>
@@ -229,16 +229,16 @@ fn ScriptTag(
                 Err(_) => false,
             };
             status.try_set(Some(if copied {
-                (true, strings::COPIED.into())
+                (true, strings::copied().into())
             } else {
-                (false, strings::NOT_COPIED.into())
+                (false, strings::not_copied().into())
             }));
         });
     };
     view! {
         <div class="script-tag">
-            <h4 id="script-tag-title">{strings::SCRIPT_TAG}</h4>
-            <p class="settings-hint" id="script-tag-hint">{strings::SCRIPT_TAG_HINT}</p>
+            <h4 id="script-tag-title">{strings::script_tag()}</h4>
+            <p class="settings-hint" id="script-tag-hint">{strings::script_tag_hint()}</p>
             <textarea
                 class="script-tag-code"
                 readonly
@@ -249,7 +249,7 @@ fn ScriptTag(
             ></textarea>
             <div class="settings-actions">
                 <button type="button" class="button copy-script-tag" on:click=copy>
-                    {strings::COPY}
+                    {strings::copy()}
                 </button>
                 {status_line(status)}
             </div>
@@ -309,7 +309,7 @@ fn Preview(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
              <body><script src=\"{server}/pronto.js\" data-site=\"{site_id}\"{} data-open async>\
              </script></body></html>",
-            strings::PREVIEW_TITLE,
+            strings::preview_title(),
             look.attributes(),
         );
         let this = latest.get_value() + 1;
@@ -330,11 +330,11 @@ fn Preview(
     });
     view! {
         <div class="widget-preview">
-            <h4 id="preview-title">{strings::PREVIEW}</h4>
-            <p class="settings-hint">{strings::PREVIEW_HINT}</p>
+            <h4 id="preview-title">{strings::preview()}</h4>
+            <p class="settings-hint">{strings::preview_hint()}</p>
             <iframe
                 class="widget-preview-frame"
-                title=strings::PREVIEW_TITLE
+                title=strings::preview_title()
                 inert
                 srcdoc=move || page.get()
             ></iframe>

@@ -117,7 +117,7 @@ pub fn Assignment(
 
     view! {
         <section class="settings-part assignment" aria-labelledby="assignment-title">
-            <h3 id="assignment-title">{strings::WHO_ANSWERS}</h3>
+            <h3 id="assignment-title">{strings::who_answers()}</h3>
             <label class="field-check">
                 <input
                     type="checkbox"
@@ -126,9 +126,9 @@ pub fn Assignment(
                     on:change=move |ev| automatic.set(event_target_checked(&ev))
                     aria-describedby="assignment-hint"
                 />
-                {strings::ASSIGN_AUTOMATICALLY}
+                {strings::assign_automatically()}
             </label>
-            <p class="settings-hint" id="assignment-hint">{strings::ASSIGN_AUTOMATICALLY_HINT}</p>
+            <p class="settings-hint" id="assignment-hint">{strings::assign_automatically_hint()}</p>
             <ul class="slots-list">
                 <For each=move || team.get() key=|row| (row.read, row.member.id) let:row>
                     <li class="slots-row">
@@ -144,14 +144,14 @@ pub fn Assignment(
                                 prop:value=move || row.typed.get()
                                 on:input=move |ev| row.typed.set(event_target_value(&ev))
                             />
-                            {strings::CHATS_AT_ONCE}
+                            {strings::chats_at_once()}
                         </label>
                     </li>
                 </For>
             </ul>
             <div class="settings-actions">
                 <button type="button" class="button button--primary save-assignment" on:click=save>
-                    {strings::SAVE}
+                    {strings::save()}
                 </button>
                 {status_line(status)}
             </div>

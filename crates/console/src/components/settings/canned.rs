@@ -75,13 +75,13 @@ pub fn CannedReplies() -> impl IntoView {
 
     view! {
         <section class="settings-part canned-replies" aria-labelledby="canned-title">
-            <h3 id="canned-title">{strings::CANNED_REPLIES}</h3>
-            <p class="settings-hint">{strings::CANNED_REPLIES_HINT}</p>
+            <h3 id="canned-title">{strings::canned_replies()}</h3>
+            <p class="settings-hint">{strings::canned_replies_hint()}</p>
             <ol class="settings-rows">
                 <For each=move || rows.get() key=|row| row.key let:row>
                     <li class="settings-row canned-reply">
                         <label class="field">
-                            {strings::SHORTCUT}
+                            {strings::shortcut()}
                             <input
                                 name="shortcut"
                                 autocapitalize="off"
@@ -91,7 +91,7 @@ pub fn CannedReplies() -> impl IntoView {
                             />
                         </label>
                         <label class="field">
-                            {strings::CANNED_TEXT}
+                            {strings::canned_text()}
                             <textarea
                                 name="canned_text"
                                 rows="2"
@@ -108,17 +108,17 @@ pub fn CannedReplies() -> impl IntoView {
                                 focus_soon(".add-canned-reply");
                             }
                         >
-                            {strings::REMOVE}
+                            {strings::remove()}
                         </button>
                     </li>
                 </For>
             </ol>
             <div class="settings-actions">
                 <button type="button" class="button add-canned-reply" on:click=add>
-                    {strings::ADD_CANNED_REPLY}
+                    {strings::add_canned_reply()}
                 </button>
                 <button type="button" class="button button--primary save-canned-replies" on:click=save>
-                    {strings::SAVE_CANNED_REPLIES}
+                    {strings::save_canned_replies()}
                 </button>
                 {status_line(status)}
             </div>

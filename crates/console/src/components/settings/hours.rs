@@ -209,7 +209,7 @@ pub fn Hours(
         (!draft.always_open.get()).then(|| {
             view! {
                 <label class="field">
-                    {strings::TIME_ZONE}
+                    {strings::time_zone()}
                     <input
                         name="time_zone"
                         list="time-zones"
@@ -220,7 +220,7 @@ pub fn Hours(
                         on:input=move |ev| draft.time_zone.set(event_target_value(&ev))
                     />
                 </label>
-                <p class="settings-hint" id="time-zone-hint">{strings::TIME_ZONE_HINT}</p>
+                <p class="settings-hint" id="time-zone-hint">{strings::time_zone_hint()}</p>
                 <datalist id="time-zones">
                     {COMMON_TIME_ZONES.map(|zone| view! { <option value=zone></option> }).collect_view()}
                 </datalist>
@@ -233,8 +233,8 @@ pub fn Hours(
     };
     view! {
         <section class="settings-part hours" aria-labelledby="hours-title">
-            <h3 id="hours-title">{strings::OPENING_HOURS}</h3>
-            <p class="settings-hint">{strings::OPENING_HOURS_HINT}</p>
+            <h3 id="hours-title">{strings::opening_hours()}</h3>
+            <p class="settings-hint">{strings::opening_hours_hint()}</p>
             <label class="choice">
                 <input
                     type="checkbox"
@@ -242,12 +242,12 @@ pub fn Hours(
                     prop:checked=move || draft.always_open.get()
                     on:change=move |ev| draft.always_open.set(event_target_checked(&ev))
                 />
-                {strings::ALWAYS_OPEN}
+                {strings::always_open()}
             </label>
             {schedule}
             <div class="settings-actions">
                 <button type="button" class="button button--primary save-hours" on:click=save>
-                    {strings::SAVE_HOURS}
+                    {strings::save_hours()}
                 </button>
                 {status_line(status)}
             </div>
@@ -257,7 +257,7 @@ pub fn Hours(
 
 /// One weekday: its open intervals, each from–to, with "Add hours" and "Remove".
 fn day_editor(draft: Draft, index: usize) -> impl IntoView {
-    let (day, name) = (draft.days[index], strings::WEEKDAYS[index]);
+    let (day, name) = (draft.days[index], strings::weekdays()[index]);
     let add = move |_| {
         let interval = if day.with_untracked(Vec::is_empty) {
             draft.interval("09:00", "18:00")
@@ -277,7 +277,7 @@ fn day_editor(draft: Draft, index: usize) -> impl IntoView {
                 <For each=move || day.get() key=|interval| interval.key let:interval>
                     <li class="hours-interval">
                         <label class="field-inline">
-                            {strings::OPENS}
+                            {strings::opens()}
                             <input
                                 type="time"
                                 name="opens"
@@ -286,7 +286,7 @@ fn day_editor(draft: Draft, index: usize) -> impl IntoView {
                             />
                         </label>
                         <label class="field-inline">
-                            {strings::CLOSES}
+                            {strings::closes()}
                             <input
                                 type="time"
                                 name="closes"
@@ -305,14 +305,14 @@ fn day_editor(draft: Draft, index: usize) -> impl IntoView {
                                 focus_soon(format!("[data-day={}] .add-hours", DAYS[index]));
                             }
                         >
-                            {strings::REMOVE}
+                            {strings::remove()}
                         </button>
                     </li>
                 </For>
             </ul>
-            {move || day.with(Vec::is_empty).then(|| view! { <p class="hours-closed">{strings::CLOSED_ALL_DAY}</p> })}
+            {move || day.with(Vec::is_empty).then(|| view! { <p class="hours-closed">{strings::closed_all_day()}</p> })}
             <button type="button" class="button add-hours" aria-label=strings::add_hours_on(name) on:click=add>
-                {strings::ADD_HOURS}
+                {strings::add_hours()}
             </button>
         </fieldset>
     }
@@ -327,12 +327,12 @@ fn holidays_editor(draft: Draft) -> impl IntoView {
     };
     view! {
         <fieldset class="holidays">
-            <legend>{strings::HOLIDAYS}</legend>
+            <legend>{strings::holidays()}</legend>
             <ul class="holiday-list">
                 <For each=move || holidays.get() key=|holiday| holiday.key let:holiday>
                     <li class="holiday">
                         <label class="field-inline">
-                            {strings::CLOSED_ON}
+                            {strings::closed_on()}
                             <input
                                 type="date"
                                 name="holiday"
@@ -349,14 +349,14 @@ fn holidays_editor(draft: Draft) -> impl IntoView {
                                 focus_soon(".add-holiday");
                             }
                         >
-                            {strings::REMOVE}
+                            {strings::remove()}
                         </button>
                     </li>
                 </For>
             </ul>
-            {move || holidays.with(Vec::is_empty).then(|| view! { <p class="hours-closed">{strings::NO_HOLIDAYS}</p> })}
+            {move || holidays.with(Vec::is_empty).then(|| view! { <p class="hours-closed">{strings::no_holidays()}</p> })}
             <button type="button" class="button add-holiday" on:click=add>
-                {strings::ADD_HOLIDAY}
+                {strings::add_holiday()}
             </button>
         </fieldset>
     }

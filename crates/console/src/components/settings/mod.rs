@@ -96,7 +96,7 @@ pub fn SettingsView() -> impl IntoView {
     };
     view! {
         <section class="settings" aria-labelledby="settings-title">
-            <h2 id="settings-title">{strings::SETTINGS}</h2>
+            <h2 id="settings-title">{strings::settings()}</h2>
             {status_line(status)}
             {when_loaded(|site, read| view! { <Shop site=site read=read /> }.into_any())}
             {when_loaded(|site, read| view! { <Appearance site=site read=read /> }.into_any())}
@@ -113,7 +113,7 @@ pub fn SettingsView() -> impl IntoView {
 /// Says how a save went: "Saved.", or the server's words.
 fn show_outcome(status: Status, outcome: Result<(), api::ApiError>) {
     status.try_set(Some(match outcome {
-        Ok(()) => (true, strings::SAVED.into()),
+        Ok(()) => (true, strings::saved().into()),
         Err(error) => (false, strings::api_error_text(&error)),
     }));
 }

@@ -83,14 +83,14 @@ pub fn QuickAnswers() -> impl IntoView {
 
     view! {
         <section class="settings-part quick-answers" aria-labelledby="quick-answers-title">
-            <h3 id="quick-answers-title">{strings::QUICK_ANSWERS}</h3>
-            <p class="settings-hint">{strings::QUICK_ANSWERS_HINT}</p>
+            <h3 id="quick-answers-title">{strings::quick_answers()}</h3>
+            <p class="settings-hint">{strings::quick_answers_hint()}</p>
             <ol class="quick-answer-list">
                 <For each=move || rows.get() key=|row| row.key let:row>
                     <li class="quick-answer">
                         <div class="quick-answer-head">
                             <label class="field-inline">
-                                {strings::LANGUAGE}
+                                {strings::language()}
                                 <select
                                     name="lang"
                                     on:change=move |ev| row.lang.set(event_target_value(&ev))
@@ -106,11 +106,11 @@ pub fn QuickAnswers() -> impl IntoView {
                                 class="button button--danger"
                                 on:click=move |_| rows.update(|rows| rows.retain(|r| r.key != row.key))
                             >
-                                {strings::REMOVE}
+                                {strings::remove()}
                             </button>
                         </div>
                         <label class="field">
-                            {strings::QUESTION}
+                            {strings::question()}
                             <input
                                 name="question"
                                 prop:value=move || row.question.get()
@@ -118,7 +118,7 @@ pub fn QuickAnswers() -> impl IntoView {
                             />
                         </label>
                         <label class="field">
-                            {strings::ANSWER}
+                            {strings::answer()}
                             <textarea
                                 name="answer"
                                 rows="3"
@@ -127,7 +127,7 @@ pub fn QuickAnswers() -> impl IntoView {
                             ></textarea>
                         </label>
                         <label class="field">
-                            {strings::KEYWORDS}
+                            {strings::keywords()}
                             <input
                                 name="keywords"
                                 prop:value=move || row.keywords.get()
@@ -139,10 +139,10 @@ pub fn QuickAnswers() -> impl IntoView {
             </ol>
             <div class="settings-actions">
                 <button type="button" class="button add-quick-answer" on:click=add>
-                    {strings::ADD_QUICK_ANSWER}
+                    {strings::add_quick_answer()}
                 </button>
                 <button type="button" class="button button--primary save-quick-answers" on:click=save>
-                    {strings::SAVE_QUICK_ANSWERS}
+                    {strings::save_quick_answers()}
                 </button>
                 {status_line(status)}
             </div>

@@ -36,9 +36,9 @@ pub fn Shop(
     };
     view! {
         <section class="settings-part shop" aria-labelledby="shop-title">
-            <h3 id="shop-title">{strings::SHOP}</h3>
+            <h3 id="shop-title">{strings::shop()}</h3>
             <label class="field">
-                {strings::SHOP_NAME}
+                {strings::shop_name()}
                 <input
                     name="shop_name"
                     autocomplete="organization"
@@ -47,7 +47,7 @@ pub fn Shop(
                 />
             </label>
             <label class="field">
-                {strings::GREETING}
+                {strings::greeting()}
                 <textarea
                     name="greeting"
                     rows="2"
@@ -56,7 +56,7 @@ pub fn Shop(
                 ></textarea>
             </label>
             <label class="field">
-                {strings::ALLOWED_ORIGINS}
+                {strings::allowed_origins()}
                 <textarea
                     name="allowed_origins"
                     class="code-field"
@@ -68,10 +68,10 @@ pub fn Shop(
                     on:input=move |ev| origins.set(event_target_value(&ev))
                 ></textarea>
             </label>
-            <p class="settings-hint" id="origins-hint">{strings::ALLOWED_ORIGINS_HINT}</p>
+            <p class="settings-hint" id="origins-hint">{strings::allowed_origins_hint()}</p>
             <div class="settings-actions">
                 <button type="button" class="button button--primary save-shop" on:click=save>
-                    {strings::SAVE}
+                    {strings::save()}
                 </button>
                 {status_line(status)}
             </div>

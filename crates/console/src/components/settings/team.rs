@@ -34,7 +34,7 @@ pub fn Team(
 
     view! {
         <section class="settings-part team" aria-labelledby="team-title">
-            <h3 id="team-title">{strings::TEAM}</h3>
+            <h3 id="team-title">{strings::team()}</h3>
             {status_line(read_status)}
             <ul class="team-list">
                 <For each=move || team.get() key=|member| member.id let:member>
@@ -42,10 +42,10 @@ pub fn Team(
                         <span class="team-member-name">{member.name.clone()}</span>
                         <span class="team-member-role">{strings::role_name(member.role)}</span>
                         {if member.online {
-                            view! { <span class="team-member-online">{strings::ONLINE}</span> }
+                            view! { <span class="team-member-online">{strings::online()}</span> }
                                 .into_any()
                         } else {
-                            view! { <span class="team-member-offline">{strings::OFFLINE}</span> }
+                            view! { <span class="team-member-offline">{strings::offline()}</span> }
                                 .into_any()
                         }}
                     </li>
@@ -106,7 +106,7 @@ fn AddAgent(
                 <input
                     type="radio"
                     name="new_agent_role"
-                    value=strings::role_name(value)
+                    value=role_value(value)
                     prop:checked=move || role.get() == value
                     on:change=move |_| role.set(value)
                 />
@@ -118,9 +118,9 @@ fn AddAgent(
         // The server checks every field and says what is wrong in its words, as everywhere
         // on this page; the browser's own checks would speak for it first.
         <form class="add-agent" aria-labelledby="add-agent-title" novalidate on:submit=submit>
-            <h4 id="add-agent-title">{strings::ADD_AGENT}</h4>
+            <h4 id="add-agent-title">{strings::add_agent()}</h4>
             <label class="field">
-                {strings::AGENT_NAME}
+                {strings::agent_name()}
                 <input
                     name="new_agent_name"
                     autocomplete="off"
@@ -130,7 +130,7 @@ fn AddAgent(
                 />
             </label>
             <label class="field">
-                {strings::AGENT_EMAIL}
+                {strings::agent_email()}
                 <input
                     name="new_agent_email"
                     type="email"
@@ -143,7 +143,7 @@ fn AddAgent(
                 />
             </label>
             <label class="field">
-                {strings::TEMPORARY_PASSWORD}
+                {strings::temporary_password()}
                 <input
                     name="new_agent_password"
                     type="password"
@@ -156,12 +156,12 @@ fn AddAgent(
                 />
             </label>
             <p class="settings-hint" id="new-agent-password-hint">
-                {strings::TEMPORARY_PASSWORD_HINT}
+                {strings::temporary_password_hint()}
             </p>
             <fieldset class="choices">
-                <legend>{strings::ROLE}</legend>
-                {role_choice(Role::Agent, strings::ROLE_AGENT)}
-                {role_choice(Role::Owner, strings::ROLE_OWNER)}
+                <legend>{strings::role()}</legend>
+                {role_choice(Role::Agent, strings::role_agent())}
+                {role_choice(Role::Owner, strings::role_owner())}
             </fieldset>
             <div class="settings-actions">
                 <button
@@ -169,10 +169,18 @@ fn AddAgent(
                     class="button button--primary add-agent-submit"
                     disabled=move || pending.get()
                 >
-                    {strings::ADD_AGENT}
+                    {strings::add_agent()}
                 </button>
                 {status_line(status)}
             </div>
         </form>
+    }
+}
+
+/// The radio's value: the role itself, not its name, which is in the console's language.
+fn role_value(role: Role) -> &'static str {
+    match role {
+        Role::Owner => "owner",
+        Role::Agent => "agent",
     }
 }

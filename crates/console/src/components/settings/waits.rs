@@ -38,13 +38,13 @@ pub fn Waits(
         let in_minutes = |field, was: &str| match changed(field, was) {
             None => Ok(None),
             Some(Ok(minutes)) => Ok(Some(minutes.saturating_mul(60))),
-            Some(Err(_)) => Err(strings::WHOLE_MINUTES),
+            Some(Err(_)) => Err(strings::whole_minutes()),
         };
         let most_hours = MAX_EMAIL_TARGET_SECS / 3600;
         let email_goal = match changed(email_target, &was_email) {
             None => Ok(None),
             Some(Ok(hours)) if (1..=most_hours).contains(&hours) => Ok(Some(hours * 3600)),
-            Some(_) => Err(strings::WHOLE_HOURS),
+            Some(_) => Err(strings::whole_hours()),
         };
         let checked = (|| {
             Ok::<_, &str>((
@@ -91,18 +91,18 @@ pub fn Waits(
     };
     view! {
         <section class="settings-part waits" aria-labelledby="waits-title">
-            <h3 id="waits-title">{strings::WAITS}</h3>
-            {field(strings::ASK_EMAIL_AFTER, "ask_email_after_minutes", ask_email, (0, None))}
-            {field(strings::REPLY_TARGET, "reply_target_minutes", target, (0, None))}
+            <h3 id="waits-title">{strings::waits()}</h3>
+            {field(strings::ask_email_after(), "ask_email_after_minutes", ask_email, (0, None))}
+            {field(strings::reply_target(), "reply_target_minutes", target, (0, None))}
             {field(
-                strings::EMAIL_REPLY_TARGET,
+                strings::email_reply_target(),
                 "email_reply_target_hours",
                 email_target,
                 (1, Some(MAX_EMAIL_TARGET_SECS / 3600)),
             )}
             <div class="settings-actions">
                 <button type="button" class="button button--primary save-waits" on:click=save>
-                    {strings::SAVE}
+                    {strings::save()}
                 </button>
                 {status_line(status)}
             </div>
