@@ -259,7 +259,9 @@ impl Console {
                     let newest = (entries.len() == total as usize)
                         .then(|| entries.last())
                         .flatten()
-                        .map(|e| format!("{}: {}", e.visitor, e.first_message));
+                        .map(|e| {
+                            format!("{}: {}", strings::visitor_name(&e.visitor), e.first_message)
+                        });
                     alerts::alert(
                         strings::visitor_waiting(),
                         &newest.unwrap_or_default(),
@@ -486,7 +488,7 @@ impl Console {
 
     /// A teammate handed this agent a conversation: see [`Console::unasked`].
     fn handed_to_me(&self, conversation: AgentConversation, from: &str) {
-        let visitor = conversation.visitor.clone();
+        let visitor = strings::visitor_name(&conversation.visitor);
         self.unasked(conversation);
         self.show_info(strings::handed_to_you(from, &visitor));
     }
@@ -496,7 +498,7 @@ impl Console {
     /// notification when allowed) as they would a visitor joining the line.
     fn assigned_to_me(&self, conversation: AgentConversation) {
         let id = conversation.id;
-        let visitor = conversation.visitor.clone();
+        let visitor = strings::visitor_name(&conversation.visitor);
         let first = conversation
             .messages
             .first()
@@ -535,9 +537,11 @@ impl Console {
 
     /// This agent handed a conversation to a teammate: it is theirs now and leaves the list.
     fn handed_away(&self, id: ConversationId, to_name: &str) {
-        let visitor = self
-            .conversations
-            .with_untracked(|list| list.iter().find(|c| c.id == id).map(|c| c.visitor.clone()));
+        let visitor = self.conversations.with_untracked(|list| {
+            list.iter()
+                .find(|c| c.id == id)
+                .map(|c| strings::visitor_name(&c.visitor))
+        });
         let Some(visitor) = visitor else {
             // Told again (another tab of this console handed it): already gone.
             return;
@@ -582,7 +586,7 @@ impl Console {
                 if !on_screen {
                     conversation.unread += 1;
                 }
-                news = Some((conversation.visitor.clone(), text));
+                news = Some((strings::visitor_name(&conversation.visitor), text));
             }
         });
         // The agent is not looking at it: on another conversation, or in another tab.
@@ -924,8 +928,9 @@ impl Console {
             .with(|list| list.iter().find(|c| c.id == id).map(read))
     }
 
+    /// The visitor of conversation `id`, as shown (see `strings::visitor_name`).
     pub fn visitor(&self, id: ConversationId) -> String {
-        self.with_conversation(id, |c| c.visitor.clone())
+        self.with_conversation(id, |c| strings::visitor_name(&c.visitor))
             .unwrap_or_default()
     }
 

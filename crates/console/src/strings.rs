@@ -1320,7 +1320,22 @@ pub fn clock_time(hours: u32, minutes: u32) -> String {
 
 /// The accessible name of a queue entry's Take button; it starts with the visible word.
 pub fn take_visitor(visitor: &str) -> String {
-    format!("{} {visitor}", take())
+    format!("{} {}", take(), visitor_name(visitor))
+}
+
+/// A visitor as the server labels them, in this language: "Visitor 12" (the server's label
+/// for a visitor the shop's page has not named, `storage::visitor_label`) becomes "Visitante
+/// 12"; a name the page gave stays as it is. (The label's form is not a protocol function:
+/// any change to the protocol crate reshuffles the widget's WebAssembly by tens of bytes,
+/// and the widget has fewer than that to spare.)
+pub fn visitor_name(label: &str) -> String {
+    let unnamed = label
+        .strip_prefix("Visitor ")
+        .and_then(|number| number.parse::<u64>().ok());
+    match unnamed {
+        Some(number) => format!("{} {number}", pick("Visitor", "Visitante", "Visitante")),
+        None => label.to_owned(),
+    }
 }
 
 /// Read out beside an unread badge, whose bare number means nothing to a screen reader.
@@ -1498,6 +1513,10 @@ mod tests {
             on_target_heading(120, 3 * 3600),
             "Primera respuesta dentro de la meta (2 min en vivo, 3 h por correo)"
         );
+        // The server's label for an unnamed visitor, in Spanish; a visitor's own name as is.
+        assert_eq!(visitor_name("Visitor 12"), "Visitante 12");
+        assert_eq!(visitor_name("María José"), "María José");
+        assert_eq!(take_visitor("Visitor 3"), "Tomar Visitante 3");
         assert_eq!(weekdays()[2], "Miércoles");
         assert_eq!(add_hours_on("Miércoles"), "Agregar horario el miércoles");
         assert_eq!(share(2, 3), "67 % (2 de 3)");

@@ -119,8 +119,9 @@ fn FollowUpItem(follow_up: FollowUp) -> impl IntoView {
             }
         });
     };
+    let visitor = strings::visitor_name(&follow_up.visitor);
     let action = if follow_up.ended {
-        let label = strings::follow_up_with(&follow_up.visitor);
+        let label = strings::follow_up_with(&visitor);
         view! {
             <button
                 type="button"
@@ -138,7 +139,7 @@ fn FollowUpItem(follow_up: FollowUp) -> impl IntoView {
     };
     // A mark can go from the list too: one whose visitor wrote again since is answered in
     // the newer conversation, and "Follow up now" would be refused.
-    let cancel_label = strings::cancel_follow_up_with(&follow_up.visitor);
+    let cancel_label = strings::cancel_follow_up_with(&visitor);
     let cancel = move |_| mark(console, id, None);
     let class = if follow_up.due {
         "queue-entry follow-up follow-up--due"
@@ -150,7 +151,7 @@ fn FollowUpItem(follow_up: FollowUp) -> impl IntoView {
     view! {
         <li class=class>
             <div class="queue-entry-head">
-                <span class="queue-visitor follow-up-visitor">{follow_up.visitor}</span>
+                <span class="queue-visitor follow-up-visitor">{visitor}</span>
                 <span class="follow-up-when">{when}</span>
             </div>
             <p class="queue-first-message follow-up-last" title=whole>{last}</p>

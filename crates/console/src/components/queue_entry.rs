@@ -34,7 +34,7 @@ pub fn QueueItem(
         <li class="queue-entry">
             <div class="queue-entry-head">
                 <span class="queue-position">{position}</span>
-                <span class="queue-visitor">{entry.visitor}</span>
+                <span class="queue-visitor">{strings::visitor_name(&entry.visitor)}</span>
                 <span class="queue-wait">{wait}</span>
             </div>
             {language}

@@ -34,7 +34,7 @@ pub fn VisitorPast(
             let page = history
                 .page
                 .map(|page| view! { <div class="visitor-now">{visitor_page(page)}</div> });
-            let visitor = Signal::stored(history.visitor.clone());
+            let visitor = Signal::stored(strings::visitor_name(&history.visitor));
             let earlier = history
                 .earlier
                 .into_iter()
