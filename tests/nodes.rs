@@ -228,6 +228,10 @@ async fn a_server_that_stops_sends_its_people_to_another_and_nothing_is_lost() {
     let (mut a, b) = two_servers().await;
     let (mut visitor, token) = visitor_on(&a).await;
     visitor.send(&say("¿Dónde está mi pedido?")).await;
+    // In line once acknowledged: only then is there someone for the agent to take.
+    visitor
+        .next_matching(|f| matches!(f, ServerToVisitor::Ack { .. }))
+        .await;
     let mut agent = agent_on(&b, demo::AGENT_EMAIL).await;
     let conversation = take_next(&mut agent).await.id;
     agent.send(&reply(conversation, "Déjame revisar")).await;
