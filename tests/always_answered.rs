@@ -60,9 +60,10 @@ async fn a_visitor_nobody_could_answer_leaves_an_email_and_gets_the_reply_there_
     let field = visitor.widget("[part=email] input.pronto-field").await;
     let offer = visitor.texts("widget", "[part=email] .pronto-ask").await;
     assert!(offer[0].contains("e-mail"), "{offer:?}");
+    let violations = visitor.accessibility_violations().await;
     assert!(
-        visitor.accessibility_violations().await.is_empty(),
-        "axe with the e-mail offer"
+        violations.is_empty(),
+        "axe with the e-mail offer: {violations:?}"
     );
     // A click into the field only puts the caret there.
     field.click().await.unwrap();
@@ -209,9 +210,10 @@ async fn a_quick_answer_the_owner_wrote_is_found_through_a_typo_and_missing_acce
         .wait_for_widget_text("[part=answer] .pronto-ask", "¿Esto responde tu pregunta?")
         .await;
     visitor.screenshot("widget-instant-answer-es").await;
+    let violations = visitor.accessibility_violations().await;
     assert!(
-        visitor.accessibility_violations().await.is_empty(),
-        "axe with a quick answer open"
+        violations.is_empty(),
+        "axe with a quick answer open: {violations:?}"
     );
     // Keyboard users land on the first reply to "did it help?".
     assert!(visitor.focused().await.contains("pronto-choice"));
@@ -288,10 +290,8 @@ async fn a_visitor_rates_the_conversation_once_it_has_ended() {
     visitor
         .wait_for_widget_text("[part=rating]", "How was this conversation?")
         .await;
-    assert!(
-        visitor.accessibility_violations().await.is_empty(),
-        "axe with the rating"
-    );
+    let violations = visitor.accessibility_violations().await;
+    assert!(violations.is_empty(), "axe with the rating: {violations:?}");
     visitor
         .click_in_row_once_shown("[part=rating] .pronto-choices", "Bad", "button:last-child")
         .await;

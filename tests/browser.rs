@@ -543,20 +543,6 @@ async fn the_widget_works_under_a_strict_content_security_policy() {
     visitor.close().await;
 }
 
-/// Waits until nothing in the widget is animating or in a CSS transition (the endless
-/// "waiting" dots aside), so what is measured is what stays on screen: mid-animation, a
-/// message fading in would read as low contrast.
-async fn wait_until_still(visitor: &Person) {
-    visitor
-        .wait_until(
-            "the widget standing still",
-            "return document.querySelector('pronto-chat').shadowRoot.getAnimations()\n\
-               .every(a => a.effect.getComputedTiming().iterations == Infinity);",
-            vec![],
-        )
-        .await;
-}
-
 /// For each `[selector, property]` in the widget: that colour property (`color`,
 /// `borderTopColor`…) and the background colour as the browser computed them, and their WCAG
 /// contrast ratio (colours resolved to sRGB through a canvas, so any CSS
@@ -605,7 +591,7 @@ async fn any_accent_colour_gets_readable_text_and_the_widget_can_sit_on_the_left
         );
         visitor.open_widget().await;
         // Colours fade in (the panel, the composer's focus ring): measure them settled.
-        wait_until_still(&visitor).await;
+        visitor.wait_until_still().await;
         let report = visitor
             .eval(
                 CONTRAST,
@@ -680,7 +666,7 @@ async fn on_a_phone_the_chat_takes_the_whole_screen_and_typing_does_not_zoom() {
     visitor.write("Hola desde el móvil").await;
     visitor.wait_for_widget_text(".pronto-queue", "#1").await;
     // The panel grows in with a short animation: measure once it has settled.
-    wait_until_still(&visitor).await;
+    visitor.wait_until_still().await;
     let layout = visitor
         .eval(
             "const root = document.querySelector('pronto-chat').shadowRoot;
@@ -1011,7 +997,7 @@ async fn axe_both_schemes(visitor: &Person, state: &str) -> Vec<String> {
                 vec![json!(theme)],
             )
             .await;
-        wait_until_still(visitor).await;
+        visitor.wait_until_still().await;
         found.extend(
             visitor
                 .accessibility_violations()
@@ -1212,7 +1198,7 @@ async fn the_theming_page_shows_three_shops_each_themed_from_its_own_page() {
     for frame in 0..3 {
         visitor.client.enter_frame(Some(frame)).await.unwrap();
         visitor.widget(".pronto-panel").await;
-        wait_until_still(&visitor).await;
+        visitor.wait_until_still().await;
         looks.push(visitor.eval(LOOKS, vec![]).await);
         violations.extend(
             visitor
@@ -1490,7 +1476,7 @@ async fn the_visitor_sees_each_message_sent_then_delivered_then_read() {
         )
         .await;
     assert_eq!(marks, json!(["Read", "Delivered"]));
-    wait_until_still(&visitor).await;
+    visitor.wait_until_still().await;
     visitor.screenshot("widget-read-receipts").await;
     visitor.close().await;
 }
@@ -1521,7 +1507,7 @@ async fn a_waiting_visitor_sees_the_expected_wait_as_a_range_in_words() {
         most_minutes(&first_line) < most_minutes(&second_line),
         "further back waits longer: {first_line:?}, {second_line:?}"
     );
-    wait_until_still(&second).await;
+    second.wait_until_still().await;
     second.screenshot("widget-queued-estimate-es").await;
     first.screenshot("widget-queued-estimate-en").await;
     // The first is taken: the second moves up, and is told a wait no longer than before.
@@ -1557,11 +1543,11 @@ async fn a_shop_says_how_soon_it_typically_replies_from_its_week() {
             .wait_for_widget_text(".pronto-availability--online", line)
             .await;
         // The panel is drawn anew in the new language and fades in: judge it once still.
-        wait_until_still(&visitor).await;
+        visitor.wait_until_still().await;
         let violations = visitor.accessibility_violations().await;
         assert!(violations.is_empty(), "{locale}: {violations:?}");
     }
-    wait_until_still(&visitor).await;
+    visitor.wait_until_still().await;
     visitor.screenshot("widget-typical-reply").await;
     // The launcher tells it too, as its tooltip and description.
     assert_eq!(
@@ -1575,7 +1561,7 @@ async fn a_shop_says_how_soon_it_typically_replies_from_its_week() {
         .await;
     visitor.wait_until_gone(".pronto-availability").await;
     assert_eq!(launcher_title(&visitor).await, "");
-    wait_until_still(&visitor).await;
+    visitor.wait_until_still().await;
     visitor
         .screenshot("widget-queued-without-typical-reply")
         .await;

@@ -544,9 +544,25 @@ impl Person {
             .expect("script runs")
     }
 
+    /// Waits until nothing in the widget is animating or in a CSS transition (the endless
+    /// "waiting" dots aside), so what is measured is what stays on screen: mid-animation, a
+    /// message fading in would read as low contrast.
+    pub async fn wait_until_still(&self) {
+        self.wait_until(
+            "the widget standing still",
+            "return document.querySelector('pronto-chat').shadowRoot.getAnimations()\n\
+               .every(a => a.effect.getComputedTiming().iterations == Infinity);",
+            vec![],
+        )
+        .await;
+    }
+
     /// What axe-core (`PRONTO_AXE`, installed by `cargo xtask test`) finds wrong in the widget
     /// as it is on screen now: one line per violation and element, empty when none.
+    /// Axe looks once nothing animates (see [`Person::wait_until_still`]): a card fading in
+    /// reads as low contrast for a moment.
     pub async fn accessibility_violations(&self) -> Vec<String> {
+        self.wait_until_still().await;
         let axe = env_path("PRONTO_AXE", "axe.min.js");
         let source = std::fs::read_to_string(&axe).unwrap_or_else(|err| {
             panic!(
