@@ -997,7 +997,7 @@ async fn axe_both_schemes(visitor: &Person, state: &str) -> Vec<String> {
                 vec![json!(theme)],
             )
             .await;
-        visitor.wait_until_still().await;
+        // Axe waits for the widget to stand still itself.
         found.extend(
             visitor
                 .accessibility_violations()
@@ -1543,7 +1543,6 @@ async fn a_shop_says_how_soon_it_typically_replies_from_its_week() {
             .wait_for_widget_text(".pronto-availability--online", line)
             .await;
         // The panel is drawn anew in the new language and fades in: judge it once still.
-        visitor.wait_until_still().await;
         let violations = visitor.accessibility_violations().await;
         assert!(violations.is_empty(), "{locale}: {violations:?}");
     }

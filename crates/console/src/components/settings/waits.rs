@@ -46,13 +46,8 @@ pub fn Waits(
             Some(Ok(hours)) if (1..=most_hours).contains(&hours) => Ok(Some(hours * 3600)),
             Some(_) => Err(strings::whole_hours()),
         };
-        let checked = (|| {
-            Ok::<_, &str>((
-                in_minutes(ask_email, &was_ask)?,
-                in_minutes(target, &was_target)?,
-                email_goal?,
-            ))
-        })();
+        let checked = in_minutes(ask_email, &was_ask)
+            .and_then(|ask| Ok((ask, in_minutes(target, &was_target)?, email_goal?)));
         let (ask, goal, email_goal) = match checked {
             Ok(checked) => checked,
             Err(why) => {
