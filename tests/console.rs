@@ -555,7 +555,9 @@ async fn the_owner_writes_quick_answers_and_sets_the_waits_in_the_settings() {
         .click()
         .await
         .unwrap();
-    // The script tag to paste names this shop and this server.
+    // The script tag to paste names this shop and this server (drawn once the settings
+    // have been read).
+    owner.page(".script-tag-code").await;
     let tag = owner
         .eval(
             "return document.querySelector('.script-tag-code').value",
